@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { DatapactError, isDatapactError, isErrorCode, LedgerError } from './errors.js'
+
+describe('DatapactError', () => {
+  it('keeps code, details and cause', () => {
+    const cause = new Error('boom')
+    const e = new DatapactError('NOT_FOUND', 'dataset x not found', { details: { datasetId: 'x' }, cause })
+    expect(e.code).toBe('NOT_FOUND')
+    expect(e.details).toEqual({ datasetId: 'x' })
+    expect(e.cause).toBe(cause)
+    expect(Object.isFrozen(e.details)).toBe(true)
+    expect(isDatapactError(e, 'NOT_FOUND')).toBe(true)
+    expect(isDatapactError(e, 'CONFLICT')).toBe(false)
+    expect(isDatapactError(new Error('x'))).toBe(false)
+  })
+  it('LedgerError names the ledger and transaction', () => {
+    const e = new LedgerError('LEDGER_UNAVAILABLE', 'node down', { ledger: 'evm', transactionId: '0x1' })
+    expect(e).toBeInstanceOf(DatapactError)
+    expect([e.ledger, e.transactionId, e.code]).toEqual(['evm', '0x1', 'LEDGER_UNAVAILABLE'])
+  })
+  it('recognises codes', () => {
+    expect(isErrorCode('QUOTA_EXCEEDED')).toBe(true)
+    expect(isErrorCode('quota_exceeded')).toBe(false)
+  })
+})

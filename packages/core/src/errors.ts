@@ -1,0 +1,90 @@
+/**
+ * Stable error codes. Callers branch on `code`; messages are for people and may change.
+ * Adding a code is a minor release; renaming or removing one is a major release.
+ */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'ACCESS_DENIED',
+  'GRANT_EXPIRED',
+  'GRANT_REVOKED',
+  'QUOTA_EXCEEDED',
+  'INTEGRITY',
+  'CONFLICT',
+  'NONCE_REUSED',
+  'AMOUNT_MISMATCH',
+  'SETTLEMENT_MISMATCH',
+  'LEDGER_UNAVAILABLE',
+  'CLOSED',
+  'INTERNAL',
+] as const
+
+/** One of the stable {@link DatapactError} codes. */
+export type DatapactErrorCode = (typeof ERROR_CODES)[number]
+
+/** Extra, non-secret facts about an error: ids, lengths, types. Never keys, plaintext or payloads. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | undefined>>
+
+/** Options accepted by {@link DatapactError}. */
+export interface DatapactErrorOptions {
+  details?: ErrorDetails
+  cause?: unknown
+}
+
+/**
+ * The one error class of Datapact. Every failure a caller can act on carries a stable `code`.
+ *
+ * @example
+ * ```ts
+ * try { await bob.data.fetch(id) } catch (e) {
+ *   if (isDatapactError(e, 'GRANT_EXPIRED')) askForRenewal()
+ * }
+ * ```
+ */
+export class DatapactError extends Error {
+  override name = 'DatapactError'
+  /** Stable machine-readable code. */
+  readonly code: DatapactErrorCode
+  /** Non-secret context (ids, lengths, expected and received shapes). */
+  readonly details: ErrorDetails
+
+  constructor(code: DatapactErrorCode, message: string, opts: DatapactErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.code = code
+    this.details = Object.freeze({ ...opts.details })
+  }
+}
+
+/** Extra fields carried by errors raised while talking to a ledger backend. */
+export interface LedgerErrorOptions extends DatapactErrorOptions {
+  /** Which ledger kind raised it: `memory`, `evm`, `fabric`. */
+  ledger: string
+  transactionId?: string
+}
+
+/** A {@link DatapactError} raised by a ledger adapter; names the ledger and, when known, the transaction. */
+export class LedgerError extends DatapactError {
+  override name = 'LedgerError'
+  readonly ledger: string
+  readonly transactionId: string | undefined
+
+  constructor(code: DatapactErrorCode, message: string, opts: LedgerErrorOptions) {
+    super(code, message, opts)
+    this.ledger = opts.ledger
+    this.transactionId = opts.transactionId
+  }
+}
+
+/**
+ * Type guard for {@link DatapactError}, optionally narrowed to one code.
+ *
+ * @param e - Anything caught.
+ * @param code - When given, only this code matches.
+ * @returns Whether `e` is a DatapactError (with that code).
+ */
+export const isDatapactError = <C extends DatapactErrorCode>(e: unknown, code?: C): e is DatapactError & { code: C } =>
+  e instanceof DatapactError && (code === undefined || e.code === code)
+
+/** Whether `value` is one of the stable codes (used when mapping codes back from a remote ledger). */
+export const isErrorCode = (value: unknown): value is DatapactErrorCode =>
+  typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value)

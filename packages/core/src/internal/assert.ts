@@ -1,0 +1,69 @@
+import { DatapactError } from '../errors.js'
+
+/** Builds the INVALID_INPUT error every public entry point throws; names the argument, never its bytes. */
+export const invalidArgument = (argument: string, expected: string, got: string): DatapactError =>
+  new DatapactError('INVALID_INPUT', `"${argument}" must be ${expected}, got ${got}`, {
+    details: { argument, expected, got },
+  })
+
+/** A short, secret-free description of a value's shape for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `array(${value.length})`
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`
+  if (typeof value === 'string') return `string(${value.length})`
+  if (typeof value === 'number') return Number.isFinite(value) ? 'number' : String(value)
+  return typeof value
+}
+
+export function assertBytes(value: unknown, argument: string, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array))
+    throw invalidArgument(argument, length === undefined ? 'Uint8Array' : `Uint8Array(${length})`, describe(value))
+  if (length !== undefined && value.length !== length)
+    throw invalidArgument(argument, `${length} bytes`, `${value.length} bytes`)
+}
+
+export function assertNonEmptyBytes(value: unknown, argument: string): asserts value is Uint8Array {
+  assertBytes(value, argument)
+  if (value.length === 0) throw invalidArgument(argument, 'non-empty Uint8Array', 'Uint8Array(0)')
+}
+
+export function assertString(
+  value: unknown,
+  argument: string,
+  maxLength = 1024,
+  minLength = 0,
+): asserts value is string {
+  if (typeof value !== 'string') throw invalidArgument(argument, 'string', describe(value))
+  if (value.length < minLength || value.length > maxLength)
+    throw invalidArgument(argument, `string of ${minLength}..${maxLength} characters`, `string(${value.length})`)
+}
+
+export function assertInteger(value: unknown, argument: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw invalidArgument(argument, `integer in ${min}..${max}`, describe(value))
+  if (value < min || value > max) throw invalidArgument(argument, `integer in ${min}..${max}`, String(value))
+}
+
+/** Unsigned 128-bit ceiling for money amounts: large enough for any currency, small enough for every ledger. */
+export const MAX_AMOUNT = (1n << 128n) - 1n
+
+export function assertAmount(value: unknown, argument: string, max: bigint = MAX_AMOUNT): asserts value is bigint {
+  if (typeof value !== 'bigint') throw invalidArgument(argument, 'bigint', describe(value))
+  if (value < 0n || value > max)
+    throw invalidArgument(argument, `bigint in 0..${max}`, value < 0n ? 'negative' : 'too large')
+}
+
+export function assertRecord(value: unknown, argument: string): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array)
+    throw invalidArgument(argument, 'object', describe(value))
+}
+
+export function assertOneOf<T extends string>(
+  value: unknown,
+  argument: string,
+  options: readonly T[],
+): asserts value is T {
+  if (typeof value !== 'string' || !(options as readonly string[]).includes(value))
+    throw invalidArgument(argument, `one of ${options.join(', ')}`, describe(value))
+}

@@ -1,0 +1,31 @@
+/** Byte helpers shared inside core. Never exported from the package root. */
+export { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+
+export const textEncoder = /* @__PURE__ */ new TextEncoder()
+export const textDecoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true })
+
+/** Constant-time equality for equal-length byte arrays. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+/** Big-endian unsigned 32-bit. */
+export function u32be(n: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, n, false)
+  return out
+}
+
+/** Big-endian unsigned 64-bit. */
+export function u64be(n: bigint | number): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), false)
+  return out
+}
+
+/** Strict lowercase hex check (even length). */
+export const isHex = (s: string, bytes?: number): boolean =>
+  /^(?:[0-9a-f]{2})*$/.test(s) && (bytes === undefined || s.length === bytes * 2)
