@@ -1,1 +1,9 @@
-export {}
+/**
+ * Canonical, strictly decoded bytes for every domain object (deterministic CBOR).
+ * @packageDocumentation
+ */
+export { decode, encode } from './cbor.js'
+export * as records from './records.js'
+export { LIMITS } from './records.js'
+export type { Infer, Schema } from './schema.js'
+export * as schema from './schema.js'

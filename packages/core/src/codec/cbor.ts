@@ -1,0 +1,57 @@
+import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import { DatapactError } from '../errors.js'
+import { equalBytes } from '../internal/bytes.js'
+import type { Schema } from './schema.js'
+
+const DECODE_OPTIONS = {
+  strict: true,
+  rejectDuplicateMapKeys: true,
+  allowIndefinite: false,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+  allowBigInt: false,
+} as const
+
+/**
+ * Canonical bytes of a value: checked against `schema`, mapped to its wire form and encoded as deterministic
+ * CBOR (RFC 8949 core deterministic encoding, via cborg: shortest integers, sorted map keys, definite lengths).
+ * Equal values give equal bytes whatever the key order of the input.
+ *
+ * @param schema - The value's schema.
+ * @param value - The domain value.
+ * @param path - Name of the argument, for INVALID_INPUT messages.
+ * @returns The canonical bytes.
+ * @throws {@link DatapactError} INVALID_INPUT when the value does not fit the schema.
+ */
+export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Array {
+  return cborEncode(schema.toWire(schema.check(value, path)))
+}
+
+/**
+ * Strictly decodes canonical bytes: rejects malformed or non-canonical CBOR, trailing bytes, unknown or missing
+ * fields and out-of-range values, so `encode(decode(b))` equals `b`.
+ *
+ * @param schema - The expected schema.
+ * @param bytes - Canonical CBOR bytes.
+ * @param path - Name of the argument, for INVALID_INPUT messages.
+ * @returns The domain value.
+ * @throws {@link DatapactError} INVALID_INPUT on anything but the canonical encoding of a valid value.
+ */
+export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'): T {
+  if (!(bytes instanceof Uint8Array))
+    throw new DatapactError('INVALID_INPUT', `"${path}" must be canonical CBOR bytes`, { details: { argument: path } })
+  let wire: unknown
+  try {
+    wire = cborDecode(bytes, DECODE_OPTIONS)
+  } catch (cause) {
+    throw new DatapactError('INVALID_INPUT', `"${path}" is not well-formed canonical CBOR`, {
+      details: { argument: path, length: bytes.length },
+      cause,
+    })
+  }
+  const value = schema.fromWire(wire, path)
+  if (!equalBytes(cborEncode(schema.toWire(value)), bytes))
+    throw new DatapactError('INVALID_INPUT', `"${path}" is not in canonical form`, { details: { argument: path } })
+  return value
+}

@@ -1,0 +1,181 @@
+/**
+ * The domain of Datapact: what lives on the ledger. Pure types, no I/O.
+ * Times are ledger time in whole seconds since the Unix epoch; money is bigint in integer minor units.
+ */
+
+/** A consortium member's identity on the ledger (EVM address, Fabric MSP id + certificate id, memory id). */
+export type MemberId = string
+/** A dataset id: 32 bytes as 64 lowercase hex characters. */
+export type DatasetId = string
+/** Hex of 32 bytes (digests, Merkle roots, content addresses). */
+export type Hex32 = string
+
+export const ROLES = ['admin', 'provider', 'consumer', 'regulator'] as const
+/** What a member may do: admins admit and configure, providers publish, consumers fetch, regulators audit. */
+export type Role = (typeof ROLES)[number]
+
+/** How new members get in: anyone may join (`open`), or an admin must admit them first (`admin`). */
+export type AdmissionRule = 'open' | 'admin'
+
+/** Consortium-wide settings, set at bootstrap and changed by an admin. */
+export interface ConsortiumSettings {
+  admission: AdmissionRule
+  /** When set, every published version must carry a key wrap for this regulator member. */
+  regulatorEscrow: MemberId | null
+  /** Length of a billing period in seconds; period n covers [n * periodSeconds, (n + 1) * periodSeconds). */
+  periodSeconds: number
+}
+
+export type MemberStatus = 'active' | 'left'
+
+export interface Member {
+  id: MemberId
+  name: string
+  /** Sorted, without duplicates. */
+  roles: Role[]
+  /** X25519 public key that data keys are wrapped to. */
+  envelopeKey: Uint8Array
+  status: MemberStatus
+  joinedAt: number
+}
+
+/** Descriptive metadata of a dataset, shown in the catalog. */
+export interface DatasetMetadata {
+  title: string
+  description: string
+  tags: string[]
+  mediaType: string
+  /** Free-form schema description (JSON Schema text, SQL DDL, ...). */
+  schema: string
+}
+
+/** Commercial terms: amount per access = pricePerAccess + pricePerByte * bytes, in the currency's minor units. */
+export interface Terms {
+  pricePerAccess: bigint
+  pricePerByte: bigint
+  /** ISO 4217-like code, 3 to 8 upper-case letters or digits (e.g. CNY, USD, CREDITS). */
+  currency: string
+  licence: string
+}
+
+export type DatasetStatus = 'active' | 'retired'
+
+export interface Dataset {
+  id: DatasetId
+  owner: MemberId
+  metadata: DatasetMetadata
+  terms: Terms
+  listed: boolean
+  status: DatasetStatus
+  /** Number of the newest version; 0 before the first publish. */
+  latestVersion: number
+  /** Number of grants ever issued (grant sequence numbers run from 1). */
+  grantCount: number
+  createdAt: number
+}
+
+/** Where a version's ciphertext chunks are: in the ledger's own state, or in a named content-addressed store. */
+export interface PayloadLocation {
+  /** `ledger` for the ledger-backed store; any other name is a PayloadStore the client was given. */
+  store: string
+  /** Where the store keeps it: the upload id on the ledger, the content address (Merkle root hex) elsewhere. */
+  address: string
+}
+
+export interface Version {
+  datasetId: DatasetId
+  number: number
+  /** SHA-256 of the plaintext. */
+  plaintextDigest: Uint8Array
+  /** Merkle root over the ciphertext chunks. */
+  merkleRoot: Uint8Array
+  /** Plaintext size in bytes. */
+  size: number
+  chunkSize: number
+  chunkCount: number
+  /** Encoded encryption header (format, algorithm, chunk size, dataset, version, salt); public. */
+  header: Uint8Array
+  location: PayloadLocation
+  /** Previous version number; 0 for the first. */
+  previous: number
+  publisher: MemberId
+  publishedAt: number
+}
+
+/** Which versions a grant covers. `version` is 0 for `all`. */
+export interface GrantScope {
+  kind: 'all' | 'from' | 'exact'
+  version: number
+}
+
+/** Stored state of a grant; `expired` is derived from ledger time, never stored. */
+export type GrantState = 'active' | 'revoked'
+
+export interface Grant {
+  datasetId: DatasetId
+  grantee: MemberId
+  /** Sequence number of this grant within the dataset. */
+  seq: number
+  scope: GrantScope
+  /** Ledger time after which usage is refused; null = never. */
+  expiresAt: number | null
+  /** Most accesses allowed; null = unlimited. */
+  maxAccesses: number | null
+  /** Price per access replacing the dataset's terms for this grantee; null = the terms apply. */
+  priceOverride: bigint | null
+  used: number
+  state: GrantState
+  grantedAt: number
+  revokedAt: number | null
+}
+
+/** A data key wrapped (HPKE) for one member. */
+export interface KeyWrap {
+  member: MemberId
+  wrapped: Uint8Array
+}
+
+/** One metered access, as recorded on the ledger. */
+export interface UsageRecord {
+  datasetId: DatasetId
+  version: number
+  consumer: MemberId
+  provider: MemberId
+  /** Bytes delivered (the version's plaintext size). */
+  bytes: number
+  amount: bigint
+  currency: string
+  /** Billing period index (see {@link ConsortiumSettings.periodSeconds}). */
+  period: number
+  at: number
+  /** Consumer-chosen unique nonce (hex of 16 bytes); a replay is refused. */
+  nonce: string
+  /** Grant sequence number the access was made under. */
+  grantSeq: number
+}
+
+/** Running totals the ledger keeps per (provider, consumer, period, currency). */
+export interface UsageTotals {
+  provider: MemberId
+  consumer: MemberId
+  period: number
+  currency: string
+  count: number
+  bytes: number
+  amount: bigint
+}
+
+/** Acknowledgement / settlement state of one statement key. */
+export interface Settlement {
+  provider: MemberId
+  consumer: MemberId
+  period: number
+  currency: string
+  providerDigest: Uint8Array | null
+  consumerDigest: Uint8Array | null
+  /** Digest both parties acknowledged, once they agree; null until then. */
+  settledDigest: Uint8Array | null
+  settledAmount: bigint | null
+  settledCount: number | null
+  settledAt: number | null
+}

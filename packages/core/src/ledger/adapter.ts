@@ -1,0 +1,58 @@
+import type { LedgerEvent, LedgerEventRecord, MemberId } from '../domain/index.js'
+import type { QueryArgs, QueryName, QueryResults, WriteArgs, WriteRuleName } from '../rules/index.js'
+
+/** What a committed transaction reports back. */
+export interface SubmitResult {
+  /** Backend transaction id (memory sequence, EVM tx hash, Fabric tx id). */
+  txId: string
+  /** The events the transaction emitted, in order. */
+  events: LedgerEvent[]
+}
+
+/** A page of events read back from the ledger. */
+export interface EventPage {
+  events: LedgerEventRecord[]
+  /** Pass as `after` to read on; null when the page is empty and there was no cursor yet. */
+  cursor: string | null
+}
+
+/**
+ * A connection to one ledger as one member. Adapters implement this; the {@link Datapact} client uses nothing else.
+ *
+ * Implementers: `submit` resolves only once the transaction is committed (final on this node) and rejects with a
+ * {@link DatapactError} whose code the rules gave (a refused call changes nothing), or LEDGER_UNAVAILABLE when
+ * the backend cannot be reached (cause attached). `query` reads this member's own node. `readEvents` returns
+ * committed events in ledger order.
+ */
+export interface LedgerAdapter {
+  /** `memory`, `evm`, `fabric`, ... */
+  readonly kind: string
+  /** The member this connection acts as. */
+  readonly memberId: MemberId
+  /** Submits a write rule as a transaction and waits for its commit. */
+  submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult>
+  /** Evaluates a read-only query on this member's node. */
+  query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]>
+  /** Reads committed events after `after` (from the start when absent), at most `limit` of them. */
+  readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage>
+  /** Calls `listener` for every event committed from now on; returns an unsubscribe function. */
+  subscribe?(listener: (event: LedgerEventRecord) => void): () => void
+  /** Releases the connection. Later calls reject with CLOSED. */
+  close(): Promise<void>
+}
+
+/**
+ * A content-addressed store of ciphertext chunks (a replicated file system, an object store, ...). The ledger
+ * anchors each version's Merkle root, so a store is trusted for availability only, never for integrity.
+ */
+export interface PayloadStore {
+  /** The name versions refer to in their payload location. Lowercase letters, digits, `.`, `_`, `-`. */
+  readonly name: string
+  /**
+   * Stores the chunks of a payload under a temporary handle and returns the address once the content address is
+   * known: `finish(address)` is called with the hex of the Merkle root after the last chunk.
+   */
+  put(chunks: AsyncIterable<Uint8Array>, address: () => string): Promise<string>
+  /** Reads the chunks at `address` in order; rejects with NOT_FOUND when absent. */
+  get(address: string): AsyncIterable<Uint8Array>
+}

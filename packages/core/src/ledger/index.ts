@@ -1,0 +1,1 @@
+export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult } from './adapter.js'

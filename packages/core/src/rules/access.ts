@@ -1,0 +1,72 @@
+import * as r from '../codec/records.js'
+import type { ConsortiumSettings, Dataset, Grant, GrantScope, Member } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import { keys, type State } from './state.js'
+
+/** Whether a grant's scope covers version `n`. */
+export const covers = (scope: GrantScope, n: number): boolean =>
+  scope.kind === 'all' || (scope.kind === 'from' ? n >= scope.version : n === scope.version)
+
+/** Whether a grant has expired at ledger time `now` (expiry is exclusive: usage at `expiresAt` is refused). */
+export const isExpired = (grant: Grant, now: number): boolean => grant.expiresAt !== null && now >= grant.expiresAt
+
+/** Whether a grant is in force: not revoked and not expired. */
+export const inForce = (grant: Grant, now: number): boolean => grant.state === 'active' && !isExpired(grant, now)
+
+/** The dataset, if the caller owns it; ACCESS_DENIED otherwise. */
+export async function requireOwner(state: State, datasetId: string): Promise<{ ds: Dataset; me: Member }> {
+  const me = await state.activeCaller()
+  const ds = await state.requireDataset(datasetId)
+  if (ds.owner !== me.id)
+    throw new DatapactError('ACCESS_DENIED', `only the owner of dataset ${datasetId} may do this`, {
+      details: { datasetId, caller: me.id },
+    })
+  return { ds, me }
+}
+
+export function requireActive(ds: Dataset): void {
+  if (ds.status !== 'active')
+    throw new DatapactError('CONFLICT', `dataset ${ds.id} is retired`, { details: { datasetId: ds.id } })
+}
+
+/**
+ * The members a version's data key must be wrapped for: the owner, the escrow regulator when the consortium
+ * requires one, and every active member whose grant is in force and covers the version. Sorted.
+ */
+export async function entitledMembers(
+  state: State,
+  ds: Dataset,
+  n: number,
+  settings: ConsortiumSettings | undefined,
+): Promise<string[]> {
+  const now = state.port.now()
+  const out = new Set<string>([ds.owner])
+  if (settings?.regulatorEscrow) out.add(settings.regulatorEscrow)
+  for (const g of await state.list(r.grant, keys.grants(ds.id))) {
+    if (!inForce(g, now) || !covers(g.scope, n)) continue
+    const m = await state.member(g.grantee)
+    if (m?.status === 'active') out.add(g.grantee)
+  }
+  return [...out].sort()
+}
+
+/** Refuses a wrap set that is not exactly `required`: a missing wrap, an extra one, or a duplicate. */
+export function checkWrapSet(given: string[], required: string[], what: string): void {
+  const seen = new Set<string>()
+  for (const m of given) {
+    if (seen.has(m))
+      throw new DatapactError('INVALID_INPUT', `${what}: two key wraps for ${m}`, {
+        details: { argument: 'wraps', member: m },
+      })
+    seen.add(m)
+    if (!required.includes(m))
+      throw new DatapactError('INVALID_INPUT', `${what}: ${m} is not entitled to this key`, {
+        details: { argument: 'wraps', member: m },
+      })
+  }
+  for (const m of required)
+    if (!seen.has(m))
+      throw new DatapactError('INVALID_INPUT', `${what}: the key wrap for ${m} is missing`, {
+        details: { argument: 'wraps', member: m },
+      })
+}

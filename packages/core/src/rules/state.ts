@@ -1,0 +1,132 @@
+import { decode, encode } from '../codec/cbor.js'
+import * as r from '../codec/records.js'
+import type { Schema } from '../codec/schema.js'
+import type { Dataset, Grant, Member, MemberId, Settlement, UsageTotals, Version } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import type { StatePort } from './port.js'
+
+/**
+ * State keys. One flat namespace of printable keys so that every backend (a map, Fabric world state)
+ * stores and range-scans them the same way. Numbers are zero-padded so key order is numeric order.
+ */
+export const keys = {
+  settings: () => 'settings',
+  member: (id: MemberId) => `member/${id}`,
+  members: () => 'member/',
+  admission: (id: MemberId) => `admission/${id}`,
+  dataset: (id: string) => `dataset/${id}`,
+  datasets: () => 'dataset/',
+  version: (id: string, n: number) => `version/${id}/${pad(n)}`,
+  versions: (id: string) => `version/${id}/`,
+  grant: (id: string, grantee: MemberId) => `grant/${id}/${grantee}`,
+  grants: (id: string) => `grant/${id}/`,
+  allGrants: () => 'grant/',
+  wrap: (id: string, n: number, member: MemberId) => `wrap/${id}/${pad(n)}/${member}`,
+  nonce: (consumer: MemberId, nonce: string) => `nonce/${consumer}/${nonce}`,
+  totals: (k: StatementKey) => `totals/${k.provider}/${k.consumer}/${pad(k.period, 16)}/${k.currency}`,
+  settlement: (k: StatementKey) => `settlement/${k.provider}/${k.consumer}/${pad(k.period, 16)}/${k.currency}`,
+  payload: (upload: string) => `payload/${upload}`,
+  chunk: (upload: string, index: number) => `chunk/${upload}/${pad(index)}`,
+  chunks: (upload: string) => `chunk/${upload}/`,
+} as const
+
+export interface StatementKey {
+  provider: MemberId
+  consumer: MemberId
+  period: number
+  currency: string
+}
+
+const pad = (n: number, width = 10) => n.toString().padStart(width, '0')
+
+/** Typed access to the port: values are canonical CBOR of the domain records. */
+export class State {
+  constructor(readonly port: StatePort) {}
+
+  async read<T>(schema: Schema<T>, key: string): Promise<T | undefined> {
+    const bytes = await this.port.get(key)
+    return bytes === undefined ? undefined : decodeStored(schema, bytes, key)
+  }
+
+  write<T>(schema: Schema<T>, key: string, value: T): Promise<void> {
+    return this.port.put(key, encode(schema, value))
+  }
+
+  async list<T>(schema: Schema<T>, prefix: string): Promise<T[]> {
+    const entries = await this.port.range(prefix)
+    return entries.map(([key, bytes]) => decodeStored(schema, bytes, key))
+  }
+
+  member = (id: MemberId) => this.read(r.member, keys.member(id))
+  dataset = (id: string) => this.read(r.dataset, keys.dataset(id))
+  version = (id: string, n: number) => this.read(r.version, keys.version(id, n))
+  grant = (id: string, grantee: MemberId) => this.read(r.grant, keys.grant(id, grantee))
+  totals = (k: StatementKey) => this.read(r.totals, keys.totals(k))
+  settlement = (k: StatementKey) => this.read(r.settlement, keys.settlement(k))
+
+  async settings() {
+    return this.read(r.settings, keys.settings())
+  }
+
+  /** The caller as an active member, or ACCESS_DENIED. */
+  async activeCaller(): Promise<Member> {
+    const id = this.port.caller()
+    const m = await this.member(id)
+    if (!m || m.status !== 'active')
+      throw new DatapactError('ACCESS_DENIED', 'the caller is not an active member of the consortium', {
+        details: { member: id },
+      })
+    return m
+  }
+
+  async requireDataset(id: string): Promise<Dataset> {
+    const ds = await this.dataset(id)
+    if (!ds) throw new DatapactError('NOT_FOUND', `dataset ${id} does not exist`, { details: { datasetId: id } })
+    return ds
+  }
+
+  async requireVersion(id: string, n: number): Promise<Version> {
+    const v = await this.version(id, n)
+    if (!v)
+      throw new DatapactError('NOT_FOUND', `version ${n} of dataset ${id} does not exist`, {
+        details: { datasetId: id, version: n },
+      })
+    return v
+  }
+
+  async requireGrant(id: string, grantee: MemberId): Promise<Grant> {
+    const g = await this.grant(id, grantee)
+    if (!g)
+      throw new DatapactError('NOT_FOUND', `no grant on dataset ${id} for ${grantee}`, {
+        details: { datasetId: id, grantee },
+      })
+    return g
+  }
+
+  async emptyTotals(k: StatementKey): Promise<UsageTotals> {
+    return (await this.totals(k)) ?? { ...k, count: 0, bytes: 0, amount: 0n }
+  }
+
+  async emptySettlement(k: StatementKey): Promise<Settlement> {
+    return (
+      (await this.settlement(k)) ?? {
+        ...k,
+        providerDigest: null,
+        consumerDigest: null,
+        settledDigest: null,
+        settledAmount: null,
+        settledCount: null,
+        settledAt: null,
+      }
+    )
+  }
+}
+
+/** Stored state that fails to decode means the state itself was damaged: INTEGRITY, naming the key. */
+function decodeStored<T>(schema: Schema<T>, bytes: Uint8Array, key: string): T {
+  try {
+    return decode(schema, bytes, key)
+  } catch (cause) {
+    throw new DatapactError('INTEGRITY', `ledger state at ${key} does not decode`, { details: { key }, cause })
+  }
+}

@@ -1,0 +1,101 @@
+import * as r from '../codec/records.js'
+import { array, int, object } from '../codec/schema.js'
+import type { Dataset, Grant, Terms, UsageRecord } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import { covers, isExpired } from './access.js'
+import { defineRule } from './define.js'
+import { DEFAULT_SETTINGS } from './members.js'
+import { keys } from './state.js'
+
+/** Amount of one access of `bytes` bytes: the grant's price override, else the dataset's terms. */
+export const priceOf = (terms: Terms, grant: Pick<Grant, 'priceOverride'>, bytes: number): bigint =>
+  grant.priceOverride ?? terms.pricePerAccess + terms.pricePerByte * BigInt(bytes)
+
+/** The billing period that ledger time `at` falls in. */
+export const periodOf = (at: number, periodSeconds: number): number => Math.floor(at / periodSeconds)
+
+const claim = object({
+  datasetId: r.datasetId,
+  version: r.versionNumber,
+  bytes: int(0, r.LIMITS.uint53),
+  amount: r.money,
+  nonce: r.nonce,
+})
+
+/**
+ * The consumer (the caller) records accesses, one or a batch. Each is refused outside a grant in force
+ * (ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED), for a version the scope does not cover (ACCESS_DENIED), past the
+ * quota (QUOTA_EXCEEDED), with bytes other than the version's size (INVALID_INPUT), with an amount other than the
+ * terms give (AMOUNT_MISMATCH) or with a nonce already used (NONCE_REUSED). A batch is all-or-nothing.
+ */
+export const recordUsage = defineRule(
+  object({ records: array(claim, r.LIMITS.usageBatch, 1) }),
+  array(r.usageRecord, r.LIMITS.usageBatch),
+  async (state, args) => {
+    const me = await state.activeCaller()
+    const now = state.port.now()
+    const settings = (await state.settings()) ?? DEFAULT_SETTINGS
+    const period = periodOf(now, settings.periodSeconds)
+    const out: UsageRecord[] = []
+    const datasets = new Map<string, Dataset>()
+    for (const [i, c] of args.records.entries()) {
+      const where = { datasetId: c.datasetId, version: c.version, index: i }
+      const ds = datasets.get(c.datasetId) ?? (await state.requireDataset(c.datasetId))
+      datasets.set(ds.id, ds)
+      const grant = await state.grant(ds.id, me.id)
+      if (!grant)
+        throw new DatapactError('ACCESS_DENIED', `${me.id} holds no grant on dataset ${ds.id}`, { details: where })
+      if (grant.state === 'revoked')
+        throw new DatapactError('GRANT_REVOKED', `the grant on dataset ${ds.id} was revoked`, { details: where })
+      if (isExpired(grant, now))
+        throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${ds.id} expired at ${grant.expiresAt}`, {
+          details: { ...where, expiresAt: grant.expiresAt ?? undefined, now },
+        })
+      const version = await state.requireVersion(ds.id, c.version)
+      if (!covers(grant.scope, c.version))
+        throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${c.version}`, { details: where })
+      if (grant.maxAccesses !== null && grant.used >= grant.maxAccesses)
+        throw new DatapactError('QUOTA_EXCEEDED', `the grant allows ${grant.maxAccesses} accesses and all are used`, {
+          details: { ...where, maxAccesses: grant.maxAccesses },
+        })
+      if (c.bytes !== version.size)
+        throw new DatapactError('INVALID_INPUT', `an access of version ${c.version} delivers ${version.size} bytes`, {
+          details: { ...where, argument: `records[${i}].bytes` },
+        })
+      const expected = priceOf(ds.terms, grant, c.bytes)
+      if (c.amount !== expected)
+        throw new DatapactError('AMOUNT_MISMATCH', `the terms give ${expected}, the record says ${c.amount}`, {
+          details: { ...where, expected: expected.toString(), got: c.amount.toString() },
+        })
+      const nonceKey = keys.nonce(me.id, c.nonce)
+      if ((await state.port.get(nonceKey)) !== undefined)
+        throw new DatapactError('NONCE_REUSED', `nonce ${c.nonce} was already used`, { details: where })
+      await state.port.put(nonceKey, new Uint8Array([1]))
+      await state.write(r.grant, keys.grant(ds.id, me.id), { ...grant, used: grant.used + 1 })
+      const record: UsageRecord = {
+        datasetId: ds.id,
+        version: c.version,
+        consumer: me.id,
+        provider: ds.owner,
+        bytes: c.bytes,
+        amount: c.amount,
+        currency: ds.terms.currency,
+        period,
+        at: now,
+        nonce: c.nonce,
+        grantSeq: grant.seq,
+      }
+      const key = { provider: ds.owner, consumer: me.id, period, currency: record.currency }
+      const totals = await state.emptyTotals(key)
+      await state.write(r.totals, keys.totals(key), {
+        ...totals,
+        count: totals.count + 1,
+        bytes: totals.bytes + record.bytes,
+        amount: totals.amount + record.amount,
+      })
+      state.port.emit({ type: 'UsageRecorded', record })
+      out.push(record)
+    }
+    return out
+  },
+)
