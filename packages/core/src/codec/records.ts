@@ -110,8 +110,10 @@ export const dataset: Schema<Dataset> = object({
   createdAt: time,
 })
 
+export const storeName = string(LIMITS.storeName, 1, /^[a-z0-9][a-z0-9._-]*$/, 'store name of lowercase letters, digits, . _ -')
+
 export const location: Schema<PayloadLocation> = object({
-  store: string(LIMITS.storeName, 1, /^[a-z0-9][a-z0-9._-]*$/, 'store name of lowercase letters, digits, . _ -'),
+  store: storeName,
   address: string(128, 1, /^[\x21-\x7e]+$/, 'store address of printable ASCII'),
 })
 
@@ -120,7 +122,7 @@ export const version: Schema<Version> = object({
   number: versionNumber,
   plaintextDigest: digest,
   merkleRoot: digest,
-  size: int(0, LIMITS.uint53),
+  size: int(1, LIMITS.uint53),
   chunkSize: int(1024, 16 * 1024 * 1024),
   chunkCount: int(1, LIMITS.uint32),
   header: bytes({ min: 1, max: LIMITS.header }),

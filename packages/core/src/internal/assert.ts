@@ -67,3 +67,8 @@ export function assertOneOf<T extends string>(
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value))
     throw invalidArgument(argument, `one of ${options.join(', ')}`, describe(value))
 }
+
+/** Like {@link assertRecord} without narrowing: for typed parameter objects whose fields are checked one by one. */
+export function checkObject(value: unknown, argument: string): void {
+  assertRecord(value, argument)
+}

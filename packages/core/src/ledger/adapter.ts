@@ -42,17 +42,19 @@ export interface LedgerAdapter {
 }
 
 /**
- * A content-addressed store of ciphertext chunks (a replicated file system, an object store, ...). The ledger
- * anchors each version's Merkle root, so a store is trusted for availability only, never for integrity.
+ * A store of ciphertext chunks outside the ledger (a replicated file system, an object store, ...). The ledger
+ * anchors each version's Merkle root and the client verifies it, so a store is trusted for availability only,
+ * never for integrity.
+ *
+ * Implementers: `put` consumes the chunks in order and resolves with the address it filed them under (any
+ * printable string up to 128 characters); `get` yields exactly the chunks stored at that address, in order, and
+ * rejects with NOT_FOUND when it has none.
  */
 export interface PayloadStore {
   /** The name versions refer to in their payload location. Lowercase letters, digits, `.`, `_`, `-`. */
   readonly name: string
-  /**
-   * Stores the chunks of a payload under a temporary handle and returns the address once the content address is
-   * known: `finish(address)` is called with the hex of the Merkle root after the last chunk.
-   */
-  put(chunks: AsyncIterable<Uint8Array>, address: () => string): Promise<string>
-  /** Reads the chunks at `address` in order; rejects with NOT_FOUND when absent. */
-  get(address: string): AsyncIterable<Uint8Array>
+  /** Stores the chunks; resolves with their address. */
+  put(chunks: AsyncIterable<Uint8Array>): Promise<string>
+  /** Reads the `chunkCount` chunks stored at `address`, in order. */
+  get(address: string, chunkCount: number): AsyncIterable<Uint8Array>
 }

@@ -79,7 +79,7 @@ export const publishVersion = defineRule(
     number: r.versionNumber,
     plaintextDigest: r.digest,
     merkleRoot: r.digest,
-    size: int(0, r.LIMITS.uint53),
+    size: int(1, r.LIMITS.uint53),
     chunkSize: int(1024, 16 * 1024 * 1024),
     chunkCount: int(1, r.LIMITS.uint32),
     header: bytes({ min: 1, max: r.LIMITS.header }),

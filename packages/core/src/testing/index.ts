@@ -1,1 +1,8 @@
-export {}
+/**
+ * The ledger conformance suite and its fixtures, published as `@datapact/core/testing`. Every adapter runs it
+ * against its real backend. Requires `vitest` and `fast-check` (optional peer dependencies).
+ * @packageDocumentation
+ */
+export type { LedgerHarness } from './harness.js'
+export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
+export { eventCount, nonce, type Party, party, TERMS, testBytes, type World, type WorldOptions, world } from './fixtures.js'

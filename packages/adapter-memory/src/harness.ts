@@ -1,0 +1,20 @@
+import type { LedgerHarness } from '@datapact/core/testing'
+import { MemoryLedger } from './memoryLedger.js'
+
+/**
+ * A conformance harness on a fresh {@link MemoryLedger} with a settable clock: `advanceTime` moves ledger time
+ * without waiting. Also handy for users' own tests.
+ */
+export function createMemoryHarness(): LedgerHarness & { ledger: MemoryLedger } {
+  let now = Math.floor(Date.now() / 1000)
+  const ledger = new MemoryLedger({ clock: () => now })
+  let n = 0
+  return {
+    ledger,
+    member: async label => ledger.as(`mem:${label}-${++n}`),
+    advanceTime: async seconds => {
+      now += seconds
+    },
+    teardown: async () => undefined,
+  }
+}

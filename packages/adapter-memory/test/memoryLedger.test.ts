@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Datapact, isDatapactError } from '@datapact/core'
+import { encode, records } from '@datapact/core/codec'
+import { TERMS, testBytes, type World, world } from '@datapact/core/testing'
+import fc from 'fast-check'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryHarness, MemoryLedger } from '../src/index.js'
+
+let w: World
+let ledger: MemoryLedger
+beforeEach(async () => {
+  const h = createMemoryHarness()
+  ledger = h.ledger
+  w = await world(h)
+})
+
+const story = async () => {
+  const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(2000) })
+  await w.provider.client.grants.grant(id, w.consumer.id)
+  await w.consumer.client.data.fetch(id)
+  await w.consumer.client.data.fetch(id)
+  return id
+}
+
+describe('MemoryLedger', () => {
+  it('leaves the ledger byte-identical when the client gets garbage', async () => {
+    const id = await story()
+    const c: Datapact = w.consumer.client
+    const p: Datapact = w.provider.client
+    const calls: Array<(a: unknown, b: unknown) => Promise<unknown>> = [
+      a => p.datasets.register(a as never),
+      (a, b) => p.datasets.publish(a as never, b as never),
+      (a, b) => p.datasets.update(id, { [String(a)]: b } as never),
+      (a, b) => p.grants.grant(a as never, b as never),
+      (a, b) => p.grants.grant(id, w.consumer2.id, { maxAccesses: a, expiresAt: b } as never),
+      (a, b) => p.grants.revoke(a as never, b as never),
+      (a, b) => c.data.fetch(a as never, b as never),
+      (a, b) => c.data.fetch(id, { version: a, onProgress: b } as never),
+      a => c.usage.record(a as never),
+      a => c.billing.statement(a as never),
+      a => c.billing.settle(a as never),
+      (a, b) => p.members.setRoles(a as never, b as never),
+      a => p.members.updateSettings(a as never),
+    ]
+    const before = ledger.snapshot()
+    await fc.assert(
+      fc.asyncProperty(fc.nat(calls.length - 1), fc.anything(), fc.anything(), async (i, a, b) => {
+        const error = await calls[i]!(a, b).then(
+          () => undefined,
+          e => e,
+        )
+        expect(isDatapactError(error)).toBe(true)
+        expect(Buffer.from(ledger.snapshot()).equals(Buffer.from(before))).toBe(true)
+      }),
+      { numRuns: 300, seed: 42 },
+    )
+  })
+
+  it('keeps a refused transaction out of state and events', async () => {
+    const id = await story()
+    const before = ledger.snapshot()
+    await expect(w.provider.client.grants.grant(id, w.consumer.id)).rejects.toMatchObject({ code: 'CONFLICT' })
+    await expect(
+      w.consumer.ledger.submit('recordUsage', {
+        records: [
+          { datasetId: id, version: 1, bytes: 2000, amount: 100n, nonce: '1'.repeat(32) },
+          { datasetId: id, version: 1, bytes: 2000, amount: 5n, nonce: '2'.repeat(32) },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'AMOUNT_MISMATCH' })
+    expect(ledger.snapshot()).toEqual(before)
+  })
+
+  it('persists to a file and comes back after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datapact-'))
+    try {
+      const file = join(dir, 'ledger.bin')
+      const first = new MemoryLedger({ file })
+      const key = new Uint8Array(32).fill(3)
+      await first.as('mem:a').submit('joinConsortium', { name: 'A', roles: ['provider'], envelopeKey: key, settings: null })
+      const second = new MemoryLedger({ file })
+      expect(second.snapshot()).toEqual(first.snapshot())
+      expect((await second.as('mem:a').query('getMember', { member: 'mem:a' }))?.name).toBe('A')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('rejects a damaged snapshot with INVALID_INPUT', () => {
+    const snap = ledger.snapshot()
+    expect(() => ledger.restore(snap.subarray(0, snap.length - 1))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(ledger.snapshot()).toEqual(snap)
+  })
+
+  it('delivers committed events to subscribers, in order', async () => {
+    const seen: string[] = []
+    const off = w.regulator.ledger.subscribe!(e => seen.push(e.event.type))
+    await story()
+    off()
+    expect(seen).toEqual([
+      'DatasetRegistered',
+      'PayloadStored',
+      'VersionPublished',
+      'AccessGranted',
+      'UsageRecorded',
+      'UsageRecorded',
+    ])
+  })
+})
+
+describe('audit catches history forged beneath the rules', () => {
+  const checks = async () => (await w.regulator.client.audit.verify()).violations.map(v => v.check)
+
+  it('names a swapped version', async () => {
+    const id = await story()
+    const { state } = ledger.unsafeInternals()
+    const key = `version/${id}/${'1'.padStart(10, '0')}`
+    const v = (await w.consumer.client.datasets.version(id, 1))
+    state.set(key, encode(records.version, { ...v, merkleRoot: new Uint8Array(32).fill(9) }))
+    expect(await checks()).toContain('STATE')
+    await expect(w.consumer.client.data.fetch(id)).rejects.toMatchObject({ code: 'INTEGRITY' })
+  })
+
+  it('names a changed amount', async () => {
+    await story()
+    const { events } = ledger.unsafeInternals()
+    const i = events.findIndex(e => e.event.type === 'UsageRecorded')
+    const e = events[i]!
+    if (e.event.type !== 'UsageRecorded') throw new Error('unreachable')
+    events[i] = { ...e, event: { ...e.event, record: { ...e.event.record, amount: 1n } } }
+    const found = await checks()
+    expect(found).toContain('AMOUNT')
+    expect(found).toContain('STATE')
+  })
+
+  it('names an inserted grant', async () => {
+    const id = await story()
+    const { events } = ledger.unsafeInternals()
+    const granted = events.find(e => e.event.type === 'AccessGranted')!
+    if (granted.event.type !== 'AccessGranted') throw new Error('unreachable')
+    events.push({
+      ...granted,
+      cursor: String(events.length + 1),
+      caller: w.consumer2.id,
+      event: { ...granted.event, grant: { ...granted.event.grant, grantee: w.consumer2.id, seq: 2 } },
+    })
+    const found = await checks()
+    expect(found).toContain('AUTHORITY')
+    expect(found).toContain('STATE')
+    expect(id).toHaveLength(64)
+  })
+
+  it('names a usage record the ledger never had', async () => {
+    await story()
+    const { events } = ledger.unsafeInternals()
+    const used = events.filter(e => e.event.type === 'UsageRecorded')
+    events.push({ ...used[0]!, cursor: String(events.length + 1) })
+    expect(await checks()).toEqual(expect.arrayContaining(['NONCE', 'STATE']))
+  })
+})

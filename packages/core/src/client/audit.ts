@@ -1,0 +1,387 @@
+import { encode } from '../codec/cbor.js'
+import * as r from '../codec/records.js'
+import type { Schema } from '../codec/schema.js'
+import { MerkleBuilder } from '../crypto/index.js'
+import type {
+  ConsortiumSettings,
+  Dataset,
+  Grant,
+  LedgerEvent,
+  LedgerEventRecord,
+  Member,
+  UsageRecord,
+  UsageTotals,
+  Version,
+} from '../domain/index.js'
+import { bytesToHex, equalBytes } from '../internal/bytes.js'
+import { covers, DEFAULT_SETTINGS, inForce, periodOf, priceOf } from '../rules/index.js'
+import { buildStatement } from './billing.js'
+import type { ClientContext } from './context.js'
+import { readAllEvents } from './events.js'
+
+/** The invariants the audit checks; each violation names one. */
+export type AuditCheck =
+  | 'EVENT_MALFORMED'
+  | 'BOOTSTRAP'
+  | 'MEMBERSHIP'
+  | 'AUTHORITY'
+  | 'VERSION_SEQUENCE'
+  | 'KEY_WRAPS'
+  | 'GRANT'
+  | 'USAGE_OUTSIDE_GRANT'
+  | 'QUOTA'
+  | 'AMOUNT'
+  | 'NONCE'
+  | 'SETTLEMENT'
+  | 'STATE'
+  | 'PAYLOAD'
+
+export interface AuditViolation {
+  check: AuditCheck
+  message: string
+  /** The event where it was found (absent for state and payload checks). */
+  cursor?: string
+  txId?: string
+}
+
+export interface AuditReport {
+  /** True when no invariant is violated. */
+  ok: boolean
+  events: number
+  datasets: number
+  versions: number
+  grants: number
+  usageRecords: number
+  settlements: number
+  /** Payload Merkle roots re-checked against the ledger (with `payloads: true`). */
+  payloadsChecked: number
+  violations: AuditViolation[]
+}
+
+export interface AuditOptions {
+  /** Also re-read every version's ciphertext from its store and check its Merkle root (default false). */
+  payloads?: boolean
+}
+
+type Key = string
+const totalsKey = (p: string, c: string, period: number, cur: string): Key => `${p}|${c}|${period}|${cur}`
+
+/** Replays every event from this member's node into a model of the state and checks the invariants of the map. */
+class Replay {
+  settings: ConsortiumSettings | undefined
+  readonly members = new Map<string, Member>()
+  readonly admissions = new Map<string, Member['roles']>()
+  readonly datasets = new Map<string, Dataset>()
+  readonly versions = new Map<string, Version>()
+  readonly grants = new Map<string, Grant>()
+  readonly nonces = new Set<string>()
+  readonly totals = new Map<Key, UsageTotals>()
+  readonly records = new Map<Key, UsageRecord[]>()
+  readonly violations: AuditViolation[] = []
+  usageCount = 0
+  settlements = 0
+  #at: LedgerEventRecord | undefined
+
+  flag(check: AuditCheck, message: string): void {
+    this.violations.push({ check, message, ...(this.#at && { cursor: this.#at.cursor, txId: this.#at.txId }) })
+  }
+
+  apply(rec: LedgerEventRecord, index: number): void {
+    this.#at = rec
+    try {
+      r.event.check(rec.event, 'event')
+    } catch {
+      this.flag('EVENT_MALFORMED', `event ${rec.cursor} does not decode as a Datapact event`)
+      return
+    }
+    const e = rec.event
+    if (e.type !== 'ConsortiumBootstrapped' && !this.settings) this.flag('BOOTSTRAP', `${e.type} before the bootstrap`)
+    this.#apply(e, rec, index)
+  }
+
+  #member(id: string): Member | undefined {
+    const m = this.members.get(id)
+    return m?.status === 'active' ? m : undefined
+  }
+
+  #requireCaller(rec: LedgerEventRecord, role?: Member['roles'][number]): Member | undefined {
+    const m = this.#member(rec.caller)
+    if (!m) this.flag('MEMBERSHIP', `${rec.caller} acted without being an active member`)
+    else if (role && !m.roles.includes(role)) this.flag('AUTHORITY', `${rec.caller} acted as ${role} without the role`)
+    return m
+  }
+
+  #owner(rec: LedgerEventRecord, datasetId: string): Dataset | undefined {
+    const ds = this.datasets.get(datasetId)
+    if (!ds) this.flag('STATE', `event on unknown dataset ${datasetId}`)
+    else if (ds.owner !== rec.caller) this.flag('AUTHORITY', `${rec.caller} changed dataset ${datasetId} it does not own`)
+    return ds
+  }
+
+  #apply(e: LedgerEvent, rec: LedgerEventRecord, index: number): void {
+    switch (e.type) {
+      case 'ConsortiumBootstrapped':
+        if (index !== 0 || this.settings) this.flag('BOOTSTRAP', 'the consortium was bootstrapped twice or late')
+        if (e.admin !== rec.caller) this.flag('BOOTSTRAP', 'the bootstrap admin is not the caller')
+        this.settings = e.settings
+        return
+      case 'SettingsUpdated':
+        this.#requireCaller(rec, 'admin')
+        this.settings = e.settings
+        return
+      case 'MemberAdmitted':
+        this.#requireCaller(rec, 'admin')
+        this.admissions.set(e.member, e.roles)
+        return
+      case 'MemberJoined': {
+        if (e.member !== rec.caller) this.flag('MEMBERSHIP', `${rec.caller} joined as ${e.member}`)
+        if (this.#member(e.member)) this.flag('MEMBERSHIP', `${e.member} joined twice`)
+        const bootstrap = index === 1 && this.members.size === 0
+        if (!bootstrap && e.roles.includes('admin') && this.settings?.admission !== 'admin')
+          this.flag('AUTHORITY', `${e.member} gave itself the admin role`)
+        if (!bootstrap && this.settings?.admission === 'admin') {
+          const admitted = this.admissions.get(e.member)
+          if (!admitted || !sameBytes(r.roles, admitted, e.roles))
+            this.flag('MEMBERSHIP', `${e.member} joined without an admission for these roles`)
+          this.admissions.delete(e.member)
+        }
+        this.members.set(e.member, {
+          id: e.member,
+          name: e.name,
+          roles: e.roles,
+          envelopeKey: e.envelopeKey,
+          status: 'active',
+          joinedAt: rec.at,
+        })
+        return
+      }
+      case 'MemberRolesChanged': {
+        this.#requireCaller(rec, 'admin')
+        const m = this.members.get(e.member)
+        if (m) this.members.set(e.member, { ...m, roles: e.roles })
+        else this.flag('STATE', `roles changed for unknown member ${e.member}`)
+        return
+      }
+      case 'EnvelopeKeyRotated':
+      case 'MemberLeft': {
+        if (e.member !== rec.caller) this.flag('AUTHORITY', `${rec.caller} changed member ${e.member}`)
+        const m = this.members.get(e.member)
+        if (!m) return this.flag('STATE', `unknown member ${e.member}`)
+        this.members.set(
+          e.member,
+          e.type === 'MemberLeft' ? { ...m, status: 'left' } : { ...m, envelopeKey: e.envelopeKey },
+        )
+        return
+      }
+      case 'DatasetRegistered': {
+        this.#requireCaller(rec, 'provider')
+        const ds = e.dataset
+        if (ds.owner !== rec.caller) this.flag('AUTHORITY', `dataset ${ds.id} registered for another owner`)
+        if (this.datasets.has(ds.id)) this.flag('STATE', `dataset ${ds.id} registered twice`)
+        if (ds.latestVersion !== 0 || ds.grantCount !== 0) this.flag('STATE', `dataset ${ds.id} registered non-empty`)
+        this.datasets.set(ds.id, ds)
+        return
+      }
+      case 'DatasetUpdated': {
+        const ds = this.#owner(rec, e.datasetId)
+        if (ds) this.datasets.set(ds.id, { ...ds, metadata: e.metadata, terms: e.terms, listed: e.listed })
+        return
+      }
+      case 'DatasetRetired': {
+        const ds = this.#owner(rec, e.datasetId)
+        if (ds) this.datasets.set(ds.id, { ...ds, status: 'retired', listed: false })
+        return
+      }
+      case 'VersionPublished': {
+        const v = e.version
+        const ds = this.#owner(rec, v.datasetId)
+        if (!ds) return
+        if (v.number !== ds.latestVersion + 1 || v.previous !== ds.latestVersion)
+          this.flag('VERSION_SEQUENCE', `version ${v.number} of ${ds.id} follows ${ds.latestVersion}`)
+        if (v.publisher !== rec.caller) this.flag('AUTHORITY', `version ${v.number} of ${ds.id} names another publisher`)
+        const entitled = this.#entitled(ds, v.number, rec.at)
+        if (entitled.join() !== [...e.wrappedFor].sort().join())
+          this.flag('KEY_WRAPS', `version ${v.number} of ${ds.id} was wrapped for [${e.wrappedFor}], not [${entitled}]`)
+        this.versions.set(`${ds.id}/${v.number}`, v)
+        this.datasets.set(ds.id, { ...ds, latestVersion: v.number })
+        return
+      }
+      case 'AccessGranted': {
+        const g = e.grant
+        const ds = this.#owner(rec, g.datasetId)
+        if (!ds) return
+        const grantee = this.#member(g.grantee)
+        if (!grantee?.roles.includes('consumer')) this.flag('GRANT', `grant to ${g.grantee}, who is not a consumer`)
+        const previous = this.grants.get(`${ds.id}/${g.grantee}`)
+        if (previous && inForce(previous, rec.at)) this.flag('GRANT', `second grant in force to ${g.grantee} on ${ds.id}`)
+        if (g.seq !== ds.grantCount + 1 || g.used !== 0 || g.state !== 'active')
+          this.flag('GRANT', `grant ${g.seq} on ${ds.id} is not a fresh grant`)
+        const covered: number[] = []
+        for (let n = 1; n <= ds.latestVersion; n++) if (covers(g.scope, n)) covered.push(n)
+        if (covered.join() !== e.wrappedVersions.join())
+          this.flag('KEY_WRAPS', `grant ${g.seq} on ${ds.id} wrapped versions [${e.wrappedVersions}], not [${covered}]`)
+        this.grants.set(`${ds.id}/${g.grantee}`, g)
+        this.datasets.set(ds.id, { ...ds, grantCount: g.seq })
+        return
+      }
+      case 'KeysWrapped': {
+        const ds = this.#owner(rec, e.datasetId)
+        if (!ds) return
+        for (const n of e.versions)
+          if (!this.#entitled(ds, n, rec.at).includes(e.member))
+            this.flag('KEY_WRAPS', `the key of version ${n} of ${ds.id} was wrapped for ${e.member}, who is not entitled`)
+        return
+      }
+      case 'AccessRevoked': {
+        this.#owner(rec, e.datasetId)
+        const g = this.grants.get(`${e.datasetId}/${e.grantee}`)
+        if (!g || g.state !== 'active' || g.seq !== e.seq) return this.flag('GRANT', `revocation of a grant not active`)
+        this.grants.set(`${e.datasetId}/${e.grantee}`, { ...g, state: 'revoked', revokedAt: rec.at })
+        return
+      }
+      case 'UsageRecorded':
+        return this.#usage(e.record, rec)
+      case 'StatementAcknowledged':
+      case 'StatementSettled': {
+        if (e.type === 'StatementAcknowledged' && (e.party !== rec.caller || (e.party !== e.provider && e.party !== e.consumer)))
+          this.flag('AUTHORITY', `${rec.caller} acknowledged a statement it is not a party to`)
+        const key = totalsKey(e.provider, e.consumer, e.period, e.currency)
+        const t = this.totals.get(key)
+        if ((t?.amount ?? 0n) !== e.amount || (t?.count ?? 0) !== e.count)
+          this.flag('SETTLEMENT', `${e.type} for ${e.amount} (${e.count}) but the records total ${t?.amount ?? 0n} (${t?.count ?? 0})`)
+        const st = buildStatement(
+          { provider: e.provider, consumer: e.consumer, period: e.period, currency: e.currency },
+          (this.settings ?? DEFAULT_SETTINGS).periodSeconds,
+          this.records.get(key) ?? [],
+        )
+        if (e.type === 'StatementSettled') {
+          this.settlements++
+          if (!equalBytes(st.digest, e.digest))
+            this.flag('SETTLEMENT', `settled digest ${bytesToHex(e.digest)} is not the statement of the records`)
+        }
+        return
+      }
+      case 'PayloadStored':
+        this.#requireCaller(rec, 'provider')
+        return
+    }
+  }
+
+  #entitled(ds: Dataset, n: number, at: number): string[] {
+    const out = new Set([ds.owner])
+    if (this.settings?.regulatorEscrow) out.add(this.settings.regulatorEscrow)
+    for (const g of this.grants.values())
+      if (g.datasetId === ds.id && inForce(g, at) && covers(g.scope, n) && this.#member(g.grantee)) out.add(g.grantee)
+    return [...out].sort()
+  }
+
+  #usage(u: UsageRecord, rec: LedgerEventRecord): void {
+    this.usageCount++
+    const where = `usage ${u.nonce} of ${u.datasetId} v${u.version}`
+    if (u.consumer !== rec.caller) this.flag('AUTHORITY', `${where} recorded by ${rec.caller} for ${u.consumer}`)
+    if (u.at !== rec.at) this.flag('STATE', `${where} is dated ${u.at}, its transaction ${rec.at}`)
+    const ds = this.datasets.get(u.datasetId)
+    const v = this.versions.get(`${u.datasetId}/${u.version}`)
+    const g = this.grants.get(`${u.datasetId}/${u.consumer}`)
+    if (!ds || !v) return this.flag('USAGE_OUTSIDE_GRANT', `${where}: no such dataset version`)
+    if (u.provider !== ds.owner) this.flag('STATE', `${where} names provider ${u.provider}, not the owner`)
+    if (!g || g.seq !== u.grantSeq || !inForce(g, u.at) || !covers(g.scope, u.version))
+      this.flag('USAGE_OUTSIDE_GRANT', `${where} is outside a grant in force`)
+    else {
+      if (g.maxAccesses !== null && g.used >= g.maxAccesses)
+        this.flag('QUOTA', `${where} exceeds the quota of ${g.maxAccesses}`)
+      this.grants.set(`${u.datasetId}/${u.consumer}`, { ...g, used: g.used + 1 })
+      const expected = priceOf(ds.terms, g, v.size)
+      if (u.amount !== expected || u.bytes !== v.size || u.currency !== ds.terms.currency)
+        this.flag('AMOUNT', `${where} charged ${u.amount} ${u.currency} for ${u.bytes} bytes; the terms give ${expected} ${ds.terms.currency} for ${v.size}`)
+    }
+    if (u.period !== periodOf(u.at, (this.settings ?? DEFAULT_SETTINGS).periodSeconds))
+      this.flag('STATE', `${where} is filed in the wrong period`)
+    const nonceKey = `${u.consumer}/${u.nonce}`
+    if (this.nonces.has(nonceKey)) this.flag('NONCE', `${where} reuses a nonce`)
+    this.nonces.add(nonceKey)
+    const key = totalsKey(u.provider, u.consumer, u.period, u.currency)
+    const t = this.totals.get(key) ?? { provider: u.provider, consumer: u.consumer, period: u.period, currency: u.currency, count: 0, bytes: 0, amount: 0n }
+    this.totals.set(key, { ...t, count: t.count + 1, bytes: t.bytes + u.bytes, amount: t.amount + u.amount })
+    this.records.set(key, [...(this.records.get(key) ?? []), u])
+  }
+}
+
+function sameBytes<T>(schema: Schema<T>, a: T, b: T): boolean {
+  return equalBytes(encode(schema, a), encode(schema, b))
+}
+
+/**
+ * Replays every event from this member's node, checks every invariant, and compares the replayed state with the
+ * state the ledger serves.
+ */
+export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {}): Promise<AuditReport> {
+  const events = await readAllEvents(ctx.ledger)
+  const replay = new Replay()
+  events.forEach((e, i) => replay.apply(e, i))
+  const state = (check: AuditCheck, message: string): void => {
+    replay.violations.push({ check, message })
+  }
+  const compare = <T>(schema: Schema<T>, what: string, ledger: T | null, replayed: T | undefined): void => {
+    if (!ledger && !replayed) return
+    if (!ledger) state('STATE', `${what} is in the history but not in the ledger state`)
+    else if (!replayed) state('STATE', `${what} is in the ledger state without any event`)
+    else if (!sameBytes(schema, ledger, replayed)) state('STATE', `${what} in the ledger state differs from its history`)
+  }
+
+  const [members, datasets, grants] = await Promise.all([
+    ctx.ledger.query('listMembers', {}),
+    ctx.ledger.query('listDatasets', { owner: null, tag: null, listedOnly: false }),
+    ctx.ledger.query('listGrants', { datasetId: null, grantee: null }),
+  ])
+  const byId = <T>(xs: T[], id: (x: T) => string) => new Map(xs.map(x => [id(x), x]))
+  const ledgerMembers = byId(members, m => m.id)
+  for (const id of new Set([...ledgerMembers.keys(), ...replay.members.keys()]))
+    compare(r.member, `member ${id}`, ledgerMembers.get(id) ?? null, replay.members.get(id))
+  const ledgerDatasets = byId(datasets, d => d.id)
+  for (const id of new Set([...ledgerDatasets.keys(), ...replay.datasets.keys()]))
+    compare(r.dataset, `dataset ${id}`, ledgerDatasets.get(id) ?? null, replay.datasets.get(id))
+  const ledgerGrants = byId(grants, g => `${g.datasetId}/${g.grantee}`)
+  for (const id of new Set([...ledgerGrants.keys(), ...replay.grants.keys()]))
+    compare(r.grant, `grant ${id}`, ledgerGrants.get(id) ?? null, replay.grants.get(id))
+  let versions = 0
+  let payloadsChecked = 0
+  for (const id of replay.datasets.keys()) {
+    const ledgerVersions = byId(await ctx.ledger.query('listVersions', { datasetId: id }), v => `${v.datasetId}/${v.number}`)
+    for (const k of new Set([...ledgerVersions.keys(), ...[...replay.versions.keys()].filter(k => k.startsWith(`${id}/`))])) {
+      versions++
+      compare(r.version, `version ${k}`, ledgerVersions.get(k) ?? null, replay.versions.get(k))
+    }
+  }
+  for (const t of replay.totals.values())
+    compare(r.totals, `totals ${t.provider}/${t.consumer}/${t.period}/${t.currency}`, await ctx.ledger.query('getTotals', t), t)
+  if (options.payloads)
+    for (const v of replay.versions.values()) {
+      const store = ctx.stores.get(v.location.store)
+      if (!store) continue
+      const tree = new MerkleBuilder()
+      let count = 0
+      try {
+        for await (const chunk of store.get(v.location.address, v.chunkCount)) {
+          tree.addChunk(chunk)
+          count++
+        }
+        if (count !== v.chunkCount || !equalBytes(tree.root(), v.merkleRoot))
+          state('PAYLOAD', `the payload of ${v.datasetId} v${v.number} does not match its Merkle root`)
+      } catch {
+        state('PAYLOAD', `the payload of ${v.datasetId} v${v.number} cannot be read from store ${v.location.store}`)
+      }
+      payloadsChecked++
+    }
+  return {
+    ok: replay.violations.length === 0,
+    events: events.length,
+    datasets: replay.datasets.size,
+    versions,
+    grants: replay.grants.size,
+    usageRecords: replay.usageCount,
+    settlements: replay.settlements,
+    payloadsChecked,
+    violations: replay.violations,
+  }
+}

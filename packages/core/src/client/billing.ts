@@ -1,0 +1,213 @@
+import { encode } from '../codec/cbor.js'
+import * as r from '../codec/records.js'
+import { array, int, literal, object } from '../codec/schema.js'
+import { sha256 } from '../crypto/index.js'
+import type { Settlement, UsageRecord } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import { checkObject, invalidArgument } from '../internal/assert.js'
+import { equalBytes } from '../internal/bytes.js'
+import { periodOf } from '../rules/index.js'
+import { type ClientContext, settingsOf } from './context.js'
+import { readAllEvents } from './events.js'
+
+/** One line of a statement: one metered access. */
+export interface StatementRow {
+  datasetId: string
+  version: number
+  bytes: number
+  amount: bigint
+  at: number
+  nonce: string
+}
+
+/**
+ * A deterministic roll-up of the usage between one provider and one consumer in one billing period and currency.
+ * Every member computes the same rows and digest from its own node.
+ */
+export interface Statement {
+  provider: string
+  consumer: string
+  period: number
+  currency: string
+  /** Ledger time the period starts at (inclusive) and ends at (exclusive), seconds. */
+  periodStart: number
+  periodEnd: number
+  /** Rows ordered by (at, nonce). */
+  rows: StatementRow[]
+  count: number
+  bytes: number
+  amount: bigint
+  /** SHA-256 over the canonical encoding of everything above. */
+  digest: Uint8Array
+}
+
+export interface StatementParameters {
+  /** The provider; default this member. */
+  provider?: string
+  /** The consumer; default this member. */
+  consumer?: string
+  /** Billing period index; default the current one. */
+  period?: number
+  /** Currency; default the currency of the period's usage (required when there is none or several). */
+  currency?: string
+}
+
+const rowSchema = object({
+  datasetId: r.datasetId,
+  version: r.versionNumber,
+  bytes: int(0, r.LIMITS.uint53),
+  amount: r.money,
+  at: r.time,
+  nonce: r.nonce,
+})
+
+/** The canonical form a statement digest is computed over (format tag included so digests never collide). */
+const statementBody = object({
+  format: literal('datapact-statement/1'),
+  provider: r.memberId,
+  consumer: r.memberId,
+  period: int(0, r.LIMITS.uint53),
+  currency: r.currency,
+  periodStart: r.time,
+  periodEnd: r.time,
+  rows: array(rowSchema, 100_000_000),
+  count: int(0, r.LIMITS.uint53),
+  bytes: int(0, r.LIMITS.uint53),
+  amount: r.money,
+})
+
+const FORMAT = 'datapact-statement/1' as const
+
+/** Digest of a statement's canonical encoding. */
+export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
+  const { provider, consumer, period, currency, periodStart, periodEnd, rows, count, bytes, amount } = s
+  return sha256(
+    encode(statementBody, {
+      format: FORMAT,
+      provider,
+      consumer,
+      period,
+      currency,
+      periodStart,
+      periodEnd,
+      rows: rows.map(({ datasetId, version, bytes, amount, at, nonce }) => ({ datasetId, version, bytes, amount, at, nonce })),
+      count,
+      bytes,
+      amount,
+    }),
+  )
+}
+
+/** Builds the statement of `records` (already filtered to one provider, consumer, period and currency). */
+export function buildStatement(
+  key: { provider: string; consumer: string; period: number; currency: string },
+  periodSeconds: number,
+  records: UsageRecord[],
+): Statement {
+  const rows = records
+    .map(({ datasetId, version, bytes, amount, at, nonce }) => ({ datasetId, version, bytes, amount, at, nonce }))
+    .sort((a, b) => a.at - b.at || (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0))
+  const body = {
+    ...key,
+    periodStart: key.period * periodSeconds,
+    periodEnd: (key.period + 1) * periodSeconds,
+    rows,
+    count: rows.length,
+    bytes: rows.reduce((n, x) => n + x.bytes, 0),
+    amount: rows.reduce((n, x) => n + x.amount, 0n),
+  }
+  return { ...body, digest: statementDigest(body) }
+}
+
+/** Billing: statements every party computes identically, and settlement on the ledger. */
+export class Billing {
+  readonly #ctx: ClientContext
+
+  /** @internal */
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Computes the statement between a provider and a consumer for a period from the ledger's usage records.
+   *
+   * @param params - Provider and consumer (one defaults to this member), period, currency.
+   * @returns The statement with its digest.
+   * @throws {@link DatapactError} INVALID_INPUT (missing party or ambiguous currency).
+   * @example
+   * ```ts
+   * const st = await bob.billing.statement({ provider: alice.memberId })
+   * ```
+   */
+  async statement(params: StatementParameters): Promise<Statement> {
+    checkObject(params, 'params')
+    const ctx = this.#ctx
+    const provider = params.provider ?? ctx.me
+    const consumer = params.consumer ?? ctx.me
+    r.memberId.check(provider, 'params.provider')
+    r.memberId.check(consumer, 'params.consumer')
+    if (provider === consumer) throw invalidArgument('params', 'a provider and a different consumer', 'the same member')
+    if (params.currency !== undefined) r.currency.check(params.currency, 'params.currency')
+    if (params.period !== undefined) int(0, r.LIMITS.uint53).check(params.period, 'params.period')
+    const settings = await settingsOf(ctx)
+    const period = params.period ?? periodOf(await ctx.ledger.query('getLedgerTime', {}), settings.periodSeconds)
+    const records: UsageRecord[] = []
+    for (const { event: e } of await readAllEvents(ctx.ledger))
+      if (
+        e.type === 'UsageRecorded' &&
+        e.record.provider === provider &&
+        e.record.consumer === consumer &&
+        e.record.period === period
+      )
+        records.push(e.record)
+    const currencies = [...new Set(records.map(x => x.currency))]
+    const currency = params.currency ?? (currencies.length === 1 ? currencies[0] : undefined)
+    if (currency === undefined)
+      throw invalidArgument('params.currency', 'a currency (the period has none or several)', currencies.join(',') || 'none')
+    return buildStatement(
+      { provider, consumer, period, currency },
+      settings.periodSeconds,
+      records.filter(x => x.currency === currency),
+    )
+  }
+
+  /**
+   * Acknowledges a statement on the ledger as this member (its provider or consumer). Settled once both parties
+   * acknowledged the same digest; the ledger refuses totals that differ from its own.
+   *
+   * @returns The settlement state after this acknowledgement (`settledDigest` set once both agree).
+   * @throws {@link DatapactError} INTEGRITY (the statement was altered: its digest does not match its rows),
+   *   SETTLEMENT_MISMATCH (totals differ from the ledger's), ACCESS_DENIED (not a party).
+   */
+  async settle(statement: Statement): Promise<Settlement> {
+    checkObject(statement, 'statement')
+    r.digest.check(statement.digest, 'statement.digest')
+    if (!equalBytes(statementDigest(statement), statement.digest))
+      throw new DatapactError('INTEGRITY', 'the statement does not match its digest: recompute it from the ledger', {
+        details: { argument: 'statement' },
+      })
+    const key = {
+      provider: statement.provider,
+      consumer: statement.consumer,
+      period: statement.period,
+      currency: statement.currency,
+    }
+    await this.#ctx.ledger.submit('acknowledgeStatement', {
+      ...key,
+      digest: statement.digest,
+      amount: statement.amount,
+      count: statement.count,
+    })
+    return this.#ctx.ledger.query('getSettlement', key)
+  }
+
+  /** The ledger's running totals for a provider, consumer, period and currency. */
+  totals(key: { provider: string; consumer: string; period: number; currency: string }) {
+    return this.#ctx.ledger.query('getTotals', key)
+  }
+
+  /** The acknowledgement and settlement state of a statement key. */
+  settlement(key: { provider: string; consumer: string; period: number; currency: string }) {
+    return this.#ctx.ledger.query('getSettlement', key)
+  }
+}

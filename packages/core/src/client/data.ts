@@ -1,0 +1,175 @@
+import * as r from '../codec/records.js'
+import { createSha256, decryptChunks, MerkleBuilder } from '../crypto/index.js'
+import type { Version } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import { checkObject } from '../internal/assert.js'
+import { bytesToHex, concatBytes, equalBytes } from '../internal/bytes.js'
+import { covers, isExpired } from '../rules/index.js'
+import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
+import type { Progress } from './datasets.js'
+import { unwrapOwnKey } from './grants.js'
+import type { Receipt, Usage } from './usage.js'
+
+export interface FetchOptions {
+  /** Version number; default the newest version this member may read. */
+  version?: number
+  onProgress?: (progress: Progress) => void
+}
+
+export interface FetchResult {
+  bytes: Uint8Array
+  version: Version
+  /** The usage record of this access; null for the owner and the escrow regulator, who are not metered. */
+  receipt: Receipt | null
+}
+
+export interface StreamResult {
+  /** Plaintext, chunk by chunk; each chunk is released only after it authenticates. */
+  stream: AsyncIterable<Uint8Array>
+  version: Version
+  receipt: Receipt | null
+}
+
+/** Data: fetch, verify, meter and decrypt from this member's own node. */
+export class Data {
+  readonly #ctx: ClientContext
+  readonly #usage: Usage
+
+  /** @internal */
+  constructor(ctx: ClientContext, usage: Usage) {
+    this.#ctx = ctx
+    this.#usage = usage
+  }
+
+  /**
+   * Fetches a version: reads the ciphertext from the payload store, checks its Merkle root against the ledger,
+   * records the access on the ledger (grantees only), then decrypts and checks the plaintext digest. Works with the
+   * provider offline: everything comes from this member's node and the replicated store.
+   *
+   * @param datasetId - The dataset.
+   * @param options - Version (default: the newest readable) and progress callback.
+   * @returns The plaintext, the version and the usage receipt.
+   * @throws {@link DatapactError} NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED, QUOTA_EXCEEDED (refused by
+   *   the ledger, nothing returned); INTEGRITY (payload or key does not match the ledger; no usage is recorded when
+   *   the ciphertext fails its check).
+   * @example
+   * ```ts
+   * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
+   * ```
+   */
+  async fetch(datasetId: string, options: FetchOptions = {}): Promise<FetchResult> {
+    const { version, key, metered } = await this.#prepare(datasetId, options)
+    try {
+      const chunks: Uint8Array[] = []
+      await this.#verifyCiphertext(version, c => chunks.push(c))
+      const receipt = metered ? await this.#meter(version) : null
+      const parts: Uint8Array[] = []
+      for await (const p of this.#decrypt(version, key, chunks, options)) parts.push(p)
+      return { bytes: parts.length === 1 ? parts[0]! : concatBytes(...parts), version, receipt }
+    } finally {
+      key.fill(0)
+    }
+  }
+
+  /**
+   * Like {@link Data.fetch}, but streams the plaintext: the ciphertext is read twice from the store (once to check
+   * the Merkle root before metering, once to decrypt), so memory stays independent of the payload size.
+   */
+  async stream(datasetId: string, options: FetchOptions = {}): Promise<StreamResult> {
+    const { version, key, metered } = await this.#prepare(datasetId, options)
+    try {
+      await this.#verifyCiphertext(version, () => undefined)
+      const receipt = metered ? await this.#meter(version) : null
+      const store = storeFor(this.#ctx, version.location.store)
+      const self = this
+      async function* plaintext() {
+        try {
+          yield* self.#decrypt(version, key, store.get(version.location.address, version.chunkCount), options)
+        } finally {
+          key.fill(0)
+        }
+      }
+      return { stream: plaintext(), version, receipt }
+    } catch (e) {
+      key.fill(0)
+      throw e
+    }
+  }
+
+  async #prepare(datasetId: string, options: FetchOptions) {
+    r.datasetId.check(datasetId, 'datasetId')
+    checkObject(options, 'options')
+    if (options.version !== undefined) r.versionNumber.check(options.version, 'options.version')
+    const ctx = this.#ctx
+    const [ds, settings, grant, now] = await Promise.all([
+      requireDataset(ctx, datasetId),
+      settingsOf(ctx),
+      ctx.ledger.query('getGrant', { datasetId, grantee: ctx.me }),
+      ctx.ledger.query('getLedgerTime', {}),
+    ])
+    const metered = ctx.me !== ds.owner && ctx.me !== settings.regulatorEscrow
+    let n = options.version ?? (grant?.scope.kind === 'exact' && metered ? grant.scope.version : ds.latestVersion)
+    if (n === 0) throw new DatapactError('NOT_FOUND', `dataset ${datasetId} has no version yet`, { details: { datasetId } })
+    if (options.version === undefined && metered && grant && !covers(grant.scope, n)) n = 0
+    const version = await requireVersion(ctx, datasetId, Math.max(n, 1))
+    const key = await unwrapOwnKey(ctx, datasetId, version.number, true)
+    if (!key) {
+      // Courtesy: say why there is no key. The boundary itself is cryptographic: no wrap, no plaintext.
+      const where = { datasetId, version: version.number }
+      if (!metered || !grant)
+        throw new DatapactError('ACCESS_DENIED', `${ctx.me} holds no grant on dataset ${datasetId}`, { details: where })
+      if (grant.state === 'revoked')
+        throw new DatapactError('GRANT_REVOKED', `the grant on dataset ${datasetId} was revoked`, { details: where })
+      if (isExpired(grant, now))
+        throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${datasetId} has expired`, { details: where })
+      throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${version.number}`, { details: where })
+    }
+    return { version, key, metered }
+  }
+
+  /** Reads every ciphertext chunk and checks count and Merkle root against the ledger; INTEGRITY otherwise. */
+  async #verifyCiphertext(version: Version, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+    const store = storeFor(this.#ctx, version.location.store)
+    const tree = new MerkleBuilder()
+    let count = 0
+    for await (const chunk of store.get(version.location.address, version.chunkCount)) {
+      tree.addChunk(chunk)
+      onChunk(chunk)
+      count++
+    }
+    if (count !== version.chunkCount || !equalBytes(tree.root(), version.merkleRoot))
+      throw new DatapactError('INTEGRITY', `the payload of version ${version.number} does not match its Merkle root on the ledger`, {
+        details: { datasetId: version.datasetId, version: version.number, chunks: count, store: version.location.store },
+      })
+  }
+
+  async #meter(version: Version): Promise<Receipt> {
+    const [receipt] = await this.#usage.record([{ datasetId: version.datasetId, version: version.number }])
+    return receipt!
+  }
+
+  async *#decrypt(
+    version: Version,
+    key: Uint8Array,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: FetchOptions,
+  ): AsyncIterable<Uint8Array> {
+    const digest = createSha256()
+    let size = 0
+    for await (const part of decryptChunks({
+      key,
+      header: version.header,
+      chunks,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    })) {
+      digest.update(part)
+      size += part.length
+      if (size > version.size) break
+      yield part
+    }
+    if (size !== version.size || !equalBytes(digest.digest(), version.plaintextDigest))
+      throw new DatapactError('INTEGRITY', `the plaintext of version ${version.number} does not match its digest on the ledger`, {
+        details: { datasetId: version.datasetId, version: version.number, digest: bytesToHex(version.plaintextDigest) },
+      })
+  }
+}

@@ -1,0 +1,93 @@
+import type { MemberKeys } from '../crypto/index.js'
+import { DatapactError } from '../errors.js'
+import { checkObject, invalidArgument } from '../internal/assert.js'
+import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
+import { type AuditOptions, type AuditReport, verifyLedger } from './audit.js'
+import { Billing } from './billing.js'
+import type { ClientContext } from './context.js'
+import { Data } from './data.js'
+import { Datasets } from './datasets.js'
+import { Grants } from './grants.js'
+import { LedgerPayloadStore } from './ledgerStore.js'
+import { Members } from './members.js'
+import { Usage } from './usage.js'
+
+/** Options of {@link Datapact.open}. */
+export interface DatapactOptions {
+  /** A ledger connection acting as this member (MemoryLedger.as, EvmLedger, FabricLedger). */
+  ledger: LedgerAdapter
+  /** This member's keys (envelope key pair; see `generateMemberKeys` and the keystore). */
+  keys: MemberKeys
+  /** Extra payload stores by name; the ledger-backed store `ledger` is always there. */
+  stores?: PayloadStore[]
+  /** Where new versions go by default (default `ledger`). */
+  defaultStore?: string
+}
+
+/**
+ * The Datapact client of one member: catalog, data, access, usage, billing and audit over one ledger connection.
+ *
+ * @example
+ * ```ts
+ * const ledger = new MemoryLedger()
+ * const alice = await Datapact.open({ ledger: ledger.as('alice'), keys: generateMemberKeys() })
+ * await alice.members.join({ name: 'Alice Data Ltd', roles: ['provider'] })
+ * const { id } = await alice.datasets.register({ title: 'Prices', terms: { pricePerAccess: 100n, currency: 'CNY' }, data })
+ * ```
+ */
+export class Datapact {
+  /** This member's ledger identity. */
+  readonly memberId: string
+  readonly members: Members
+  readonly datasets: Datasets
+  readonly grants: Grants
+  readonly data: Data
+  readonly usage: Usage
+  readonly billing: Billing
+  readonly audit: { verify(options?: AuditOptions): Promise<AuditReport> }
+  readonly #ctx: ClientContext
+
+  private constructor(ctx: ClientContext) {
+    this.#ctx = ctx
+    this.memberId = ctx.me
+    this.members = new Members(ctx)
+    this.datasets = new Datasets(ctx)
+    this.grants = new Grants(ctx)
+    this.usage = new Usage(ctx)
+    this.data = new Data(ctx, this.usage)
+    this.billing = new Billing(ctx)
+    this.audit = { verify: options => verifyLedger(ctx, options) }
+  }
+
+  /**
+   * Opens a client for the member the ledger connection acts as.
+   *
+   * @param options - Ledger connection, keys, payload stores.
+   * @returns The client.
+   * @throws {@link DatapactError} INVALID_INPUT on a missing ledger or keys, or two stores with one name.
+   */
+  static async open(options: DatapactOptions): Promise<Datapact> {
+    checkObject(options, 'options')
+    const { ledger, keys } = options
+    if (typeof ledger?.submit !== 'function' || typeof ledger.query !== 'function')
+      throw invalidArgument('options.ledger', 'a LedgerAdapter', typeof ledger)
+    if (!(keys?.envelope?.publicKey instanceof Uint8Array))
+      throw invalidArgument('options.keys', 'MemberKeys', typeof keys)
+    const stores = new Map<string, PayloadStore>([['ledger', new LedgerPayloadStore(ledger)]])
+    for (const s of options.stores ?? []) {
+      if (stores.has(s.name))
+        throw new DatapactError('INVALID_INPUT', `two payload stores are named "${s.name}"`, {
+          details: { argument: 'options.stores' },
+        })
+      stores.set(s.name, s)
+    }
+    const defaultStore = options.defaultStore ?? 'ledger'
+    if (!stores.has(defaultStore)) throw invalidArgument('options.defaultStore', 'the name of a given store', defaultStore)
+    return new Datapact({ ledger, keys, stores, defaultStore, me: ledger.memberId })
+  }
+
+  /** Closes the ledger connection. The ledger and every other member carry on. */
+  close(): Promise<void> {
+    return this.#ctx.ledger.close()
+  }
+}

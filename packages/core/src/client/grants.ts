@@ -1,0 +1,175 @@
+import * as r from '../codec/records.js'
+import { unwrapKey, wrapKey } from '../crypto/index.js'
+import type { Grant, GrantScope } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import { checkObject, invalidArgument } from '../internal/assert.js'
+import { hexToBytes } from '../internal/bytes.js'
+import { covers, inForce } from '../rules/index.js'
+import { type ClientContext, requireDataset, requireMember } from './context.js'
+
+/** Which versions a grant covers: every version, versions from N on, or exactly version N. */
+export type ScopeInput = 'all' | { from: number } | { exactly: number }
+
+export interface GrantOptions {
+  /** Default `all`. */
+  scope?: ScopeInput
+  /** Ledger time (seconds) after which usage is refused; a Date is accepted. Default: never. */
+  expiresAt?: number | Date
+  /** Most accesses allowed. Default: unlimited. */
+  maxAccesses?: number
+  /** Price per access for this grantee, replacing the terms. */
+  price?: bigint
+}
+
+/** A grant with its effective state at the ledger's current time. */
+export interface GrantView extends Grant {
+  effectiveState: 'active' | 'revoked' | 'expired'
+}
+
+function toScope(s: ScopeInput | undefined): GrantScope {
+  if (s === undefined || s === 'all') return { kind: 'all', version: 0 }
+  if (typeof s === 'object' && s !== null) {
+    if ('from' in s) return { kind: 'from', version: s.from }
+    if ('exactly' in s) return { kind: 'exact', version: s.exactly }
+  }
+  throw invalidArgument('options.scope', "'all', { from: n } or { exactly: n }", typeof s)
+}
+
+const toSeconds = (t: number | Date): number => (t instanceof Date ? Math.floor(t.getTime() / 1000) : t)
+
+/** Grants: give consumers access under terms, revoke it, list who holds what. */
+export class Grants {
+  readonly #ctx: ClientContext
+
+  /** @internal */
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Grants `grantee` access to a dataset this member owns. The key of every existing version the scope covers is
+   * unwrapped with the owner's key and wrapped for the grantee; later versions get wrapped at publish.
+   *
+   * @param datasetId - A dataset this member owns.
+   * @param grantee - Member id of a consumer.
+   * @param options - Scope, expiry, quota, price override.
+   * @returns The committed grant.
+   * @throws {@link DatapactError} NOT_FOUND (dataset or grantee), ACCESS_DENIED (not the owner), CONFLICT (a grant
+   *   in force exists, or the dataset is retired), INVALID_INPUT, INTEGRITY (the owner's own wrap fails to open).
+   * @example
+   * ```ts
+   * await alice.grants.grant(id, bob.memberId, { scope: 'all', expiresAt: new Date('2027-01-01'), maxAccesses: 10 })
+   * ```
+   */
+  async grant(datasetId: string, grantee: string, options: GrantOptions = {}): Promise<Grant> {
+    r.datasetId.check(datasetId, 'datasetId')
+    r.memberId.check(grantee, 'grantee')
+    checkObject(options, 'options')
+    const ctx = this.#ctx
+    const scope = toScope(options.scope)
+    const args = {
+      datasetId,
+      grantee,
+      scope,
+      expiresAt: options.expiresAt === undefined ? null : toSeconds(options.expiresAt),
+      maxAccesses: options.maxAccesses ?? null,
+      priceOverride: options.price ?? null,
+      wraps: [] as Array<{ version: number; wrapped: Uint8Array }>,
+    }
+    r.scope.check(scope, 'options.scope')
+    if (args.expiresAt !== null) r.time.check(args.expiresAt, 'options.expiresAt')
+    if (args.maxAccesses !== null) r.versionNumber.check(args.maxAccesses, 'options.maxAccesses')
+    if (args.priceOverride !== null) r.money.check(args.priceOverride, 'options.price')
+    const ds = await requireDataset(ctx, datasetId)
+    const member = await requireMember(ctx, grantee)
+    for (let n = 1; n <= ds.latestVersion; n++) {
+      if (!covers(scope, n)) continue
+      const dataKey = await this.#ownKey(datasetId, n)
+      try {
+        const wrapped = await wrapKey({
+          dataKey,
+          recipientPublicKey: member.envelopeKey,
+          datasetId: hexToBytes(datasetId),
+          version: n,
+          recipientId: member.id,
+        })
+        args.wraps.push({ version: n, wrapped })
+      } finally {
+        dataKey.fill(0)
+      }
+    }
+    const { events } = await ctx.ledger.submit('grantAccess', args)
+    const granted = events.find(e => e.type === 'AccessGranted')
+    if (granted?.type === 'AccessGranted') return granted.grant
+    return (await ctx.ledger.query('getGrant', { datasetId, grantee }))!
+  }
+
+  /**
+   * Revokes a grant. Forward-only: the grantee keeps what it fetched, records no more usage and gets no later key.
+   * @throws {@link DatapactError} NOT_FOUND, ACCESS_DENIED, CONFLICT (already revoked).
+   */
+  async revoke(datasetId: string, grantee: string): Promise<Grant> {
+    r.datasetId.check(datasetId, 'datasetId')
+    r.memberId.check(grantee, 'grantee')
+    const { events } = await this.#ctx.ledger.submit('revokeAccess', { datasetId, grantee })
+    const revoked = events.find(e => e.type === 'AccessRevoked')
+    if (!revoked) throw new DatapactError('INTERNAL', 'the ledger committed a revocation without its event')
+    return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee }))!
+  }
+
+  /** The current grant of `grantee` on a dataset (with its effective state), or null. */
+  async get(datasetId: string, grantee: string = this.#ctx.me): Promise<GrantView | null> {
+    r.datasetId.check(datasetId, 'datasetId')
+    r.memberId.check(grantee, 'grantee')
+    const [g, now] = await Promise.all([
+      this.#ctx.ledger.query('getGrant', { datasetId, grantee }),
+      this.#ctx.ledger.query('getLedgerTime', {}),
+    ])
+    return g && view(g, now)
+  }
+
+  /** Grants of a dataset, or held by a grantee, with their effective state. */
+  async list(filter: { datasetId?: string; grantee?: string } = {}): Promise<GrantView[]> {
+    checkObject(filter, 'filter')
+    if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')
+    if (filter.grantee !== undefined) r.memberId.check(filter.grantee, 'filter.grantee')
+    const [grants, now] = await Promise.all([
+      this.#ctx.ledger.query('listGrants', { datasetId: filter.datasetId ?? null, grantee: filter.grantee ?? null }),
+      this.#ctx.ledger.query('getLedgerTime', {}),
+    ])
+    return grants.map(g => view(g, now))
+  }
+
+  /** This member's data key of a version, unwrapped from the ledger (the caller must zero it after use). */
+  async #ownKey(datasetId: string, n: number): Promise<Uint8Array> {
+    return unwrapOwnKey(this.#ctx, datasetId, n)
+  }
+}
+
+const view = (g: Grant, now: number): GrantView => ({
+  ...g,
+  effectiveState: g.state === 'revoked' ? 'revoked' : inForce(g, now) ? 'active' : 'expired',
+})
+
+/**
+ * Unwraps this member's wrap of a version's data key. Returns null when the ledger holds no wrap for it.
+ * @throws {@link DatapactError} INTEGRITY when the wrap does not open with this member's key and bindings.
+ */
+export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number): Promise<Uint8Array>
+export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number, optional: true): Promise<Uint8Array | null>
+export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number, optional = false) {
+  const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: n, member: ctx.me })
+  if (!wrapped) {
+    if (optional) return null
+    throw new DatapactError('NOT_FOUND', `no key of version ${n} of ${datasetId} is wrapped for ${ctx.me}`, {
+      details: { datasetId, version: n },
+    })
+  }
+  return unwrapKey({
+    wrapped,
+    recipientSecretKey: ctx.keys.envelope.secretKey,
+    datasetId: hexToBytes(datasetId),
+    version: n,
+    recipientId: ctx.me,
+  })
+}

@@ -1,0 +1,19 @@
+export type { AuditCheck, AuditOptions, AuditReport, AuditViolation } from './audit.js'
+export { Billing, buildStatement, type Statement, type StatementParameters, type StatementRow, statementDigest } from './billing.js'
+export { Data, type FetchOptions, type FetchResult, type StreamResult } from './data.js'
+export { Datapact, type DatapactOptions } from './datapact.js'
+export {
+  type CatalogFilter,
+  Datasets,
+  type MetadataInput,
+  type Progress,
+  type PublishOptions,
+  type RegisterParameters,
+  type RegisterResult,
+  type TermsInput,
+  type UpdateParameters,
+} from './datasets.js'
+export { type GrantOptions, Grants, type GrantView, type ScopeInput } from './grants.js'
+export { LedgerPayloadStore } from './ledgerStore.js'
+export { type JoinParameters, Members } from './members.js'
+export { type Access, type Receipt, Usage, type UsageFilter } from './usage.js'

@@ -1,0 +1,59 @@
+import { randomBytes } from '@noble/hashes/utils.js'
+import { bytesToHex } from '../internal/bytes.js'
+import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
+
+/** Most chunks and bytes one storePayload transaction carries, and most chunks one read returns (gRPC and Fabric cap messages at a few MiB). */
+const BATCH_CHUNKS = 32
+const BATCH_BYTES = 2 * 1024 * 1024
+const READ_CHUNKS = 16
+
+/**
+ * The ledger-backed payload store: ciphertext chunks in the ledger's own state, so every member's node holds them
+ * and a consumer fetches with the provider offline. Chunks go up in ordered batches under a random upload id.
+ */
+export class LedgerPayloadStore implements PayloadStore {
+  readonly name = 'ledger'
+  readonly #ledger: LedgerAdapter
+
+  constructor(ledger: LedgerAdapter) {
+    this.#ledger = ledger
+  }
+
+  async put(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+    const upload = bytesToHex(randomBytes(32))
+    let first = 0
+    let batch: Uint8Array[] = []
+    let size = 0
+    let pending: Uint8Array[] | undefined
+    // Hold one full batch back: only when the source ends do we know which batch is the last.
+    const flush = async (last: boolean) => {
+      if (!pending) return
+      await this.#ledger.submit('storePayload', { upload, first, chunks: pending, last })
+      first += pending.length
+      pending = undefined
+    }
+    for await (const chunk of chunks) {
+      if (batch.length === BATCH_CHUNKS || (batch.length > 0 && size + chunk.length > BATCH_BYTES)) {
+        await flush(false)
+        pending = batch
+        batch = []
+        size = 0
+      }
+      batch.push(chunk)
+      size += chunk.length
+    }
+    if (batch.length > 0) {
+      await flush(false)
+      pending = batch
+    }
+    await flush(true)
+    return upload
+  }
+
+  async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
+    for (let first = 0; first < chunkCount; first += READ_CHUNKS) {
+      const count = Math.min(READ_CHUNKS, chunkCount - first)
+      yield* await this.#ledger.query('getPayload', { upload: address, first, count })
+    }
+  }
+}

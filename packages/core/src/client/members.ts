@@ -1,0 +1,89 @@
+import * as r from '../codec/records.js'
+import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
+import { checkObject } from '../internal/assert.js'
+import { type ClientContext, requireMember, settingsOf } from './context.js'
+
+export interface JoinParameters {
+  /** Display name. */
+  name: string
+  /** Roles asked for (in an `admin`-admission consortium, the admitted roles apply instead). */
+  roles: Role[]
+  /** Only for the member that bootstraps the consortium; default open admission, no escrow, 30-day periods. */
+  settings?: ConsortiumSettings
+}
+
+/** Members: join the consortium, admit others, change roles and settings. */
+export class Members {
+  readonly #ctx: ClientContext
+
+  /** @internal */
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Joins the consortium as this member, registering its envelope public key. The first member bootstraps the
+   * consortium and becomes its admin.
+   *
+   * @returns The member as the ledger recorded it.
+   * @throws {@link DatapactError} CONFLICT (already a member), ACCESS_DENIED (not admitted, or asking for admin),
+   *   INVALID_INPUT.
+   * @example
+   * ```ts
+   * await alice.members.join({ name: 'Alice Data Ltd', roles: ['provider'] })
+   * ```
+   */
+  async join(params: JoinParameters): Promise<Member> {
+    checkObject(params, 'params')
+    await this.#ctx.ledger.submit('joinConsortium', {
+      name: params.name,
+      roles: params.roles,
+      envelopeKey: this.#ctx.keys.envelope.publicKey,
+      settings: params.settings ?? null,
+    })
+    return requireMember(this.#ctx, this.#ctx.me)
+  }
+
+  /** This member as the ledger knows it, or null before joining. */
+  async me(): Promise<Member | null> {
+    return this.#ctx.ledger.query('getMember', { member: this.#ctx.me })
+  }
+
+  /** A member by id. @throws {@link DatapactError} NOT_FOUND. */
+  async get(member: string): Promise<Member> {
+    r.memberId.check(member, 'member')
+    return requireMember(this.#ctx, member)
+  }
+
+  /** Every member, active or not. */
+  async list(): Promise<Member[]> {
+    return this.#ctx.ledger.query('listMembers', {})
+  }
+
+  /** (Admin) admits a future member with the roles it will have when it joins. */
+  async admit(member: string, roles: Role[]): Promise<void> {
+    await this.#ctx.ledger.submit('admitMember', { member, roles })
+  }
+
+  /** (Admin) replaces a member's roles. */
+  async setRoles(member: string, roles: Role[]): Promise<Member> {
+    await this.#ctx.ledger.submit('setMemberRoles', { member, roles })
+    return requireMember(this.#ctx, member)
+  }
+
+  /** Leaves the consortium. */
+  async leave(): Promise<void> {
+    await this.#ctx.ledger.submit('leaveConsortium', {})
+  }
+
+  /** The consortium settings. */
+  settings(): Promise<ConsortiumSettings> {
+    return settingsOf(this.#ctx)
+  }
+
+  /** (Admin) replaces the consortium settings. */
+  async updateSettings(settings: ConsortiumSettings): Promise<ConsortiumSettings> {
+    await this.#ctx.ledger.submit('updateSettings', { settings })
+    return settingsOf(this.#ctx)
+  }
+}

@@ -1,0 +1,39 @@
+import { randomBytes } from '@noble/hashes/utils.js'
+import { DatapactError } from '../errors.js'
+import { bytesToHex } from '../internal/bytes.js'
+import type { PayloadStore } from '../ledger/index.js'
+
+/**
+ * A payload store in this process's memory: for tests, demos, and as the model of a store implementation.
+ * `tamper` and `drop` let tests play the part of a compromised or failing store.
+ */
+export class MemoryPayloadStore implements PayloadStore {
+  readonly name: string
+  readonly #payloads = new Map<string, Uint8Array[]>()
+
+  /** @param name - The store's name (default `memory`). */
+  constructor(name = 'memory') {
+    this.name = name
+  }
+
+  async put(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+    const stored: Uint8Array[] = []
+    for await (const c of chunks) stored.push(c.slice())
+    const address = bytesToHex(randomBytes(16))
+    this.#payloads.set(address, stored)
+    return address
+  }
+
+  async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
+    const chunks = this.#payloads.get(address)
+    if (!chunks) throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address } })
+    yield* chunks.slice(0, chunkCount).map(c => c.slice())
+  }
+
+  /** Test hook: applies `edit` to the stored chunk list of `address` (flip bits, drop, reorder, append). */
+  tamper(address: string, edit: (chunks: Uint8Array[]) => Uint8Array[]): void {
+    const chunks = this.#payloads.get(address)
+    if (!chunks) throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`)
+    this.#payloads.set(address, edit(chunks.map(c => c.slice())))
+  }
+}

@@ -1,0 +1,90 @@
+import { Datapact } from '../client/index.js'
+import { generateMemberKeys, type MemberKeys } from '../crypto/index.js'
+import type { ConsortiumSettings, Role, Terms } from '../domain/index.js'
+import type { LedgerAdapter } from '../ledger/index.js'
+import { MemoryPayloadStore } from '../stores/memoryStore.js'
+import type { LedgerHarness } from './harness.js'
+
+/** One member of a test world: its client, its raw ledger connection and its keys. */
+export interface Party {
+  client: Datapact
+  ledger: LedgerAdapter
+  keys: MemberKeys
+  id: string
+}
+
+/** A small consortium on a fresh ledger: a provider (the bootstrapping admin), two consumers, a regulator. */
+export interface World {
+  h: LedgerHarness
+  provider: Party
+  consumer: Party
+  consumer2: Party
+  regulator: Party
+  /** An external payload store every party shares, which the tests may tamper with. */
+  store: MemoryPayloadStore
+  /** A new party on the same ledger that has not joined. */
+  stranger(label?: string): Promise<Party>
+}
+
+export const TERMS: Terms = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY', licence: 'CC-BY-4.0' }
+
+/** Deterministic test bytes: `n` bytes from a seed, cheap to compare. */
+export function testBytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n)
+  let x = seed * 2654435761
+  for (let i = 0; i < n; i++) {
+    x = (x ^ (x << 13)) >>> 0
+    x = (x ^ (x >>> 17)) >>> 0
+    x = (x ^ (x << 5)) >>> 0
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+export async function party(h: LedgerHarness, label: string, store: MemoryPayloadStore): Promise<Party> {
+  const ledger = await h.member(label)
+  const keys = generateMemberKeys()
+  const client = await Datapact.open({ ledger, keys, stores: [store] })
+  return { client, ledger, keys, id: ledger.memberId }
+}
+
+export interface WorldOptions {
+  settings?: ConsortiumSettings
+  consumerRoles?: Role[]
+}
+
+/** Builds the standard world; the provider joins first and so bootstraps the consortium as its admin. */
+export async function world(h: LedgerHarness, options: WorldOptions = {}): Promise<World> {
+  const store = new MemoryPayloadStore('shared')
+  const provider = await party(h, 'provider', store)
+  await provider.client.members.join({
+    name: 'Provider Ltd',
+    roles: ['provider'],
+    ...(options.settings ? { settings: options.settings } : {}),
+  })
+  const consumer = await party(h, 'consumer', store)
+  const consumer2 = await party(h, 'consumer2', store)
+  const regulator = await party(h, 'regulator', store)
+  await consumer.client.members.join({ name: 'Consumer One', roles: options.consumerRoles ?? ['consumer'] })
+  await consumer2.client.members.join({ name: 'Consumer Two', roles: ['consumer'] })
+  await regulator.client.members.join({ name: 'Regulator', roles: ['regulator'] })
+  let n = 0
+  return { h, provider, consumer, consumer2, regulator, store, stranger: (label = `stranger${++n}`) => party(h, label, store) }
+}
+
+/** A fingerprint of everything a ledger holds that a refused call must leave alone: the events so far. */
+export async function eventCount(ledger: LedgerAdapter): Promise<number> {
+  let count = 0
+  let after: string | null = null
+  for (;;) {
+    const page = await ledger.readEvents({ after, limit: 5000 })
+    if (page.events.length === 0) return count
+    count += page.events.length
+    after = page.cursor
+  }
+}
+
+/** A fresh random 16-byte nonce as hex. */
+export function nonce(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('')
+}

@@ -1,0 +1,616 @@
+import fc from 'fast-check'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Datapact } from '../client/index.js'
+import type { DatapactErrorCode } from '../errors.js'
+import type { LedgerHarness } from './harness.js'
+import { eventCount, nonce, type Party, TERMS, testBytes, type World, world } from './fixtures.js'
+import { runModelHistory } from './model.js'
+
+/** Options of {@link describeLedgerConformance}. */
+export interface ConformanceOptions {
+  /** Per-test timeout in ms (real backends are slower than memory). Default 30 s. */
+  timeout?: number
+  /** Runs of the model-based random history. Default 8. */
+  modelRuns?: number
+}
+
+const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
+  expect(p).rejects.toMatchObject({ name: expect.stringMatching(/Error$/), code })
+
+/**
+ * The ledger conformance suite: every adapter runs it against its real backend, so the memory ledger, the EVM
+ * contract and the Fabric chaincode give the same results and the same error codes for the same calls.
+ *
+ * @param name - The backend's name, shown in test titles.
+ * @param setup - Creates a fresh, empty ledger for each test.
+ * @param options - Timeouts and run counts.
+ * @example
+ * ```ts
+ * describeLedgerConformance('memory', async () => memoryHarness())
+ * ```
+ */
+export function describeLedgerConformance(
+  name: string,
+  setup: () => Promise<LedgerHarness>,
+  options: ConformanceOptions = {},
+): void {
+  const timeout = options.timeout ?? 30_000
+  describe(`conformance: ${name}`, { timeout }, () => {
+    let h: LedgerHarness
+    let w: World
+    beforeEach(async () => {
+      h = await setup()
+      w = await world(h)
+    }, timeout * 2)
+    afterEach(async () => {
+      await h?.teardown()
+    }, timeout)
+
+    const register = (p: Party = w.provider, data = testBytes(3000), extra: Record<string, unknown> = {}) =>
+      p.client.datasets.register({ title: 'Ticks', tags: ['finance'], terms: TERMS, data, chunkSize: 1024, ...extra })
+
+    describe('members', () => {
+      it('bootstraps the consortium with the first member as admin', async () => {
+        const me = await w.provider.client.members.me()
+        expect(me?.roles).toEqual(['admin', 'provider'])
+        expect((await w.consumer.client.members.get(w.consumer.id)).roles).toEqual(['consumer'])
+        expect((await w.provider.client.members.list()).map(m => m.id).sort()).toEqual(
+          [w.provider.id, w.consumer.id, w.consumer2.id, w.regulator.id].sort(),
+        )
+      })
+      it('refuses a second join with CONFLICT', async () => {
+        await rejectsWith(w.consumer.client.members.join({ name: 'again', roles: ['consumer'] }), 'CONFLICT')
+      })
+      it('refuses a self-granted admin role with ACCESS_DENIED', async () => {
+        const s = await w.stranger()
+        await rejectsWith(s.client.members.join({ name: 'Mallory', roles: ['admin'] }), 'ACCESS_DENIED')
+      })
+      it('admits by admin when the consortium says so', async () => {
+        await w.provider.client.members.updateSettings({ admission: 'admin', regulatorEscrow: null, periodSeconds: 86400 })
+        const s = await w.stranger()
+        await rejectsWith(s.client.members.join({ name: 'Newcomer', roles: ['consumer'] }), 'ACCESS_DENIED')
+        await rejectsWith(w.consumer.client.members.admit(s.id, ['consumer']), 'ACCESS_DENIED')
+        await w.provider.client.members.admit(s.id, ['consumer', 'provider'])
+        const joined = await s.client.members.join({ name: 'Newcomer', roles: ['consumer'] })
+        expect(joined.roles).toEqual(['provider', 'consumer'])
+      })
+      it('lets only an admin change settings and roles', async () => {
+        await rejectsWith(
+          w.consumer.client.members.updateSettings({ admission: 'admin', regulatorEscrow: null, periodSeconds: 86400 }),
+          'ACCESS_DENIED',
+        )
+        await rejectsWith(w.consumer.client.members.setRoles(w.consumer.id, ['consumer', 'provider']), 'ACCESS_DENIED')
+        const m = await w.provider.client.members.setRoles(w.consumer.id, ['consumer', 'provider'])
+        expect(m.roles).toEqual(['provider', 'consumer'])
+      })
+      it('refuses a member that left', async () => {
+        await w.consumer2.client.members.leave()
+        expect((await w.provider.client.members.list()).find(m => m.id === w.consumer2.id)?.status).toBe('left')
+        const { id } = await register()
+        await rejectsWith(w.provider.client.grants.grant(id, w.consumer2.id), 'NOT_FOUND')
+      })
+    })
+
+    describe('datasets and versions', () => {
+      it('runs the full story: register, grant, fetch, meter, bill, settle, audit', async () => {
+        const data = testBytes(5000, 7)
+        const { id, version } = await register(w.provider, data)
+        expect(version?.number).toBe(1)
+        await w.provider.client.grants.grant(id, w.consumer.id, { maxAccesses: 10 })
+        const got = await w.consumer.client.data.fetch(id)
+        expect(got.bytes).toEqual(data)
+        expect(got.receipt?.record.amount).toBe(100n)
+        const st = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        expect(st.amount).toBe(100n)
+        await w.consumer.client.billing.settle(st)
+        const settled = await w.provider.client.billing.settle(
+          await w.provider.client.billing.statement({ consumer: w.consumer.id }),
+        )
+        expect(settled.settledDigest).toEqual(st.digest)
+        const report = await w.regulator.client.audit.verify({ payloads: true })
+        expect(report.violations).toEqual([])
+        expect(report).toMatchObject({ ok: true, usageRecords: 1, settlements: 1, datasets: 1, versions: 1 })
+      })
+      it('refuses a dataset from a member without the provider role', async () => {
+        await rejectsWith(register(w.consumer), 'ACCESS_DENIED')
+      })
+      it('refuses a dataset from a non-member', async () => {
+        const s = await w.stranger()
+        await rejectsWith(register(s), 'ACCESS_DENIED')
+      })
+      it('keeps an append-only, contiguous history', async () => {
+        const { id } = await w.provider.client.datasets.register({ title: 'Empty first', terms: TERMS })
+        await w.provider.client.datasets.publish(id, testBytes(100, 1))
+        await w.provider.client.datasets.publish(id, testBytes(200, 2))
+        const history = await w.consumer.client.datasets.history(id)
+        expect(history.map(v => [v.number, v.previous, v.size])).toEqual([
+          [1, 0, 100],
+          [2, 1, 200],
+        ])
+        expect(history[0]!.plaintextDigest).not.toEqual(history[1]!.plaintextDigest)
+      })
+      it('refuses a publish by a non-owner, on the ledger itself', async () => {
+        const { id } = await register()
+        const v = await w.provider.client.datasets.version(id, 1)
+        await rejectsWith(
+          w.consumer.ledger.submit('publishVersion', {
+            datasetId: id,
+            number: 2,
+            plaintextDigest: v.plaintextDigest,
+            merkleRoot: v.merkleRoot,
+            size: v.size,
+            chunkSize: v.chunkSize,
+            chunkCount: v.chunkCount,
+            header: v.header,
+            location: v.location,
+            wraps: [{ member: w.consumer.id, wrapped: new Uint8Array(80) }],
+          }),
+          'ACCESS_DENIED',
+        )
+      })
+      it('refuses a version number out of sequence with CONFLICT', async () => {
+        const { id } = await register()
+        const v = await w.provider.client.datasets.version(id, 1)
+        await rejectsWith(
+          w.provider.ledger.submit('publishVersion', {
+            datasetId: id,
+            number: 3,
+            plaintextDigest: v.plaintextDigest,
+            merkleRoot: v.merkleRoot,
+            size: v.size,
+            chunkSize: v.chunkSize,
+            chunkCount: v.chunkCount,
+            header: v.header,
+            location: v.location,
+            wraps: [{ member: w.provider.id, wrapped: new Uint8Array(80) }],
+          }),
+          'CONFLICT',
+        )
+      })
+      it('refuses a publish that omits a required key wrap', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const v = await w.provider.client.datasets.version(id, 1)
+        const before = await eventCount(w.provider.ledger)
+        await rejectsWith(
+          w.provider.ledger.submit('publishVersion', {
+            datasetId: id,
+            number: 2,
+            plaintextDigest: v.plaintextDigest,
+            merkleRoot: v.merkleRoot,
+            size: v.size,
+            chunkSize: v.chunkSize,
+            chunkCount: v.chunkCount,
+            header: v.header,
+            location: { store: 'shared', address: v.location.address },
+            wraps: [{ member: w.provider.id, wrapped: new Uint8Array(80) }],
+          }),
+          'INVALID_INPUT',
+        )
+        expect(await eventCount(w.provider.ledger)).toBe(before)
+      })
+      it('lists the catalog by listing, tag and owner', async () => {
+        const a = await register(w.provider, testBytes(10), { tags: ['finance', 'eu'] })
+        const b = await register(w.provider, testBytes(10), { tags: ['weather'], listed: false })
+        const ids = (xs: { id: string }[]) => xs.map(x => x.id).sort()
+        expect(ids(await w.consumer.client.datasets.catalog())).toEqual([a.id])
+        expect(ids(await w.consumer.client.datasets.catalog({ includeUnlisted: true }))).toEqual([a.id, b.id].sort())
+        expect(ids(await w.consumer.client.datasets.catalog({ tag: 'eu' }))).toEqual([a.id])
+        expect(await w.consumer.client.datasets.catalog({ owner: w.consumer.id })).toEqual([])
+      })
+      it('applies new terms to later usage', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await w.consumer.client.data.fetch(id)
+        await w.provider.client.datasets.update(id, { terms: { pricePerAccess: 250n } })
+        const { receipt } = await w.consumer.client.data.fetch(id)
+        expect(receipt?.record.amount).toBe(250n)
+        expect((await w.consumer.client.usage.list({ datasetId: id })).map(r => r.amount)).toEqual([100n, 250n])
+      })
+      it('refuses new versions and grants on a retired dataset with CONFLICT', async () => {
+        const { id } = await register()
+        await w.provider.client.datasets.retire(id)
+        await rejectsWith(w.provider.client.datasets.publish(id, testBytes(10)), 'CONFLICT')
+        await rejectsWith(w.provider.client.grants.grant(id, w.consumer.id), 'CONFLICT')
+        await rejectsWith(w.consumer.ledger.submit('retireDataset', { datasetId: id }), 'ACCESS_DENIED')
+      })
+      it('streams a multi-chunk version with progress', async () => {
+        const data = testBytes(10_000, 3)
+        const { id } = await register(w.provider, data)
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const progress: number[] = []
+        const { stream, receipt } = await w.consumer.client.data.stream(id, { onProgress: p => progress.push(p.bytes) })
+        expect(receipt).not.toBeNull()
+        const parts: Uint8Array[] = []
+        for await (const p of stream) parts.push(p)
+        expect(Buffer.concat(parts)).toEqual(Buffer.from(data))
+        expect(progress.at(-1)).toBe(10_000)
+      })
+      it('keeps payloads in an external store and verifies them', async () => {
+        const data = testBytes(4000, 9)
+        const { id, version } = await register(w.provider, data, { store: 'shared' })
+        expect(version?.location.store).toBe('shared')
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        expect((await w.consumer.client.data.fetch(id)).bytes).toEqual(data)
+      })
+    })
+
+    describe('grants', () => {
+      it('refuses a grant by a non-owner with ACCESS_DENIED', async () => {
+        const { id } = await register()
+        await rejectsWith(w.consumer.client.grants.grant(id, w.consumer2.id), 'ACCESS_DENIED')
+      })
+      it('refuses a grant to a member without the consumer role', async () => {
+        const { id } = await register()
+        await rejectsWith(w.provider.client.grants.grant(id, w.regulator.id), 'INVALID_INPUT')
+      })
+      it('refuses a second grant in force with CONFLICT, and replaces a revoked one', async () => {
+        const { id } = await register()
+        const g1 = await w.provider.client.grants.grant(id, w.consumer.id)
+        await rejectsWith(w.provider.client.grants.grant(id, w.consumer.id), 'CONFLICT')
+        await w.provider.client.grants.revoke(id, w.consumer.id)
+        const g2 = await w.provider.client.grants.grant(id, w.consumer.id, { maxAccesses: 1 })
+        expect([g1.seq, g2.seq, g2.state, g2.used]).toEqual([1, 2, 'active', 0])
+        expect((await w.consumer.client.data.fetch(id)).receipt?.record.grantSeq).toBe(2)
+      })
+      it('serves many consumers, each with its own key wrap', async () => {
+        const data = testBytes(2048, 5)
+        const { id } = await register(w.provider, data)
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await w.provider.client.grants.grant(id, w.consumer2.id)
+        expect((await w.consumer.client.data.fetch(id)).bytes).toEqual(data)
+        expect((await w.consumer2.client.data.fetch(id)).bytes).toEqual(data)
+        const s = await w.stranger()
+        await rejectsWith(s.client.data.fetch(id), 'ACCESS_DENIED')
+        expect((await w.provider.client.grants.list({ datasetId: id })).map(g => g.grantee).sort()).toEqual(
+          [w.consumer.id, w.consumer2.id].sort(),
+        )
+      })
+      it('limits an exact-version scope to that version', async () => {
+        const { id } = await register(w.provider, testBytes(100, 1))
+        await w.provider.client.datasets.publish(id, testBytes(100, 2))
+        await w.provider.client.grants.grant(id, w.consumer.id, { scope: { exactly: 1 } })
+        const got = await w.consumer.client.data.fetch(id)
+        expect([got.version.number, got.bytes]).toEqual([1, testBytes(100, 1)])
+        await rejectsWith(w.consumer.client.data.fetch(id, { version: 2 }), 'ACCESS_DENIED')
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', {
+            records: [{ datasetId: id, version: 2, bytes: 100, amount: 100n, nonce: nonce() }],
+          }),
+          'ACCESS_DENIED',
+        )
+      })
+      it('limits a from-version scope to that version and later', async () => {
+        const { id } = await register(w.provider, testBytes(100, 1))
+        await w.provider.client.grants.grant(id, w.consumer.id, { scope: { from: 2 } })
+        await rejectsWith(w.consumer.client.data.fetch(id, { version: 1 }), 'ACCESS_DENIED')
+        await w.provider.client.datasets.publish(id, testBytes(100, 2))
+        await w.provider.client.datasets.publish(id, testBytes(100, 3))
+        expect((await w.consumer.client.data.fetch(id, { version: 2 })).bytes).toEqual(testBytes(100, 2))
+        expect((await w.consumer.client.data.fetch(id)).bytes).toEqual(testBytes(100, 3))
+      })
+      it('expires a grant by ledger time', async () => {
+        const { id } = await register()
+        const now = (await w.provider.ledger.query('getLedgerTime', {})) as number
+        await w.provider.client.grants.grant(id, w.consumer.id, { expiresAt: now + 3 })
+        await w.consumer.client.data.fetch(id)
+        await h.advanceTime(4)
+        await rejectsWith(w.consumer.client.data.fetch(id), 'GRANT_EXPIRED')
+        expect((await w.consumer.client.grants.get(id))?.effectiveState).toBe('expired')
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        expect((await w.consumer.client.data.fetch(id)).receipt).not.toBeNull()
+      })
+      it('refuses an expiry in the past', async () => {
+        const { id } = await register()
+        await rejectsWith(w.provider.client.grants.grant(id, w.consumer.id, { expiresAt: 1000 }), 'INVALID_INPUT')
+      })
+      it('enforces the access quota', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id, { maxAccesses: 2 })
+        await w.consumer.client.data.fetch(id)
+        await w.consumer.client.data.fetch(id)
+        await rejectsWith(w.consumer.client.data.fetch(id), 'QUOTA_EXCEEDED')
+        expect((await w.consumer.client.grants.get(id))?.used).toBe(2)
+      })
+      it('applies a price override', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id, { price: 7n })
+        expect((await w.consumer.client.data.fetch(id)).receipt?.record.amount).toBe(7n)
+      })
+      it('revokes forward-only: the next version is out of reach, the old bytes stay', async () => {
+        const v1 = testBytes(500, 1)
+        const { id } = await register(w.provider, v1)
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await w.provider.client.grants.grant(id, w.consumer2.id)
+        const kept = (await w.consumer.client.data.fetch(id)).bytes
+        await w.provider.client.grants.revoke(id, w.consumer.id)
+        const v2 = await w.provider.client.datasets.publish(id, testBytes(500, 2))
+        expect(await w.consumer.ledger.query('getKeyWrap', { datasetId: id, number: 2, member: w.consumer.id })).toBeNull()
+        await rejectsWith(w.consumer.client.data.fetch(id, { version: v2.number }), 'GRANT_REVOKED')
+        await rejectsWith(w.consumer.client.data.fetch(id, { version: 1 }), 'GRANT_REVOKED')
+        expect(kept).toEqual(v1)
+        expect((await w.consumer2.client.data.fetch(id)).bytes).toEqual(testBytes(500, 2))
+      })
+      it('refuses revoking twice or by a non-owner', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await rejectsWith(w.consumer2.client.grants.revoke(id, w.consumer.id), 'ACCESS_DENIED')
+        await w.provider.client.grants.revoke(id, w.consumer.id)
+        await rejectsWith(w.provider.client.grants.revoke(id, w.consumer.id), 'CONFLICT')
+        await rejectsWith(w.provider.client.grants.revoke(id, w.consumer2.id), 'NOT_FOUND')
+      })
+      it('wraps every version for the escrow regulator when the consortium requires it', async () => {
+        await w.provider.client.members.updateSettings({
+          admission: 'open',
+          regulatorEscrow: w.regulator.id,
+          periodSeconds: 86400,
+        })
+        const data = testBytes(700, 4)
+        const { id, version } = await register(w.provider, data)
+        const got = await w.regulator.client.data.fetch(id)
+        expect([got.bytes, got.receipt]).toEqual([data, null])
+        await rejectsWith(
+          w.provider.ledger.submit('publishVersion', {
+            datasetId: id,
+            number: 2,
+            plaintextDigest: version!.plaintextDigest,
+            merkleRoot: version!.merkleRoot,
+            size: version!.size,
+            chunkSize: version!.chunkSize,
+            chunkCount: version!.chunkCount,
+            header: version!.header,
+            location: { store: 'shared', address: 'x' },
+            wraps: [{ member: w.provider.id, wrapped: new Uint8Array(80) }],
+          }),
+          'INVALID_INPUT',
+        )
+      })
+    })
+
+    describe('data integrity and availability', () => {
+      const tampered = async (edit: (chunks: Uint8Array[]) => Uint8Array[]) => {
+        const { id, version } = await register(w.provider, testBytes(4000, 8), { store: 'shared' })
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        w.store.tamper(version!.location.address, edit)
+        const before = await eventCount(w.consumer.ledger)
+        await rejectsWith(w.consumer.client.data.fetch(id), 'INTEGRITY')
+        expect(await eventCount(w.consumer.ledger)).toBe(before)
+        expect(await w.consumer.client.usage.list({ datasetId: id })).toEqual([])
+      }
+      it('detects a flipped bit in the stored payload and records no usage', async () => {
+        await tampered(chunks => {
+          chunks[1]![5]! ^= 1
+          return chunks
+        })
+      })
+      it('detects a truncated payload', async () => {
+        await tampered(chunks => chunks.slice(0, -1))
+      })
+      it('detects reordered chunks', async () => {
+        await tampered(chunks => [chunks[1]!, chunks[0]!, ...chunks.slice(2)])
+      })
+      it('detects a payload spliced from another version', async () => {
+        const { id } = await register(w.provider, testBytes(4000, 1), { store: 'shared' })
+        const v2 = await w.provider.client.datasets.publish(id, testBytes(4000, 2), { store: 'shared' })
+        const v1 = await w.provider.client.datasets.version(id, 1)
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const other: Uint8Array[] = []
+        for await (const c of w.store.get(v1.location.address, v1.chunkCount)) other.push(c)
+        w.store.tamper(v2.location.address, () => other)
+        await rejectsWith(w.consumer.client.data.fetch(id), 'INTEGRITY')
+      })
+      it('serves a consumer while the provider is offline', async () => {
+        const data = testBytes(3000, 11)
+        const { id } = await register(w.provider, data)
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await w.provider.client.close()
+        await rejectsWith(w.provider.client.datasets.get(id), 'CLOSED')
+        const got = await w.consumer.client.data.fetch(id)
+        expect(got.bytes).toEqual(data)
+        expect(got.receipt?.record.provider).toBe(w.provider.id)
+      })
+    })
+
+    describe('usage', () => {
+      const claim = (id: string, extra: Record<string, unknown> = {}) => ({
+        datasetId: id,
+        version: 1,
+        bytes: 3000,
+        amount: 100n,
+        nonce: nonce(),
+        ...extra,
+      })
+      it('records a batch in one transaction', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const receipts = await w.consumer.client.usage.record(Array.from({ length: 5 }, () => ({ datasetId: id, version: 1 })))
+        expect(receipts).toHaveLength(5)
+        expect(new Set(receipts.map(r => r.txId)).size).toBe(1)
+        const totals = await w.consumer.client.billing.totals({
+          provider: w.provider.id,
+          consumer: w.consumer.id,
+          period: receipts[0]!.record.period,
+          currency: 'CNY',
+        })
+        expect([totals.count, totals.amount, totals.bytes]).toEqual([5, 500n, 15000])
+      })
+      it('refuses a whole batch when one record is invalid', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id, { maxAccesses: 3 })
+        const before = await eventCount(w.consumer.ledger)
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', { records: [claim(id), claim(id), claim(id), claim(id)] }),
+          'QUOTA_EXCEEDED',
+        )
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', { records: [claim(id), claim(id, { amount: 1n })] }),
+          'AMOUNT_MISMATCH',
+        )
+        expect(await eventCount(w.consumer.ledger)).toBe(before)
+        expect((await w.consumer.client.grants.get(id))?.used).toBe(0)
+      })
+      it('refuses a replayed nonce', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const c = claim(id)
+        await w.consumer.ledger.submit('recordUsage', { records: [c] })
+        await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [c] }), 'NONCE_REUSED')
+        const n = nonce()
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', { records: [claim(id, { nonce: n }), claim(id, { nonce: n })] }),
+          'NONCE_REUSED',
+        )
+      })
+      it('refuses a wrong amount or size', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [claim(id, { amount: 99n })] }), 'AMOUNT_MISMATCH')
+        await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [claim(id, { bytes: 10 })] }), 'INVALID_INPUT')
+      })
+      it('refuses usage without a grant', async () => {
+        const { id } = await register()
+        await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [claim(id)] }), 'ACCESS_DENIED')
+        await rejectsWith(w.consumer.client.usage.record([{ datasetId: id, version: 1 }]), 'ACCESS_DENIED')
+      })
+    })
+
+    describe('billing', () => {
+      const metered = async (n: number) => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        for (let i = 0; i < n; i++) await w.consumer.client.data.fetch(id)
+        return id
+      }
+      it('computes the same statement on the provider, consumer and regulator nodes', async () => {
+        await metered(3)
+        const fromConsumer = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        const fromProvider = await w.provider.client.billing.statement({ consumer: w.consumer.id })
+        const fromRegulator = await w.regulator.client.billing.statement({
+          provider: w.provider.id,
+          consumer: w.consumer.id,
+        })
+        expect(fromConsumer.digest).toEqual(fromProvider.digest)
+        expect(fromRegulator).toEqual(fromConsumer)
+        expect([fromConsumer.count, fromConsumer.amount]).toEqual([3, 300n])
+      })
+      it('refuses a settlement whose totals differ from the ledger', async () => {
+        await metered(2)
+        const st = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        await rejectsWith(
+          w.consumer.ledger.submit('acknowledgeStatement', {
+            provider: st.provider,
+            consumer: st.consumer,
+            period: st.period,
+            currency: st.currency,
+            digest: st.digest,
+            amount: st.amount + 1n,
+            count: st.count,
+          }),
+          'SETTLEMENT_MISMATCH',
+        )
+      })
+      it('refuses an altered statement and a third party', async () => {
+        await metered(1)
+        const st = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        await rejectsWith(w.consumer.client.billing.settle({ ...st, amount: 1n }), 'INTEGRITY')
+        await rejectsWith(w.consumer2.client.billing.settle(st), 'ACCESS_DENIED')
+      })
+      it('settles only when both parties acknowledge the same digest, and again after more usage', async () => {
+        const id = await metered(1)
+        const st1 = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        expect((await w.consumer.client.billing.settle(st1)).settledDigest).toBeNull()
+        await w.consumer.client.data.fetch(id)
+        await rejectsWith(w.provider.client.billing.settle(st1), 'SETTLEMENT_MISMATCH')
+        const st2 = await w.provider.client.billing.statement({ consumer: w.consumer.id })
+        expect((await w.provider.client.billing.settle(st2)).settledDigest).toBeNull()
+        expect((await w.consumer.client.billing.settle(st2)).settledDigest).toEqual(st2.digest)
+        expect((await w.regulator.client.audit.verify()).ok).toBe(true)
+      })
+    })
+
+    describe('bad input', () => {
+      it('refuses malformed arguments on the ledger itself, leaving it untouched', async () => {
+        const before = await eventCount(w.provider.ledger)
+        const md = { title: 't', description: '', tags: [], mediaType: '', schema: '' }
+        const bad: Array<[string, unknown]> = [
+          ['registerDataset', { datasetId: 'zz', metadata: md, terms: TERMS, listed: true }],
+          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: { ...md, title: '' }, terms: TERMS, listed: true }],
+          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, pricePerAccess: -1n }, listed: true }],
+          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, currency: 'cny' }, listed: true }],
+          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, pricePerAccess: 1n << 130n }, listed: true }],
+          ['recordUsage', { records: [] }],
+          ['joinConsortium', { name: 'x', roles: ['emperor'], envelopeKey: new Uint8Array(32), settings: null }],
+        ]
+        for (const [rule, args] of bad)
+          await rejectsWith(w.provider.ledger.submit(rule as 'registerDataset', args as never), 'INVALID_INPUT')
+        expect(await eventCount(w.provider.ledger)).toBe(before)
+      })
+      it('refuses bad input at the client with INVALID_INPUT naming the field', async () => {
+        const c: Datapact = w.provider.client
+        const cases: Array<() => Promise<unknown>> = [
+          () => c.datasets.register({ title: '', terms: TERMS, data: testBytes(10) }),
+          () => c.datasets.register({ title: 't', terms: { ...TERMS, currency: '' }, data: testBytes(10) }),
+          () => c.datasets.register({ title: 't', terms: TERMS, data: new Uint8Array(0) }),
+          () => c.datasets.register({ title: 't', terms: TERMS, data: testBytes(10), chunkSize: 3 }),
+          () => c.datasets.register(null as never),
+          () => c.datasets.publish('nope', testBytes(10)),
+          () => c.grants.grant('ab'.repeat(32), '', {}),
+          () => c.grants.grant('ab'.repeat(32), w.consumer.id, { maxAccesses: 0 }),
+          () => c.data.fetch('AB'.repeat(32)),
+          () => c.usage.record([]),
+          () => c.billing.statement({ provider: w.provider.id }),
+        ]
+        const before = await eventCount(w.provider.ledger)
+        for (const run of cases) {
+          const e = await run().then(
+            () => undefined,
+            err => err,
+          )
+          expect(e).toMatchObject({ code: 'INVALID_INPUT' })
+          expect(typeof e.details.argument).toBe('string')
+        }
+        expect(await eventCount(w.provider.ledger)).toBe(before)
+      })
+      it('refuses unknown ids with NOT_FOUND', async () => {
+        const ghost = 'cd'.repeat(32)
+        await rejectsWith(w.consumer.client.datasets.get(ghost), 'NOT_FOUND')
+        await rejectsWith(w.consumer.client.data.fetch(ghost), 'NOT_FOUND')
+        await rejectsWith(w.provider.client.grants.revoke(ghost, w.consumer.id), 'NOT_FOUND')
+        const { id } = await register()
+        await rejectsWith(w.consumer.client.datasets.version(id, 9), 'NOT_FOUND')
+        await rejectsWith(w.provider.client.grants.grant(id, 'nobody'), 'NOT_FOUND')
+      })
+    })
+
+    describe('audit', () => {
+      it('verifies a clean history with every kind of event', async () => {
+        const { id } = await register()
+        await w.provider.client.datasets.update(id, { description: 'updated', terms: { pricePerByte: 1n } })
+        await w.provider.client.grants.grant(id, w.consumer.id, { maxAccesses: 5 })
+        await w.provider.client.grants.grant(id, w.consumer2.id, { scope: { from: 2 } })
+        await w.consumer.client.data.fetch(id)
+        await w.provider.client.datasets.publish(id, testBytes(100, 5))
+        await w.consumer2.client.data.fetch(id)
+        await w.provider.client.grants.revoke(id, w.consumer.id)
+        const st = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        await w.consumer.client.billing.settle(st)
+        await w.provider.client.billing.settle(st)
+        const report = await w.consumer2.client.audit.verify({ payloads: true })
+        expect(report.violations).toEqual([])
+        expect(report).toMatchObject({ ok: true, versions: 2, grants: 2, usageRecords: 2, settlements: 1, payloadsChecked: 2 })
+      })
+      it('matches a simple model over random histories (model-based)', async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(fc.nat(1_000_000), { minLength: 6, maxLength: 14 }), async seeds => {
+            await h.teardown()
+            h = await setup()
+            w = await world(h)
+            await runModelHistory(w, seeds)
+          }),
+          { numRuns: options.modelRuns ?? 8, seed: 0x5eed },
+        )
+      }, timeout * 10)
+    })
+  })
+}
+
