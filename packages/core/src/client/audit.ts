@@ -353,8 +353,10 @@ export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {
       compare(r.version, `version ${k}`, ledgerVersions.get(k) ?? null, replay.versions.get(k))
     }
   }
-  for (const t of replay.totals.values())
-    compare(r.totals, `totals ${t.provider}/${t.consumer}/${t.period}/${t.currency}`, await ctx.ledger.query('getTotals', t), t)
+  for (const t of replay.totals.values()) {
+    const key = { provider: t.provider, consumer: t.consumer, period: t.period, currency: t.currency }
+    compare(r.totals, `totals ${t.provider}/${t.consumer}/${t.period}/${t.currency}`, await ctx.ledger.query('getTotals', key), t)
+  }
   if (options.payloads)
     for (const v of replay.versions.values()) {
       const store = ctx.stores.get(v.location.store)

@@ -136,7 +136,10 @@ export class Datasets {
     }
     r.metadata.check(args.metadata, 'params')
     r.terms.check(args.terms, 'params.terms')
-    if (params.data !== undefined) checkPublishOptions(params)
+    if (params.data !== undefined) {
+      checkData(params.data)
+      checkPublishOptions(params)
+    }
     const { events } = await this.#ctx.ledger.submit('registerDataset', args)
     const registered = events.find(e => e.type === 'DatasetRegistered')
     const dataset = registered?.type === 'DatasetRegistered' ? registered.dataset : await requireDataset(this.#ctx, datasetId)
@@ -168,6 +171,7 @@ export class Datasets {
    */
   async publish(datasetId: string, data: DataSource, options: PublishOptions = {}): Promise<Version> {
     r.datasetId.check(datasetId, 'datasetId')
+    checkData(data)
     checkPublishOptions(options)
     const ctx = this.#ctx
     const ds = await requireDataset(ctx, datasetId)
@@ -188,6 +192,7 @@ export class Datasets {
       })
       const address = await store.put(encryptor.encrypt(data))
       const summary = encryptor.summary()
+      if (summary.plaintextSize === 0) throw invalidArgument('data', 'at least one byte', 'an empty stream')
       const members = await entitledMembers(ctx, ds, number)
       const wraps = await Promise.all(
         members.map(async m => ({
@@ -228,6 +233,11 @@ export class Datasets {
   async update(datasetId: string, changes: UpdateParameters): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
     checkObject(changes, 'changes')
+    const fields = ['title', 'description', 'tags', 'mediaType', 'schema', 'terms', 'listed']
+    const given = Object.keys(changes)
+    const unknown = given.find(k => !fields.includes(k))
+    if (unknown !== undefined) throw invalidArgument(`changes.${unknown}`, `one of ${fields.join(', ')}`, 'an unknown field')
+    if (given.length === 0) throw invalidArgument('changes', 'at least one field to change', 'none')
     const ds = await requireDataset(this.#ctx, datasetId)
     const metadata = { ...ds.metadata }
     for (const k of ['title', 'description', 'tags', 'mediaType', 'schema'] as const)
@@ -297,4 +307,14 @@ function checkPublishOptions(o: PublishOptions): void {
     throw invalidArgument('options.chunkSize', 'integer in 1024..1048576', String(o.chunkSize))
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
     throw invalidArgument('options.onProgress', 'function', typeof o.onProgress)
+}
+
+function checkData(data: unknown): void {
+  if (data instanceof Uint8Array && data.length === 0) throw invalidArgument('data', 'at least one byte', 'Uint8Array(0)')
+  const ok =
+    data instanceof Uint8Array ||
+    (typeof data === 'object' &&
+      data !== null &&
+      (Symbol.asyncIterator in data || Symbol.iterator in data || typeof (data as ReadableStream).getReader === 'function'))
+  if (!ok) throw invalidArgument('data', 'Uint8Array, (async) iterable of Uint8Array or ReadableStream', typeof data)
 }

@@ -81,6 +81,10 @@ export class Grants {
     if (args.maxAccesses !== null) r.versionNumber.check(args.maxAccesses, 'options.maxAccesses')
     if (args.priceOverride !== null) r.money.check(args.priceOverride, 'options.price')
     const ds = await requireDataset(ctx, datasetId)
+    if (ds.owner !== ctx.me)
+      throw new DatapactError('ACCESS_DENIED', `only the owner of dataset ${datasetId} may grant access`, {
+        details: { datasetId, caller: ctx.me },
+      })
     const member = await requireMember(ctx, grantee)
     for (let n = 1; n <= ds.latestVersion; n++) {
       if (!covers(scope, n)) continue
