@@ -30,7 +30,8 @@ const regulator = await open('mem:market-regulator')
 await alice.members.join({ name: 'Alice Data Ltd', roles: ['provider'] })
 await bob.members.join({ name: 'Bob Analytics', roles: ['consumer'] })
 await regulator.members.join({ name: 'Market Regulator', roles: ['regulator'] })
-for (const m of await regulator.members.list()) say(`${m.name.padEnd(18)} ${m.id.padEnd(22)} roles: ${m.roles.join(', ')}`)
+for (const m of await regulator.members.list())
+  say(`${m.name.padEnd(18)} ${m.id.padEnd(22)} roles: ${m.roles.join(', ')}`)
 
 step(2, 'Alice registers a dataset: encrypted, fingerprinted, anchored on the ledger')
 const v1 = new TextEncoder().encode('date,close\n2026-11-23,101.5\n2026-11-24,102.25\n'.repeat(2000))
@@ -43,7 +44,9 @@ const { id, version } = await alice.datasets.register({
   data: v1,
 })
 say(`dataset ${short(id)}  version ${version?.number}: ${version?.size} bytes in ${version?.chunkCount} chunk(s)`)
-say(`plaintext SHA-256 ${short(hex(version!.plaintextDigest))}, ciphertext Merkle root ${short(hex(version!.merkleRoot))}`)
+say(
+  `plaintext SHA-256 ${short(hex(version!.plaintextDigest))}, ciphertext Merkle root ${short(hex(version!.merkleRoot))}`,
+)
 say(`catalog now lists: ${(await bob.datasets.catalog()).map(d => d.metadata.title).join(', ')}`)
 
 step(3, 'Alice grants Bob access (all versions, at most 10 accesses) and publishes version 2')
@@ -58,11 +61,16 @@ say('provider offline (Alice closed her connection)')
 const fetched = await bob.data.fetch(id)
 say(`fetch succeeded: version ${fetched.version.number}, ${fetched.bytes.length} bytes`)
 say(`verified: Merkle root and SHA-256 ${short(hex(fetched.version.plaintextDigest))} match the ledger`)
-say(`metered on the ledger: tx ${fetched.receipt?.txId}, ${fetched.receipt?.record.amount} ${fetched.receipt?.record.currency}`)
+say(
+  `metered on the ledger: tx ${fetched.receipt?.txId}, ${fetched.receipt?.record.amount} ${fetched.receipt?.record.currency}`,
+)
 
 step(5, 'Bob reads a few more times; every access is one usage record on the ledger')
 for (let i = 0; i < 3; i++) await bob.data.fetch(id, { version: i % 2 === 0 ? 1 : 2 })
-const batch = await bob.usage.record([{ datasetId: id, version: 2 }, { datasetId: id, version: 2 }])
+const batch = await bob.usage.record([
+  { datasetId: id, version: 2 },
+  { datasetId: id, version: 2 },
+])
 say(`3 fetches + a batch of ${batch.length} accesses recorded in one transaction (${batch[0]?.txId})`)
 say(`grant usage: ${(await bob.grants.get(id))?.used} of 10`)
 
@@ -71,8 +79,12 @@ const alice2 = await Datapact.open({ ledger: ledger.as('mem:alice-data-ltd'), ke
 say('(Alice is back online with a fresh connection)')
 const fromBob = await bob.billing.statement({ provider: alice.memberId })
 const fromAlice = await alice2.billing.statement({ consumer: bob.memberId })
-say(`Bob's view:   ${fromBob.count} accesses, ${fromBob.amount} ${fromBob.currency}, digest ${short(hex(fromBob.digest))}`)
-say(`Alice's view: ${fromAlice.count} accesses, ${fromAlice.amount} ${fromAlice.currency}, digest ${short(hex(fromAlice.digest))}`)
+say(
+  `Bob's view:   ${fromBob.count} accesses, ${fromBob.amount} ${fromBob.currency}, digest ${short(hex(fromBob.digest))}`,
+)
+say(
+  `Alice's view: ${fromAlice.count} accesses, ${fromAlice.amount} ${fromAlice.currency}, digest ${short(hex(fromAlice.digest))}`,
+)
 say(fromBob.digest.every((b, i) => b === fromAlice.digest[i]) ? 'identical — nothing to reconcile' : 'DIFFERENT')
 
 step(7, 'Both acknowledge the same digest: settled on the ledger')
@@ -82,8 +94,12 @@ say(`settled ${settlement.settledAmount} ${settlement.currency} for ${settlement
 
 step(8, 'The regulator audits: replays every event and checks every invariant')
 const report = await regulator.audit.verify({ payloads: true })
-say(`${report.events} events, ${report.datasets} dataset, ${report.versions} versions, ${report.usageRecords} usage records`)
-say(`payloads re-checked: ${report.payloadsChecked}; violations: ${report.violations.length} → ${report.ok ? 'CLEAN' : 'VIOLATIONS'}`)
+say(
+  `${report.events} events, ${report.datasets} dataset, ${report.versions} versions, ${report.usageRecords} usage records`,
+)
+say(
+  `payloads re-checked: ${report.payloadsChecked}; violations: ${report.violations.length} → ${report.ok ? 'CLEAN' : 'VIOLATIONS'}`,
+)
 
 step(9, 'Restart: the ledger comes back from its file, and the audit still holds')
 const restarted = new MemoryLedger({ file })

@@ -80,7 +80,9 @@ describe('MemoryLedger', () => {
       const file = join(dir, 'ledger.bin')
       const first = new MemoryLedger({ file })
       const key = new Uint8Array(32).fill(3)
-      await first.as('mem:a').submit('joinConsortium', { name: 'A', roles: ['provider'], envelopeKey: key, settings: null })
+      await first
+        .as('mem:a')
+        .submit('joinConsortium', { name: 'A', roles: ['provider'], envelopeKey: key, settings: null })
       const second = new MemoryLedger({ file })
       expect(second.snapshot()).toEqual(first.snapshot())
       expect((await second.as('mem:a').query('getMember', { member: 'mem:a' }))?.name).toBe('A')
@@ -91,7 +93,9 @@ describe('MemoryLedger', () => {
 
   it('rejects a damaged snapshot with INVALID_INPUT', () => {
     const snap = ledger.snapshot()
-    expect(() => ledger.restore(snap.subarray(0, snap.length - 1))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => ledger.restore(snap.subarray(0, snap.length - 1))).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
     expect(ledger.snapshot()).toEqual(snap)
   })
 
@@ -118,7 +122,7 @@ describe('audit catches history forged beneath the rules', () => {
     const id = await story()
     const { state } = ledger.unsafeInternals()
     const key = `version/${id}/${'1'.padStart(10, '0')}`
-    const v = (await w.consumer.client.datasets.version(id, 1))
+    const v = await w.consumer.client.datasets.version(id, 1)
     state.set(key, encode(records.version, { ...v, merkleRoot: new Uint8Array(32).fill(9) }))
     expect(await checks()).toContain('STATE')
     await expect(w.consumer.client.data.fetch(id)).rejects.toMatchObject({ code: 'INTEGRITY' })

@@ -114,7 +114,8 @@ class Replay {
   #owner(rec: LedgerEventRecord, datasetId: string): Dataset | undefined {
     const ds = this.datasets.get(datasetId)
     if (!ds) this.flag('STATE', `event on unknown dataset ${datasetId}`)
-    else if (ds.owner !== rec.caller) this.flag('AUTHORITY', `${rec.caller} changed dataset ${datasetId} it does not own`)
+    else if (ds.owner !== rec.caller)
+      this.flag('AUTHORITY', `${rec.caller} changed dataset ${datasetId} it does not own`)
     return ds
   }
 
@@ -166,7 +167,10 @@ class Replay {
       case 'MemberLeft': {
         if (e.member !== rec.caller) this.flag('AUTHORITY', `${rec.caller} changed member ${e.member}`)
         const m = this.members.get(e.member)
-        if (!m) return this.flag('STATE', `unknown member ${e.member}`)
+        if (!m) {
+          this.flag('STATE', `unknown member ${e.member}`)
+          return
+        }
         this.members.set(
           e.member,
           e.type === 'MemberLeft' ? { ...m, status: 'left' } : { ...m, envelopeKey: e.envelopeKey },
@@ -198,7 +202,8 @@ class Replay {
         if (!ds) return
         if (v.number !== ds.latestVersion + 1 || v.previous !== ds.latestVersion)
           this.flag('VERSION_SEQUENCE', `version ${v.number} of ${ds.id} follows ${ds.latestVersion}`)
-        if (v.publisher !== rec.caller) this.flag('AUTHORITY', `version ${v.number} of ${ds.id} names another publisher`)
+        if (v.publisher !== rec.caller)
+          this.flag('AUTHORITY', `version ${v.number} of ${ds.id} names another publisher`)
         const entitled = this.#entitled(ds, v.number, rec.at)
         if (entitled.join() !== [...e.wrappedFor].sort().join())
           this.flag('KEY_WRAPS', `version ${v.number} of ${ds.id} was wrapped for [${e.wrappedFor}], not [${entitled}]`)
@@ -213,7 +218,8 @@ class Replay {
         const grantee = this.#member(g.grantee)
         if (!grantee?.roles.includes('consumer')) this.flag('GRANT', `grant to ${g.grantee}, who is not a consumer`)
         const previous = this.grants.get(`${ds.id}/${g.grantee}`)
-        if (previous && inForce(previous, rec.at)) this.flag('GRANT', `second grant in force to ${g.grantee} on ${ds.id}`)
+        if (previous && inForce(previous, rec.at))
+          this.flag('GRANT', `second grant in force to ${g.grantee} on ${ds.id}`)
         if (g.seq !== ds.grantCount + 1 || g.used !== 0 || g.state !== 'active')
           this.flag('GRANT', `grant ${g.seq} on ${ds.id} is not a fresh grant`)
         const covered: number[] = []
@@ -229,26 +235,39 @@ class Replay {
         if (!ds) return
         for (const n of e.versions)
           if (!this.#entitled(ds, n, rec.at).includes(e.member))
-            this.flag('KEY_WRAPS', `the key of version ${n} of ${ds.id} was wrapped for ${e.member}, who is not entitled`)
+            this.flag(
+              'KEY_WRAPS',
+              `the key of version ${n} of ${ds.id} was wrapped for ${e.member}, who is not entitled`,
+            )
         return
       }
       case 'AccessRevoked': {
         this.#owner(rec, e.datasetId)
         const g = this.grants.get(`${e.datasetId}/${e.grantee}`)
-        if (!g || g.state !== 'active' || g.seq !== e.seq) return this.flag('GRANT', `revocation of a grant not active`)
+        if (g?.state !== 'active' || g.seq !== e.seq) {
+          this.flag('GRANT', 'revocation of a grant not active')
+          return
+        }
         this.grants.set(`${e.datasetId}/${e.grantee}`, { ...g, state: 'revoked', revokedAt: rec.at })
         return
       }
       case 'UsageRecorded':
-        return this.#usage(e.record, rec)
+        this.#usage(e.record, rec)
+        return
       case 'StatementAcknowledged':
       case 'StatementSettled': {
-        if (e.type === 'StatementAcknowledged' && (e.party !== rec.caller || (e.party !== e.provider && e.party !== e.consumer)))
+        if (
+          e.type === 'StatementAcknowledged' &&
+          (e.party !== rec.caller || (e.party !== e.provider && e.party !== e.consumer))
+        )
           this.flag('AUTHORITY', `${rec.caller} acknowledged a statement it is not a party to`)
         const key = totalsKey(e.provider, e.consumer, e.period, e.currency)
         const t = this.totals.get(key)
         if ((t?.amount ?? 0n) !== e.amount || (t?.count ?? 0) !== e.count)
-          this.flag('SETTLEMENT', `${e.type} for ${e.amount} (${e.count}) but the records total ${t?.amount ?? 0n} (${t?.count ?? 0})`)
+          this.flag(
+            'SETTLEMENT',
+            `${e.type} for ${e.amount} (${e.count}) but the records total ${t?.amount ?? 0n} (${t?.count ?? 0})`,
+          )
         const st = buildStatement(
           { provider: e.provider, consumer: e.consumer, period: e.period, currency: e.currency },
           (this.settings ?? DEFAULT_SETTINGS).periodSeconds,
@@ -283,7 +302,10 @@ class Replay {
     const ds = this.datasets.get(u.datasetId)
     const v = this.versions.get(`${u.datasetId}/${u.version}`)
     const g = this.grants.get(`${u.datasetId}/${u.consumer}`)
-    if (!ds || !v) return this.flag('USAGE_OUTSIDE_GRANT', `${where}: no such dataset version`)
+    if (!ds || !v) {
+      this.flag('USAGE_OUTSIDE_GRANT', `${where}: no such dataset version`)
+      return
+    }
     if (u.provider !== ds.owner) this.flag('STATE', `${where} names provider ${u.provider}, not the owner`)
     if (!g || g.seq !== u.grantSeq || !inForce(g, u.at) || !covers(g.scope, u.version))
       this.flag('USAGE_OUTSIDE_GRANT', `${where} is outside a grant in force`)
@@ -293,7 +315,10 @@ class Replay {
       this.grants.set(`${u.datasetId}/${u.consumer}`, { ...g, used: g.used + 1 })
       const expected = priceOf(ds.terms, g, v.size)
       if (u.amount !== expected || u.bytes !== v.size || u.currency !== ds.terms.currency)
-        this.flag('AMOUNT', `${where} charged ${u.amount} ${u.currency} for ${u.bytes} bytes; the terms give ${expected} ${ds.terms.currency} for ${v.size}`)
+        this.flag(
+          'AMOUNT',
+          `${where} charged ${u.amount} ${u.currency} for ${u.bytes} bytes; the terms give ${expected} ${ds.terms.currency} for ${v.size}`,
+        )
     }
     if (u.period !== periodOf(u.at, (this.settings ?? DEFAULT_SETTINGS).periodSeconds))
       this.flag('STATE', `${where} is filed in the wrong period`)
@@ -301,7 +326,15 @@ class Replay {
     if (this.nonces.has(nonceKey)) this.flag('NONCE', `${where} reuses a nonce`)
     this.nonces.add(nonceKey)
     const key = totalsKey(u.provider, u.consumer, u.period, u.currency)
-    const t = this.totals.get(key) ?? { provider: u.provider, consumer: u.consumer, period: u.period, currency: u.currency, count: 0, bytes: 0, amount: 0n }
+    const t = this.totals.get(key) ?? {
+      provider: u.provider,
+      consumer: u.consumer,
+      period: u.period,
+      currency: u.currency,
+      count: 0,
+      bytes: 0,
+      amount: 0n,
+    }
     this.totals.set(key, { ...t, count: t.count + 1, bytes: t.bytes + u.bytes, amount: t.amount + u.amount })
     this.records.set(key, [...(this.records.get(key) ?? []), u])
   }
@@ -318,7 +351,7 @@ function sameBytes<T>(schema: Schema<T>, a: T, b: T): boolean {
 export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {}): Promise<AuditReport> {
   const events = await readAllEvents(ctx.ledger)
   const replay = new Replay()
-  events.forEach((e, i) => replay.apply(e, i))
+  for (const [i, e] of events.entries()) replay.apply(e, i)
   const state = (check: AuditCheck, message: string): void => {
     replay.violations.push({ check, message })
   }
@@ -326,7 +359,8 @@ export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {
     if (!ledger && !replayed) return
     if (!ledger) state('STATE', `${what} is in the history but not in the ledger state`)
     else if (!replayed) state('STATE', `${what} is in the ledger state without any event`)
-    else if (!sameBytes(schema, ledger, replayed)) state('STATE', `${what} in the ledger state differs from its history`)
+    else if (!sameBytes(schema, ledger, replayed))
+      state('STATE', `${what} in the ledger state differs from its history`)
   }
 
   const [members, datasets, grants] = await Promise.all([
@@ -347,15 +381,26 @@ export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {
   let versions = 0
   let payloadsChecked = 0
   for (const id of replay.datasets.keys()) {
-    const ledgerVersions = byId(await ctx.ledger.query('listVersions', { datasetId: id }), v => `${v.datasetId}/${v.number}`)
-    for (const k of new Set([...ledgerVersions.keys(), ...[...replay.versions.keys()].filter(k => k.startsWith(`${id}/`))])) {
+    const ledgerVersions = byId(
+      await ctx.ledger.query('listVersions', { datasetId: id }),
+      v => `${v.datasetId}/${v.number}`,
+    )
+    for (const k of new Set([
+      ...ledgerVersions.keys(),
+      ...[...replay.versions.keys()].filter(k => k.startsWith(`${id}/`)),
+    ])) {
       versions++
       compare(r.version, `version ${k}`, ledgerVersions.get(k) ?? null, replay.versions.get(k))
     }
   }
   for (const t of replay.totals.values()) {
     const key = { provider: t.provider, consumer: t.consumer, period: t.period, currency: t.currency }
-    compare(r.totals, `totals ${t.provider}/${t.consumer}/${t.period}/${t.currency}`, await ctx.ledger.query('getTotals', key), t)
+    compare(
+      r.totals,
+      `totals ${t.provider}/${t.consumer}/${t.period}/${t.currency}`,
+      await ctx.ledger.query('getTotals', key),
+      t,
+    )
   }
   if (options.payloads)
     for (const v of replay.versions.values()) {

@@ -90,7 +90,14 @@ export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
       currency,
       periodStart,
       periodEnd,
-      rows: rows.map(({ datasetId, version, bytes, amount, at, nonce }) => ({ datasetId, version, bytes, amount, at, nonce })),
+      rows: rows.map(({ datasetId, version, bytes, amount, at, nonce }) => ({
+        datasetId,
+        version,
+        bytes,
+        amount,
+        at,
+        nonce,
+      })),
       count,
       bytes,
       amount,
@@ -163,7 +170,11 @@ export class Billing {
     const currencies = [...new Set(records.map(x => x.currency))]
     const currency = params.currency ?? (currencies.length === 1 ? currencies[0] : undefined)
     if (currency === undefined)
-      throw invalidArgument('params.currency', 'a currency (the period has none or several)', currencies.join(',') || 'none')
+      throw invalidArgument(
+        'params.currency',
+        'a currency (the period has none or several)',
+        currencies.join(',') || 'none',
+      )
     return buildStatement(
       { provider, consumer, period, currency },
       settings.periodSeconds,

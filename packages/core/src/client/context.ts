@@ -30,7 +30,7 @@ export async function requireVersion(ctx: ClientContext, datasetId: string, numb
 
 export async function requireMember(ctx: ClientContext, member: string): Promise<Member> {
   const m = await ctx.ledger.query('getMember', { member })
-  if (!m || m.status !== 'active')
+  if (m?.status !== 'active')
     throw new DatapactError('NOT_FOUND', `${member} is not an active member`, { details: { member } })
   return m
 }

@@ -109,7 +109,8 @@ export class Data {
     ])
     const metered = ctx.me !== ds.owner && ctx.me !== settings.regulatorEscrow
     let n = options.version ?? (grant?.scope.kind === 'exact' && metered ? grant.scope.version : ds.latestVersion)
-    if (n === 0) throw new DatapactError('NOT_FOUND', `dataset ${datasetId} has no version yet`, { details: { datasetId } })
+    if (n === 0)
+      throw new DatapactError('NOT_FOUND', `dataset ${datasetId} has no version yet`, { details: { datasetId } })
     if (options.version === undefined && metered && grant && !covers(grant.scope, n)) n = 0
     const version = await requireVersion(ctx, datasetId, Math.max(n, 1))
     const key = await unwrapOwnKey(ctx, datasetId, version.number, true)
@@ -138,9 +139,18 @@ export class Data {
       count++
     }
     if (count !== version.chunkCount || !equalBytes(tree.root(), version.merkleRoot))
-      throw new DatapactError('INTEGRITY', `the payload of version ${version.number} does not match its Merkle root on the ledger`, {
-        details: { datasetId: version.datasetId, version: version.number, chunks: count, store: version.location.store },
-      })
+      throw new DatapactError(
+        'INTEGRITY',
+        `the payload of version ${version.number} does not match its Merkle root on the ledger`,
+        {
+          details: {
+            datasetId: version.datasetId,
+            version: version.number,
+            chunks: count,
+            store: version.location.store,
+          },
+        },
+      )
   }
 
   async #meter(version: Version): Promise<Receipt> {
@@ -168,8 +178,16 @@ export class Data {
       yield part
     }
     if (size !== version.size || !equalBytes(digest.digest(), version.plaintextDigest))
-      throw new DatapactError('INTEGRITY', `the plaintext of version ${version.number} does not match its digest on the ledger`, {
-        details: { datasetId: version.datasetId, version: version.number, digest: bytesToHex(version.plaintextDigest) },
-      })
+      throw new DatapactError(
+        'INTEGRITY',
+        `the plaintext of version ${version.number} does not match its digest on the ledger`,
+        {
+          details: {
+            datasetId: version.datasetId,
+            version: version.number,
+            digest: bytesToHex(version.plaintextDigest),
+          },
+        },
+      )
   }
 }

@@ -82,7 +82,8 @@ export class Datapact {
       stores.set(s.name, s)
     }
     const defaultStore = options.defaultStore ?? 'ledger'
-    if (!stores.has(defaultStore)) throw invalidArgument('options.defaultStore', 'the name of a given store', defaultStore)
+    if (!stores.has(defaultStore))
+      throw invalidArgument('options.defaultStore', 'the name of a given store', defaultStore)
     return new Datapact({ ledger, keys, stores, defaultStore, me: ledger.memberId })
   }
 

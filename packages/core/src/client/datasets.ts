@@ -142,17 +142,22 @@ export class Datasets {
     }
     const { events } = await this.#ctx.ledger.submit('registerDataset', args)
     const registered = events.find(e => e.type === 'DatasetRegistered')
-    const dataset = registered?.type === 'DatasetRegistered' ? registered.dataset : await requireDataset(this.#ctx, datasetId)
+    const dataset =
+      registered?.type === 'DatasetRegistered' ? registered.dataset : await requireDataset(this.#ctx, datasetId)
     if (params.data === undefined) return { id: datasetId, dataset, version: null }
     try {
       const version = await this.publish(datasetId, params.data, params)
       return { id: datasetId, dataset: { ...dataset, latestVersion: version.number }, version }
     } catch (cause) {
       if (cause instanceof DatapactError)
-        throw new DatapactError(cause.code, `dataset ${datasetId} was registered but version 1 was not published: ${cause.message}`, {
-          details: { ...cause.details, datasetId },
-          cause,
-        })
+        throw new DatapactError(
+          cause.code,
+          `dataset ${datasetId} was registered but version 1 was not published: ${cause.message}`,
+          {
+            details: { ...cause.details, datasetId },
+            cause,
+          },
+        )
       throw cause
     }
   }
@@ -236,7 +241,8 @@ export class Datasets {
     const fields = ['title', 'description', 'tags', 'mediaType', 'schema', 'terms', 'listed']
     const given = Object.keys(changes)
     const unknown = given.find(k => !fields.includes(k))
-    if (unknown !== undefined) throw invalidArgument(`changes.${unknown}`, `one of ${fields.join(', ')}`, 'an unknown field')
+    if (unknown !== undefined)
+      throw invalidArgument(`changes.${unknown}`, `one of ${fields.join(', ')}`, 'an unknown field')
     if (given.length === 0) throw invalidArgument('changes', 'at least one field to change', 'none')
     const ds = await requireDataset(this.#ctx, datasetId)
     const metadata = { ...ds.metadata }
@@ -245,8 +251,7 @@ export class Datasets {
     const terms = { ...ds.terms }
     if (changes.terms !== undefined) {
       checkObject(changes.terms, 'changes.terms')
-      for (const [k, v] of Object.entries(changes.terms))
-        if (v !== undefined) (terms as Record<string, unknown>)[k] = v
+      for (const [k, v] of Object.entries(changes.terms)) if (v !== undefined) (terms as Record<string, unknown>)[k] = v
     }
     const { events } = await this.#ctx.ledger.submit('updateDataset', {
       datasetId,
@@ -310,11 +315,14 @@ function checkPublishOptions(o: PublishOptions): void {
 }
 
 function checkData(data: unknown): void {
-  if (data instanceof Uint8Array && data.length === 0) throw invalidArgument('data', 'at least one byte', 'Uint8Array(0)')
+  if (data instanceof Uint8Array && data.length === 0)
+    throw invalidArgument('data', 'at least one byte', 'Uint8Array(0)')
   const ok =
     data instanceof Uint8Array ||
     (typeof data === 'object' &&
       data !== null &&
-      (Symbol.asyncIterator in data || Symbol.iterator in data || typeof (data as ReadableStream).getReader === 'function'))
+      (Symbol.asyncIterator in data ||
+        Symbol.iterator in data ||
+        typeof (data as ReadableStream).getReader === 'function'))
   if (!ok) throw invalidArgument('data', 'Uint8Array, (async) iterable of Uint8Array or ReadableStream', typeof data)
 }

@@ -160,7 +160,12 @@ const view = (g: Grant, now: number): GrantView => ({
  * @throws {@link DatapactError} INTEGRITY when the wrap does not open with this member's key and bindings.
  */
 export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number): Promise<Uint8Array>
-export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number, optional: true): Promise<Uint8Array | null>
+export async function unwrapOwnKey(
+  ctx: ClientContext,
+  datasetId: string,
+  n: number,
+  optional: true,
+): Promise<Uint8Array | null>
 export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number, optional = false) {
   const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: n, member: ctx.me })
   if (!wrapped) {

@@ -1,5 +1,12 @@
 export type { AuditCheck, AuditOptions, AuditReport, AuditViolation } from './audit.js'
-export { Billing, buildStatement, type Statement, type StatementParameters, type StatementRow, statementDigest } from './billing.js'
+export {
+  Billing,
+  buildStatement,
+  type Statement,
+  type StatementParameters,
+  type StatementRow,
+  statementDigest,
+} from './billing.js'
 export { Data, type FetchOptions, type FetchResult, type StreamResult } from './data.js'
 export { Datapact, type DatapactOptions } from './datapact.js'
 export {

@@ -65,9 +65,12 @@ describe('canonical codec', () => {
     expect(decode(r.dataset, bytes)).toEqual(ds)
     expect(encode(r.dataset, decode(r.dataset, bytes))).toEqual(bytes)
   })
-  test.prop([dataset, fc.integer({ min: 1, max: 1000 })], { numRuns: 200 })('encoding ignores key order', (ds, seed) => {
-    expect(encode(r.dataset, shuffleKeys(ds, seed) as Dataset)).toEqual(encode(r.dataset, ds))
-  })
+  test.prop([dataset, fc.integer({ min: 1, max: 1000 })], { numRuns: 200 })(
+    'encoding ignores key order',
+    (ds, seed) => {
+      expect(encode(r.dataset, shuffleKeys(ds, seed) as Dataset)).toEqual(encode(r.dataset, ds))
+    },
+  )
   test.prop([usage, fc.uint8Array({ minLength: 1, maxLength: 4 })], { numRuns: 200 })(
     'refuses trailing bytes',
     (rec, extra) => {
@@ -115,7 +118,9 @@ describe('strict decoding', () => {
     grantSeq: 1,
   }
   test('refuses unknown and missing fields', () => {
-    expect(() => encode(r.usageRecord, { ...rec, extra: 1 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => encode(r.usageRecord, { ...rec, extra: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
     const { nonce: _, ...missing } = rec
     expect(() => encode(r.usageRecord, missing as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   })

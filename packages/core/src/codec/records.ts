@@ -110,7 +110,12 @@ export const dataset: Schema<Dataset> = object({
   createdAt: time,
 })
 
-export const storeName = string(LIMITS.storeName, 1, /^[a-z0-9][a-z0-9._-]*$/, 'store name of lowercase letters, digits, . _ -')
+export const storeName = string(
+  LIMITS.storeName,
+  1,
+  /^[a-z0-9][a-z0-9._-]*$/,
+  'store name of lowercase letters, digits, . _ -',
+)
 
 export const location: Schema<PayloadLocation> = object({
   store: storeName,

@@ -37,7 +37,7 @@ export const grantAccess = defineRule(
         details: { argument: 'grantee' },
       })
     const grantee = await state.member(args.grantee)
-    if (!grantee || grantee.status !== 'active' || !grantee.roles.includes('consumer'))
+    if (grantee?.status !== 'active' || !grantee.roles.includes('consumer'))
       throw new DatapactError('INVALID_INPUT', 'the grantee must be an active member with the consumer role', {
         details: { argument: 'grantee', grantee: args.grantee },
       })

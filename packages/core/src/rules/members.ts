@@ -28,7 +28,7 @@ async function requireAdmin(state: State): Promise<Member> {
 async function checkSettings(state: State, settings: ConsortiumSettings): Promise<void> {
   if (settings.regulatorEscrow === null) return
   const reg = await state.member(settings.regulatorEscrow)
-  if (!reg || reg.status !== 'active' || !reg.roles.includes('regulator'))
+  if (reg?.status !== 'active' || !reg.roles.includes('regulator'))
     throw new DatapactError('INVALID_INPUT', 'the escrow regulator must be an active member with the regulator role', {
       details: { argument: 'settings.regulatorEscrow', member: settings.regulatorEscrow },
     })
@@ -120,7 +120,7 @@ export const setMemberRoles = defineRule(
   async (state, args) => {
     const admin = await requireAdmin(state)
     const target = await state.member(args.member)
-    if (!target || target.status !== 'active')
+    if (target?.status !== 'active')
       throw new DatapactError('NOT_FOUND', `${args.member} is not an active member`, {
         details: { member: args.member },
       })

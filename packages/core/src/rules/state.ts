@@ -72,7 +72,7 @@ export class State {
   async activeCaller(): Promise<Member> {
     const id = this.port.caller()
     const m = await this.member(id)
-    if (!m || m.status !== 'active')
+    if (m?.status !== 'active')
       throw new DatapactError('ACCESS_DENIED', 'the caller is not an active member of the consortium', {
         details: { member: id },
       })

@@ -59,7 +59,10 @@ export class FileSystemPayloadStore implements PayloadStore {
     try {
       file = await open(join(this.#dir, address), 'r')
     } catch (cause) {
-      throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address }, cause })
+      throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, {
+        details: { address },
+        cause,
+      })
     }
     try {
       const len = new Uint8Array(4)

@@ -26,7 +26,8 @@ export class MemoryPayloadStore implements PayloadStore {
 
   async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
     const chunks = this.#payloads.get(address)
-    if (!chunks) throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address } })
+    if (!chunks)
+      throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address } })
     yield* chunks.slice(0, chunkCount).map(c => c.slice())
   }
 

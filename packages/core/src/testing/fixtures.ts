@@ -69,7 +69,15 @@ export async function world(h: LedgerHarness, options: WorldOptions = {}): Promi
   await consumer2.client.members.join({ name: 'Consumer Two', roles: ['consumer'] })
   await regulator.client.members.join({ name: 'Regulator', roles: ['regulator'] })
   let n = 0
-  return { h, provider, consumer, consumer2, regulator, store, stranger: (label = `stranger${++n}`) => party(h, label, store) }
+  return {
+    h,
+    provider,
+    consumer,
+    consumer2,
+    regulator,
+    store,
+    stranger: (label = `stranger${++n}`) => party(h, label, store),
+  }
 }
 
 /** A fingerprint of everything a ledger holds that a refused call must leave alone: the events so far. */

@@ -3,6 +3,17 @@
  * against its real backend. Requires `vitest` and `fast-check` (optional peer dependencies).
  * @packageDocumentation
  */
+
+export {
+  eventCount,
+  nonce,
+  type Party,
+  party,
+  TERMS,
+  testBytes,
+  type World,
+  type WorldOptions,
+  world,
+} from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
 export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
-export { eventCount, nonce, type Party, party, TERMS, testBytes, type World, type WorldOptions, world } from './fixtures.js'

@@ -2,8 +2,8 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Datapact } from '../client/index.js'
 import type { DatapactErrorCode } from '../errors.js'
-import type { LedgerHarness } from './harness.js'
 import { eventCount, nonce, type Party, TERMS, testBytes, type World, world } from './fixtures.js'
+import type { LedgerHarness } from './harness.js'
 import { runModelHistory } from './model.js'
 
 /** Options of {@link describeLedgerConformance}. */
@@ -66,7 +66,11 @@ export function describeLedgerConformance(
         await rejectsWith(s.client.members.join({ name: 'Mallory', roles: ['admin'] }), 'ACCESS_DENIED')
       })
       it('admits by admin when the consortium says so', async () => {
-        await w.provider.client.members.updateSettings({ admission: 'admin', regulatorEscrow: null, periodSeconds: 86400 })
+        await w.provider.client.members.updateSettings({
+          admission: 'admin',
+          regulatorEscrow: null,
+          periodSeconds: 86400,
+        })
         const s = await w.stranger()
         await rejectsWith(s.client.members.join({ name: 'Newcomer', roles: ['consumer'] }), 'ACCESS_DENIED')
         await rejectsWith(w.consumer.client.members.admit(s.id, ['consumer']), 'ACCESS_DENIED')
@@ -325,7 +329,9 @@ export function describeLedgerConformance(
         const kept = (await w.consumer.client.data.fetch(id)).bytes
         await w.provider.client.grants.revoke(id, w.consumer.id)
         const v2 = await w.provider.client.datasets.publish(id, testBytes(500, 2))
-        expect(await w.consumer.ledger.query('getKeyWrap', { datasetId: id, number: 2, member: w.consumer.id })).toBeNull()
+        expect(
+          await w.consumer.ledger.query('getKeyWrap', { datasetId: id, number: 2, member: w.consumer.id }),
+        ).toBeNull()
         await rejectsWith(w.consumer.client.data.fetch(id, { version: v2.number }), 'GRANT_REVOKED')
         await rejectsWith(w.consumer.client.data.fetch(id, { version: 1 }), 'GRANT_REVOKED')
         expect(kept).toEqual(v1)
@@ -423,7 +429,9 @@ export function describeLedgerConformance(
       it('records a batch in one transaction', async () => {
         const { id } = await register()
         await w.provider.client.grants.grant(id, w.consumer.id)
-        const receipts = await w.consumer.client.usage.record(Array.from({ length: 5 }, () => ({ datasetId: id, version: 1 })))
+        const receipts = await w.consumer.client.usage.record(
+          Array.from({ length: 5 }, () => ({ datasetId: id, version: 1 })),
+        )
         expect(receipts).toHaveLength(5)
         expect(new Set(receipts.map(r => r.txId)).size).toBe(1)
         const totals = await w.consumer.client.billing.totals({
@@ -464,8 +472,14 @@ export function describeLedgerConformance(
       it('refuses a wrong amount or size', async () => {
         const { id } = await register()
         await w.provider.client.grants.grant(id, w.consumer.id)
-        await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [claim(id, { amount: 99n })] }), 'AMOUNT_MISMATCH')
-        await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [claim(id, { bytes: 10 })] }), 'INVALID_INPUT')
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', { records: [claim(id, { amount: 99n })] }),
+          'AMOUNT_MISMATCH',
+        )
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', { records: [claim(id, { bytes: 10 })] }),
+          'INVALID_INPUT',
+        )
       })
       it('refuses usage without a grant', async () => {
         const { id } = await register()
@@ -534,10 +548,22 @@ export function describeLedgerConformance(
         const md = { title: 't', description: '', tags: [], mediaType: '', schema: '' }
         const bad: Array<[string, unknown]> = [
           ['registerDataset', { datasetId: 'zz', metadata: md, terms: TERMS, listed: true }],
-          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: { ...md, title: '' }, terms: TERMS, listed: true }],
-          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, pricePerAccess: -1n }, listed: true }],
-          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, currency: 'cny' }, listed: true }],
-          ['registerDataset', { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, pricePerAccess: 1n << 130n }, listed: true }],
+          [
+            'registerDataset',
+            { datasetId: 'ab'.repeat(32), metadata: { ...md, title: '' }, terms: TERMS, listed: true },
+          ],
+          [
+            'registerDataset',
+            { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, pricePerAccess: -1n }, listed: true },
+          ],
+          [
+            'registerDataset',
+            { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, currency: 'cny' }, listed: true },
+          ],
+          [
+            'registerDataset',
+            { datasetId: 'ab'.repeat(32), metadata: md, terms: { ...TERMS, pricePerAccess: 1n << 130n }, listed: true },
+          ],
           ['recordUsage', { records: [] }],
           ['joinConsortium', { name: 'x', roles: ['emperor'], envelopeKey: new Uint8Array(32), settings: null }],
         ]
@@ -597,20 +623,30 @@ export function describeLedgerConformance(
         await w.provider.client.billing.settle(st)
         const report = await w.consumer2.client.audit.verify({ payloads: true })
         expect(report.violations).toEqual([])
-        expect(report).toMatchObject({ ok: true, versions: 2, grants: 2, usageRecords: 2, settlements: 1, payloadsChecked: 2 })
+        expect(report).toMatchObject({
+          ok: true,
+          versions: 2,
+          grants: 2,
+          usageRecords: 2,
+          settlements: 1,
+          payloadsChecked: 2,
+        })
       })
-      it('matches a simple model over random histories (model-based)', async () => {
-        await fc.assert(
-          fc.asyncProperty(fc.array(fc.nat(1_000_000), { minLength: 6, maxLength: 14 }), async seeds => {
-            await h.teardown()
-            h = await setup()
-            w = await world(h)
-            await runModelHistory(w, seeds)
-          }),
-          { numRuns: options.modelRuns ?? 8, seed: 0x5eed },
-        )
-      }, timeout * 10)
+      it(
+        'matches a simple model over random histories (model-based)',
+        async () => {
+          await fc.assert(
+            fc.asyncProperty(fc.array(fc.nat(1_000_000), { minLength: 6, maxLength: 14 }), async seeds => {
+              await h.teardown()
+              h = await setup()
+              w = await world(h)
+              await runModelHistory(w, seeds)
+            }),
+            { numRuns: options.modelRuns ?? 8, seed: 0x5eed },
+          )
+        },
+        timeout * 10,
+      )
     })
   })
 }
-

@@ -55,7 +55,13 @@ export async function runModelHistory(w: World, seeds: number[]): Promise<void> 
         if (actual === 'ok' && g) g.state = 'revoked'
         break
       case 3:
-        expected = !g ? 'ACCESS_DENIED' : g.state === 'revoked' ? 'GRANT_REVOKED' : g.used >= g.max ? 'QUOTA_EXCEEDED' : 'ok'
+        expected = !g
+          ? 'ACCESS_DENIED'
+          : g.state === 'revoked'
+            ? 'GRANT_REVOKED'
+            : g.used >= g.max
+              ? 'QUOTA_EXCEEDED'
+              : 'ok'
         actual = await outcome(c.client.data.fetch(id))
         if (actual === 'ok' && g) {
           g.used++
