@@ -4,6 +4,10 @@
  * replays the ledger.
  * @packageDocumentation
  */
+
+export * from './client/index.js'
+export type { DataSource, MemberKeys } from './crypto/index.js'
+export { generateMemberKeys, lockKeystore, unlockKeystore } from './crypto/index.js'
 export type * from './domain/index.js'
 export { ROLES } from './domain/index.js'
 export {
@@ -18,8 +22,5 @@ export {
   type LedgerErrorOptions,
 } from './errors.js'
 export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult } from './ledger/index.js'
-export * from './client/index.js'
 export { FileSystemPayloadStore } from './stores/fileSystemStore.js'
 export { MemoryPayloadStore } from './stores/memoryStore.js'
-export type { DataSource, MemberKeys } from './crypto/index.js'
-export { generateMemberKeys, lockKeystore, unlockKeystore } from './crypto/index.js'
