@@ -1,0 +1,255 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { DatapactError } from '../errors.js'
+import { assertBytes, assertOneOf, assertRecord, describe, invalidArgument } from '../internal/assert.js'
+import { bytesToHex } from '../internal/bytes.js'
+import { nodeCrypto } from './native.js'
+import { X25519_KEY_LENGTH, x25519On } from './x25519.js'
+
+/** Ledger signing algorithms a member key set can hold. */
+export type SigningKind = 'ed25519' | 'secp256k1' | 'p256'
+
+/** The signing algorithms, in their stable order. */
+export const SIGNING_KINDS: readonly SigningKind[] = ['ed25519', 'secp256k1', 'p256']
+
+/** Every secret key is 32 bytes. */
+export const SECRET_KEY_LENGTH = 32
+
+/** Shown instead of a secret by `toJSON`, `toString` and `util.inspect`. */
+export const REDACTED = '[redacted]'
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom')
+
+const curves = {
+  ed25519: { publicKey: (sk: Uint8Array) => ed25519.getPublicKey(sk), random: () => ed25519.utils.randomSecretKey() },
+  secp256k1: {
+    publicKey: (sk: Uint8Array) => secp256k1.getPublicKey(sk, true),
+    random: () => secp256k1.utils.randomSecretKey(),
+  },
+  p256: { publicKey: (sk: Uint8Array) => p256.getPublicKey(sk, true), random: () => p256.utils.randomSecretKey() },
+} as const
+
+/** Public, printable view of a key pair. */
+export interface PublicKeyView {
+  publicKey: string
+  secretKey: typeof REDACTED
+}
+
+/**
+ * The X25519 envelope key pair (HPKE recipient key). The secret is held in a private field: it is readable only
+ * through the `secretKey` getter and never appears in JSON, `String()`, `util.inspect` or `structuredClone`.
+ */
+export class EnvelopeKeys {
+  readonly #publicKey: Uint8Array
+  readonly #secretKey: Uint8Array
+
+  /** @internal Use {@link createMemberKeys} or {@link generateMemberKeys}. */
+  constructor(secretKey: Uint8Array, publicKey: Uint8Array) {
+    this.#secretKey = secretKey
+    this.#publicKey = publicKey
+  }
+
+  /** Raw 32-byte X25519 public key (a copy). */
+  get publicKey(): Uint8Array {
+    return this.#publicKey.slice()
+  }
+
+  /** Raw 32-byte X25519 secret key (a copy; zero it when done). */
+  get secretKey(): Uint8Array {
+    return this.#secretKey.slice()
+  }
+
+  /** @returns The public key in hex; the secret redacted. */
+  toJSON(): PublicKeyView {
+    return { publicKey: bytesToHex(this.#publicKey), secretKey: REDACTED }
+  }
+
+  /** @returns A one-line description without the secret. */
+  toString(): string {
+    return `EnvelopeKeys(publicKey=${bytesToHex(this.#publicKey)}, secretKey=${REDACTED})`
+  }
+
+  [INSPECT](): string {
+    return this.toString()
+  }
+}
+
+/** A ledger signing key pair; the secret is private, as in {@link EnvelopeKeys}. */
+export class SigningKeys {
+  readonly kind: SigningKind
+  readonly #publicKey: Uint8Array
+  readonly #secretKey: Uint8Array
+
+  /** @internal Use {@link createMemberKeys} or {@link generateMemberKeys}. */
+  constructor(kind: SigningKind, secretKey: Uint8Array, publicKey: Uint8Array) {
+    this.kind = kind
+    this.#secretKey = secretKey
+    this.#publicKey = publicKey
+  }
+
+  /** Public key (a copy): 32 bytes for ed25519, 33-byte compressed SEC1 point for secp256k1 and p256. */
+  get publicKey(): Uint8Array {
+    return this.#publicKey.slice()
+  }
+
+  /** Raw 32-byte secret key or scalar (a copy; zero it when done). */
+  get secretKey(): Uint8Array {
+    return this.#secretKey.slice()
+  }
+
+  /** @returns Kind and public key in hex; the secret redacted. */
+  toJSON(): PublicKeyView & { kind: SigningKind } {
+    return { kind: this.kind, publicKey: bytesToHex(this.#publicKey), secretKey: REDACTED }
+  }
+
+  /** @returns A one-line description without the secret. */
+  toString(): string {
+    return `SigningKeys(kind=${this.kind}, publicKey=${bytesToHex(this.#publicKey)}, secretKey=${REDACTED})`
+  }
+
+  [INSPECT](): string {
+    return this.toString()
+  }
+}
+
+/**
+ * A member's keys: the X25519 envelope key pair (data keys are wrapped to it) and, optionally, a ledger signing key.
+ * Secret material lives only in private fields and is reached through explicit getters (`keys.envelope.secretKey`,
+ * `keys.signing?.secretKey`); `JSON.stringify`, `String()`, template literals, `util.inspect` (at any depth),
+ * `Object.keys/entries` and `structuredClone` never see it. Store it with {@link lockKeystore}.
+ */
+export class MemberKeys {
+  readonly #envelope: EnvelopeKeys
+  readonly #signing: SigningKeys | undefined
+
+  /** @internal Use {@link createMemberKeys} or {@link generateMemberKeys}. */
+  constructor(envelope: EnvelopeKeys, signing: SigningKeys | undefined) {
+    this.#envelope = envelope
+    this.#signing = signing
+  }
+
+  /** The envelope key pair. */
+  get envelope(): EnvelopeKeys {
+    return this.#envelope
+  }
+
+  /** The signing key pair, when the member has one. */
+  get signing(): SigningKeys | undefined {
+    return this.#signing
+  }
+
+  /** @returns Public keys in hex; secrets redacted. */
+  toJSON(): { envelope: PublicKeyView; signing?: PublicKeyView & { kind: SigningKind } } {
+    return {
+      envelope: this.#envelope.toJSON(),
+      ...(this.#signing === undefined ? {} : { signing: this.#signing.toJSON() }),
+    }
+  }
+
+  /** @returns A one-line description without secrets. */
+  toString(): string {
+    const signing =
+      this.#signing === undefined ? '' : `, signing=${this.#signing.kind}:${bytesToHex(this.#signing.publicKey)}`
+    return `MemberKeys(envelope=${bytesToHex(this.#envelope.publicKey)}${signing}, secret keys ${REDACTED})`
+  }
+
+  [INSPECT](): string {
+    return this.toString()
+  }
+}
+
+/** Parameters of {@link createMemberKeys}. */
+export interface MemberKeysParameters {
+  /** Raw 32-byte X25519 envelope secret key. */
+  envelopeSecretKey: Uint8Array
+  /** Optional ledger signing key. */
+  signing?: { kind: SigningKind; secretKey: Uint8Array }
+}
+
+/**
+ * Builds a key set from existing secret keys (copied), deriving the public keys.
+ *
+ * @param params - Envelope secret key and optional signing key.
+ * @returns The key set.
+ * @throws {@link DatapactError} INVALID_INPUT when a key has the wrong size, the kind is unknown, or a secp256k1 /
+ * p256 secret is not a valid scalar.
+ * @example
+ * ```ts
+ * const keys = createMemberKeys({ envelopeSecretKey, signing: { kind: 'secp256k1', secretKey: walletKey } })
+ * ```
+ */
+export function createMemberKeys(params: MemberKeysParameters): MemberKeys {
+  assertRecord(params, 'params')
+  const { envelopeSecretKey, signing } = params
+  assertBytes(envelopeSecretKey, 'envelopeSecretKey', X25519_KEY_LENGTH)
+  let signingKeys: SigningKeys | undefined
+  if (signing !== undefined) {
+    assertRecord(signing, 'signing')
+    assertOneOf(signing.kind, 'signing.kind', SIGNING_KINDS)
+    assertBytes(signing.secretKey, 'signing.secretKey', SECRET_KEY_LENGTH)
+    signingKeys = signingKeysFrom(signing.kind, signing.secretKey.slice())
+  }
+  const sk = envelopeSecretKey.slice()
+  return new MemberKeys(new EnvelopeKeys(sk, x25519On(nodeCrypto()).publicKey(sk)), signingKeys)
+}
+
+function signingKeysFrom(kind: SigningKind, secretKey: Uint8Array): SigningKeys {
+  let publicKey: Uint8Array
+  try {
+    publicKey = curves[kind].publicKey(secretKey)
+  } catch {
+    // No `cause`: a library's message about a rejected secret is not ours to vouch for.
+    throw new DatapactError('INVALID_INPUT', `"signing.secretKey" must be a valid ${kind} secret key`, {
+      details: { argument: 'signing.secretKey', expected: `${kind} secret key`, got: 'out-of-range scalar' },
+    })
+  }
+  return new SigningKeys(kind, secretKey, publicKey)
+}
+
+/** Options of {@link generateMemberKeys}. */
+export interface GenerateMemberKeysOptions {
+  /** Signing algorithm, or `false` for none. Default `ed25519`. */
+  signing?: SigningKind | false
+}
+
+/**
+ * Generates a fresh member key set: a random X25519 envelope key pair and (by default) an ed25519 signing key.
+ *
+ * @param opts - Which signing key to generate, if any.
+ * @returns The key set.
+ * @throws {@link DatapactError} INVALID_INPUT on an unknown signing kind.
+ * @example
+ * ```ts
+ * const keys = generateMemberKeys()
+ * const file = await lockKeystore(keys, passphrase)
+ * ```
+ */
+export function generateMemberKeys(opts?: GenerateMemberKeysOptions): MemberKeys {
+  if (opts !== undefined) assertRecord(opts, 'options')
+  const kind = opts?.signing ?? 'ed25519'
+  if (kind !== false) assertOneOf(kind, 'options.signing', SIGNING_KINDS)
+  const ops = x25519On(nodeCrypto())
+  const sk = ops.randomSecretKey()
+  const envelope = new EnvelopeKeys(sk, ops.publicKey(sk))
+  return new MemberKeys(envelope, kind === false ? undefined : signingKeysFrom(kind, curves[kind].random()))
+}
+
+/**
+ * Internal: reads the secret bytes for the keystore (copies; the caller zeroes them).
+ *
+ * @param keys - The key set.
+ * @returns The secrets.
+ * @throws {@link DatapactError} INVALID_INPUT when `keys` is not a MemberKeys.
+ */
+export function secretsOf(keys: MemberKeys): {
+  envelope: Uint8Array
+  signing?: { kind: SigningKind; secretKey: Uint8Array }
+} {
+  if (!(keys instanceof MemberKeys)) throw invalidArgument('keys', 'MemberKeys', describe(keys))
+  const s = keys.signing
+  return {
+    envelope: keys.envelope.secretKey,
+    ...(s === undefined ? {} : { signing: { kind: s.kind, secretKey: s.secretKey } }),
+  }
+}
