@@ -23,4 +23,5 @@ export {
 export { type GrantOptions, Grants, type GrantView, type ScopeInput } from './grants.js'
 export { LedgerPayloadStore } from './ledgerStore.js'
 export { type JoinParameters, Members } from './members.js'
+export { createNonceSequence } from './nonces.js'
 export { type Access, type Receipt, Usage, type UsageFilter } from './usage.js'

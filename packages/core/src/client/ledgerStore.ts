@@ -6,6 +6,8 @@ import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
 const BATCH_CHUNKS = 32
 const BATCH_BYTES = 2 * 1024 * 1024
 const READ_CHUNKS = 16
+/** Room each chunk takes in a transaction beyond its bytes (length prefixes, ABI offsets and padding). */
+const CHUNK_OVERHEAD = 128
 
 /**
  * The ledger-backed payload store: ciphertext chunks in the ledger's own state, so every member's node holds them
@@ -32,15 +34,17 @@ export class LedgerPayloadStore implements PayloadStore {
       first += pending.length
       pending = undefined
     }
+    const maxBytes = Math.min(BATCH_BYTES, this.#ledger.maxPayloadBatchBytes ?? BATCH_BYTES)
     for await (const chunk of chunks) {
-      if (batch.length === BATCH_CHUNKS || (batch.length > 0 && size + chunk.length > BATCH_BYTES)) {
+      const cost = chunk.length + CHUNK_OVERHEAD
+      if (batch.length === BATCH_CHUNKS || (batch.length > 0 && size + cost > maxBytes)) {
         await flush(false)
         pending = batch
         batch = []
         size = 0
       }
       batch.push(chunk)
-      size += chunk.length
+      size += cost
     }
     if (batch.length > 0) {
       await flush(false)

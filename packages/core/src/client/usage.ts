@@ -1,12 +1,11 @@
-import { randomBytes } from '@noble/hashes/utils.js'
 import * as r from '../codec/records.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { invalidArgument } from '../internal/assert.js'
-import { bytesToHex } from '../internal/bytes.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
 import { readAllEvents } from './events.js'
+import { createNonceSequence } from './nonces.js'
 
 /** One access to meter: a version of a dataset this member holds a grant on. */
 export interface Access {
@@ -30,6 +29,7 @@ export interface UsageFilter {
 /** Usage: meter accesses on the ledger and read the records back. */
 export class Usage {
   readonly #ctx: ClientContext
+  readonly #nonce = createNonceSequence()
 
   /** @internal */
   constructor(ctx: ClientContext) {
@@ -71,7 +71,7 @@ export class Usage {
           version: a.version,
           bytes: version.size,
           amount: priceOf(d.terms, g, version.size),
-          nonce: bytesToHex(randomBytes(16)),
+          nonce: this.#nonce(),
         }
       }),
     )

@@ -29,6 +29,11 @@ export interface LedgerAdapter {
   readonly kind: string
   /** The member this connection acts as. */
   readonly memberId: MemberId
+  /**
+   * Most bytes of ciphertext one `storePayload` transaction may carry on this ledger (EVM transactions are small);
+   * the client's ledger-backed store splits uploads to fit. Absent: the client's default (2 MiB).
+   */
+  readonly maxPayloadBatchBytes?: number
   /** Submits a write rule as a transaction and waits for its commit. */
   submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult>
   /** Evaluates a read-only query on this member's node. */

@@ -1,0 +1,635 @@
+import type {
+  Dataset,
+  DatasetMetadata,
+  EventPage,
+  Grant,
+  LedgerAdapter,
+  LedgerEvent,
+  LedgerEventRecord,
+  SubmitResult,
+  Version,
+} from '@datapact/core'
+import { DatapactError, LedgerError } from '@datapact/core'
+import {
+  isQuery,
+  isWriteRule,
+  type QueryArgs,
+  type QueryName,
+  type QueryResults,
+  queryRules,
+  type WriteArgs,
+  type WriteRuleName,
+  writeRules,
+} from '@datapact/core/rules'
+import {
+  type BaseWallet,
+  type EventFragment,
+  getBytes,
+  type JsonRpcProvider,
+  type Result,
+  type Signer,
+  toBeHex,
+  Wallet,
+  zeroPadValue,
+} from 'ethers'
+import { Chain, type ChainOptions, openProvider, type RpcLog } from './chain.js'
+import {
+  currencyToBytes8,
+  type DatasetState,
+  datasetFromState,
+  datasetStateFromView,
+  decodeMetadata,
+  decodeSettings,
+  encodeCall,
+  fromWord,
+  grantFromView,
+  isMemberAddress,
+  lower,
+  memberFromView,
+  metadataHash,
+  type StatementKey,
+  settlementFromView,
+  toLedgerEvents,
+  totalsFromView,
+  toWord,
+  type VersionState,
+  versionInfoHash,
+  versionStateFromView,
+} from './codec.js'
+import { datapactBytecode } from './generated/datapact.js'
+import { decodePayloadLog, encodeStorePayload } from './payloadCodec.js'
+
+/** Where the node is: a JSON-RPC URL, or an ethers provider you manage (it is not destroyed on close). */
+export type EvmNode = { rpcUrl: string; provider?: never } | { provider: JsonRpcProvider; rpcUrl?: never }
+
+/** Who signs: a private key (signed locally), or any ethers Signer connected to the same node. */
+export type EvmIdentity = { privateKey: string; signer?: never } | { signer: Signer; privateKey?: never }
+
+/** Options of {@link EvmLedger.deploy}. */
+export type EvmLedgerDeployOptions = EvmNode & EvmIdentity & ChainOptions
+
+/** Options of {@link EvmLedger.attach}. */
+export type EvmLedgerAttachOptions = EvmLedgerDeployOptions & {
+  /** Address of a deployed Datapact contract. */
+  address: string
+}
+
+const PAGE = 200
+const CURSOR = /^(\d{16}):(\d{6}):(\d{4})$/
+const pad = (n: number, width: number) => n.toString().padStart(width, '0')
+const cursorOf = (block: number, log: number, sub: number) => `${pad(block, 16)}:${pad(log, 6)}:${pad(sub, 4)}`
+const endOfBlock = (block: number) => cursorOf(block, 999_999, 9999)
+const hex = (n: number) => toBeHex(n)
+
+/**
+ * A connection to the Datapact contract on an EVM chain as one member: core's {@link LedgerAdapter} over ethers v6.
+ * The member id is the signer's lowercase address. Writes are transactions the contract checks against the same
+ * rules core's ledger program runs; reads are view calls and event logs of this member's own node.
+ *
+ * @example
+ * ```ts
+ * const ledger = await EvmLedger.deploy({ rpcUrl: 'http://127.0.0.1:8545', privateKey: adminKey })
+ * const alice = await Datapact.open({ ledger: ledger.as(aliceKey), keys: aliceKeys })
+ * ```
+ */
+export class EvmLedger implements LedgerAdapter {
+  readonly kind = 'evm'
+  /** Ciphertext per storePayload transaction: the transaction size limit less room for the call's encoding. */
+  readonly maxPayloadBatchBytes: number
+  /** This connection's member id: the signer's lowercase 0x address. */
+  readonly memberId: string
+  /** The contract's lowercase address. */
+  readonly address: string
+  /** Block the contract was deployed in (event scans start there). */
+  readonly deploymentBlock: number
+  readonly #chain: Chain
+  readonly #sender: ReturnType<Chain['sender']>
+  readonly #subscriptions = new Set<() => void>()
+  readonly #topics: Map<string, EventFragment>
+  #closed = false
+
+  private constructor(chain: Chain, signer: Signer, memberId: string, address: string, deploymentBlock: number) {
+    this.#chain = chain
+    this.memberId = memberId
+    this.maxPayloadBatchBytes = chain.maxTransactionBytes - 4096
+    this.address = address
+    this.deploymentBlock = deploymentBlock
+    this.#sender = chain.sender(signer, memberId)
+    this.#topics = topicMap(chain)
+    chain.retain()
+  }
+
+  /**
+   * Deploys a new Datapact contract and connects to it as the deployer.
+   *
+   * @param options - The node (`rpcUrl` or `provider`), the deployer (`privateKey` or `signer`), and chain options.
+   * @returns A connection acting as the deployer (who is not yet a member: it joins like anyone else).
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
+   */
+  static async deploy(options: EvmLedgerDeployOptions): Promise<EvmLedger> {
+    const chain = await openChain(options)
+    try {
+      const { signer, address } = await identity(options)
+      const receipt = await chain.sender(signer, address).send(null, datapactBytecode, 'deploy')
+      return new EvmLedger(chain, signer, address, lower(receipt.contractAddress!), Number(receipt.blockNumber))
+    } catch (e) {
+      chain.release()
+      throw e
+    }
+  }
+
+  /**
+   * Connects to a deployed Datapact contract.
+   *
+   * @param options - The contract `address`, the node, the member's key or signer, and chain options.
+   * @returns A connection acting as that member.
+   * @throws {@link DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
+   * cannot be reached.
+   */
+  static async attach(options: EvmLedgerAttachOptions): Promise<EvmLedger> {
+    const chain = await openChain(options)
+    try {
+      const address = lower(options.address)
+      const code = await chain.rpc<string>('eth_getCode', [address, 'latest'], 'attach')
+      if (code === '0x')
+        throw new LedgerError('NOT_FOUND', `no contract at ${address}`, { ledger: 'evm', details: { address } })
+      const [deployed] = await chain.view(address, 'deploymentBlock', [])
+      const { signer, address: memberId } = await identity(options)
+      return new EvmLedger(chain, signer, memberId, address, Number(deployed))
+    } catch (e) {
+      chain.release()
+      throw e
+    }
+  }
+
+  /**
+   * Another member's connection to the same contract and node (shares the provider, caches and nonce tracking).
+   *
+   * @param key - The member's private key (hex), or an ethers wallet.
+   * @returns A connection acting as that member.
+   */
+  as(key: string | BaseWallet): EvmLedger {
+    const wallet = typeof key === 'string' ? new Wallet(key) : key
+    return new EvmLedger(this.#chain, wallet, lower(wallet.address), this.address, this.deploymentBlock)
+  }
+
+  /**
+   * Like {@link EvmLedger.as}, for any ethers Signer (a JSON-RPC signer, a hardware wallet, ...).
+   *
+   * @param signer - A signer connected to the same node.
+   * @returns A connection acting as the signer's address.
+   */
+  async connect(signer: Signer): Promise<EvmLedger> {
+    return new EvmLedger(this.#chain, signer, lower(await signer.getAddress()), this.address, this.deploymentBlock)
+  }
+
+  /**
+   * Submits a write rule as a transaction and resolves once it is mined (and confirmed).
+   *
+   * @param rule - The rule name (core's `writeRules`).
+   * @param args - Its arguments; checked against core's schema first.
+   * @returns The transaction hash and the core events it emitted, in order.
+   * @throws {@link DatapactError} INVALID_INPUT for bad arguments (including member ids that are not lowercase
+   * addresses); the rule's code when the contract refuses; LEDGER_UNAVAILABLE when the node cannot be reached;
+   * CLOSED after {@link EvmLedger.close}.
+   */
+  async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
+    this.#open()
+    if (!isWriteRule(rule))
+      throw new DatapactError('INVALID_INPUT', `unknown write rule "${String(rule)}"`, {
+        details: { argument: 'rule' },
+      })
+    const checked = writeRules[rule].args.check(args, 'args') as WriteArgs[N]
+    let data: string
+    try {
+      if (rule === 'storePayload') {
+        const p = checked as WriteArgs['storePayload']
+        const selector = this.#chain.iface.getFunction('storePayload')!.selector
+        data = encodeStorePayload(selector, p.upload, p.first, p.chunks, p.last)
+      } else {
+        const { fn, values } = encodeCall(rule, checked)
+        data = this.#chain.iface.encodeFunctionData(fn, values)
+      }
+    } catch (cause) {
+      if (cause instanceof DatapactError) throw cause
+      throw new DatapactError('INVALID_INPUT', `the arguments of ${rule} do not fit the contract's types`, {
+        details: { argument: 'args' },
+        cause,
+      })
+    }
+    const receipt = await this.#sender.send(this.address, data, rule)
+    const events: LedgerEvent[] = []
+    for (const log of receipt.logs) if (lower(log.address) === this.address) events.push(...this.#decode(log).events)
+    return { txId: receipt.transactionHash, events }
+  }
+
+  /**
+   * Evaluates a query on this member's node: view calls, plus event logs for data kept there (metadata, headers,
+   * wrapped keys, payload chunks).
+   *
+   * @param name - The query name (core's `queryRules`).
+   * @param args - Its arguments; checked against core's schema first.
+   * @returns What the memory ledger returns for the same state: null when absent, zero totals, lists in key order.
+   * @throws {@link DatapactError} INVALID_INPUT, NOT_FOUND (payload chunks), INTEGRITY (a log does not match the
+   * hash in storage), LEDGER_UNAVAILABLE, CLOSED.
+   */
+  async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
+    this.#open()
+    if (!isQuery(name))
+      throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`, { details: { argument: 'name' } })
+    const a = queryRules[name].args.check(args, 'args') as QueryArgs[N]
+    return (await this.#query(name, a)) as QueryResults[N]
+  }
+
+  /**
+   * Reads committed Datapact events in ledger order (block, log index, and record within a usage batch).
+   *
+   * @param options - `after`: a cursor from an earlier page (start when absent); `limit`: most events (10000).
+   * @returns The events and the cursor to continue from.
+   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
+   */
+  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+    this.#open()
+    const after = options.after ?? null
+    const limit = options.limit ?? 10_000
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new DatapactError('INVALID_INPUT', '"limit" must be a positive integer', { details: { argument: 'limit' } })
+    const start = after === null ? null : CURSOR.exec(after)
+    if (after !== null && !start)
+      throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
+        details: { argument: 'after' },
+      })
+    const head = Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'read events'))
+    this.#chain.seen(head)
+    type Pending = Omit<LedgerEventRecord, 'at'> & { block: number }
+    const found: Pending[] = []
+    const callers = new Map<string, string>()
+    for (let from = start ? Number(start[1]) : this.deploymentBlock; from <= head && found.length < limit; ) {
+      const to = Math.min(head, from + this.#chain.logRange - 1)
+      for (const log of await this.#logs(from, to, [])) {
+        const { events, caller } = this.#decode(log)
+        if (caller) callers.set(log.transactionHash, caller)
+        const block = Number(log.blockNumber)
+        const index = Number(log.logIndex)
+        if (log.blockTimestamp) this.#chain.learnTimestamp(block, Number(log.blockTimestamp))
+        events.forEach((event, sub) => {
+          const cursor = cursorOf(block, index, sub)
+          if (after !== null && cursor <= after) return
+          found.push({
+            cursor,
+            txId: log.transactionHash,
+            caller: callers.get(log.transactionHash) ?? '',
+            event,
+            block,
+          })
+        })
+      }
+      from = to + 1
+    }
+    const page = found.slice(0, limit)
+    const times = await this.#chain.timestamps(page.map(p => p.block))
+    const events = page.map(({ block, ...p }): LedgerEventRecord => ({ ...p, at: times.get(block)! }))
+    return { events, cursor: events.at(-1)?.cursor ?? after }
+  }
+
+  /**
+   * Calls `listener` for every event committed from now on (polling the node every `pollingInterval` ms).
+   *
+   * @param listener - Called once per event, in ledger order; exceptions it throws are ignored.
+   * @returns A function that stops the subscription.
+   * @throws {@link DatapactError} CLOSED after close.
+   */
+  subscribe(listener: (event: LedgerEventRecord) => void): () => void {
+    this.#open()
+    let cursor: string | null = this.#chain.head > 0 ? endOfBlock(this.#chain.head) : null
+    let stopped = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const tick = async () => {
+      try {
+        if (cursor === null)
+          cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
+        for (;;) {
+          const page = await this.readEvents({ after: cursor, limit: 1000 })
+          for (const e of page.events) {
+            if (stopped) return
+            try {
+              listener(e)
+            } catch {}
+          }
+          cursor = page.cursor
+          if (page.events.length < 1000) break
+        }
+      } catch {
+        // The node is unreachable (or this connection closed): try again on the next tick.
+      }
+      if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
+    }
+    timer = unref(setTimeout(tick, 0))
+    const off = () => {
+      stopped = true
+      clearTimeout(timer)
+      this.#subscriptions.delete(off)
+    }
+    this.#subscriptions.add(off)
+    return off
+  }
+
+  /** Stops this connection's subscriptions; later calls reject with CLOSED. The last connection closes the node. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const off of [...this.#subscriptions]) off()
+    this.#chain.release()
+  }
+
+  #open(): void {
+    if (this.#closed)
+      throw new LedgerError('CLOSED', `the EVM ledger connection of ${this.memberId} is closed`, { ledger: 'evm' })
+  }
+
+  #decode(log: RpcLog): ReturnType<typeof toLedgerEvents> {
+    const fragment = this.#topics.get(log.topics[0] ?? '')
+    if (!fragment) return { events: [], caller: undefined }
+    if (fragment.name === 'PayloadStored') {
+      // The chunks are the bulk of the log and the event needs only their count: skip decoding them.
+      const p = decodePayloadLog(log.data)
+      const event = { type: 'PayloadStored' as const, upload: fromWord(log.topics[1]!), first: p.first, count: p.count }
+      return { events: [{ ...event, complete: p.complete }], caller: lower(`0x${log.topics[2]!.slice(26)}`) }
+    }
+    return toLedgerEvents(fragment.name, this.#chain.iface.decodeEventLog(fragment, log.data, log.topics))
+  }
+
+  #logs(from: number, to: number, topics: Array<string | string[] | null>): Promise<RpcLog[]> {
+    const filter = { address: this.address, fromBlock: hex(from), toBlock: hex(to), topics }
+    return this.#chain.rpc<RpcLog[]>('eth_getLogs', [filter], 'read logs')
+  }
+
+  #topic(name: string): string {
+    return this.#chain.iface.getEvent(name)!.topicHash
+  }
+
+  #view(fn: string, values: unknown[], blockTag?: string): Promise<Result> {
+    return this.#chain.view(this.address, fn, values, blockTag)
+  }
+
+  async #pinnedBlock(): Promise<string> {
+    const head = Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'read'))
+    this.#chain.seen(head)
+    return hex(head)
+  }
+
+  async #query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<unknown> {
+    const q = <M extends QueryName>() => args as unknown as QueryArgs[M]
+    switch (name) {
+      case 'getSettings': {
+        const [bootstrapped, settings] = await this.#view('getSettings', [])
+        return bootstrapped ? decodeSettings(settings) : null
+      }
+      case 'getLedgerTime': {
+        const block = await this.#chain.rpc<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false], name)
+        return Number(block.timestamp)
+      }
+      case 'getMember': {
+        const { member } = q<'getMember'>()
+        return isMemberAddress(member) ? memberFromView((await this.#view('getMember', [member]))[0]) : null
+      }
+      case 'listMembers': {
+        const members = await this.#pages('listMembers', v => memberFromView(v))
+        return members.filter(m => m !== null).sort((x, y) => compare(x.id, y.id))
+      }
+      case 'getDataset': {
+        const state = datasetStateFromView((await this.#view('getDataset', [toWord(q<'getDataset'>().datasetId)]))[0])
+        return state ? ((await this.#datasets([state]))[0] ?? null) : null
+      }
+      case 'listDatasets': {
+        const { owner, tag, listedOnly } = q<'listDatasets'>()
+        const states = (await this.#pages('listDatasets', v => datasetStateFromView(v))).filter(
+          s => s !== null && (owner === null || s.owner === owner) && (!listedOnly || s.listed),
+        ) as DatasetState[]
+        const datasets = await this.#datasets(states)
+        return datasets.filter(d => tag === null || d.metadata.tags.includes(tag)).sort((x, y) => compare(x.id, y.id))
+      }
+      case 'getVersion': {
+        const { datasetId, number } = q<'getVersion'>()
+        const state = versionStateFromView((await this.#view('getVersion', [toWord(datasetId), number]))[0])
+        return state ? ((await this.#versions(datasetId, [state]))[0] ?? null) : null
+      }
+      case 'listVersions':
+        return this.#listVersions(q<'listVersions'>().datasetId)
+      case 'getGrant': {
+        const { datasetId, grantee } = q<'getGrant'>()
+        return isMemberAddress(grantee)
+          ? grantFromView(datasetId, (await this.#view('getGrant', [toWord(datasetId), grantee]))[0])
+          : null
+      }
+      case 'listGrants':
+        return this.#listGrants(q<'listGrants'>())
+      case 'getKeyWrap':
+        return this.#keyWrap(q<'getKeyWrap'>())
+      case 'getTotals':
+      case 'getSettlement': {
+        const key: StatementKey = q<'getTotals'>()
+        const known = isMemberAddress(key.provider) && isMemberAddress(key.consumer)
+        const values = [key.provider, key.consumer, key.period, currencyToBytes8(key.currency)]
+        const view = known ? ((await this.#view(name, values))[0] as Result) : null
+        return name === 'getTotals' ? totalsFromView(key, view) : settlementFromView(key, view)
+      }
+      case 'getPayload':
+        return this.#payload(q<'getPayload'>())
+      default:
+        throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`)
+    }
+  }
+
+  /** Every item of a paged list view (`fn(offset, limit) -> (total, page)`), read at one block. */
+  async #pages<T>(fn: string, map: (v: Result) => T): Promise<T[]> {
+    const block = await this.#pinnedBlock()
+    const out: T[] = []
+    for (let offset = 0; ; offset += PAGE) {
+      const [total, page] = await this.#view(fn, [offset, PAGE], block)
+      for (const v of page as Result) out.push(map(v))
+      if (offset + PAGE >= Number(total)) return out
+    }
+  }
+
+  /** Completes datasets with their metadata and licence from the logs their state points at. */
+  async #datasets(states: DatasetState[]): Promise<Dataset[]> {
+    const blocks = [...new Set(states.map(s => s.infoBlock))]
+    const topics = [[this.#topic('DatasetRegistered'), this.#topic('DatasetUpdated')]]
+    const logs = await Promise.all(blocks.map(b => this.#logs(b, b, topics)))
+    const info = new Map<string, { metadata: DatasetMetadata; licence: string }>()
+    blocks.forEach((b, i) => {
+      for (const log of logs[i]!) {
+        const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
+        info.set(`${b}/${fromWord(args[0])}`, { metadata: decodeMetadata(args[2]), licence: args[3][3] })
+      }
+    })
+    return states.map(s => {
+      const found = info.get(`${s.infoBlock}/${s.id}`)
+      if (!found || metadataHash(found.metadata, found.licence) !== s.infoHash)
+        throw integrity(`the metadata of dataset ${s.id} in block ${s.infoBlock} does not match the ledger`, {
+          datasetId: s.id,
+        })
+      return datasetFromState(s, found.metadata, found.licence)
+    })
+  }
+
+  /** Completes versions with header, location and publisher from their VersionPublished logs. */
+  async #versions(datasetId: string, states: VersionState[]): Promise<Version[]> {
+    const blocks = [...new Set(states.map(s => s.publishedBlock))]
+    const topics = [this.#topic('VersionPublished'), toWord(datasetId)]
+    const logs = await Promise.all(blocks.map(b => this.#logs(b, b, topics)))
+    const found = new Map<number, Version>()
+    for (const log of logs.flat()) {
+      const event = this.#decode(log).events[0]
+      if (event?.type === 'VersionPublished') found.set(event.version.number, event.version)
+    }
+    return states.map(s => {
+      const v = found.get(s.number)
+      if (!v || versionInfoHash(v.header, v.location.store, v.location.address) !== s.infoHash)
+        throw integrity(`the log of version ${s.number} of dataset ${datasetId} does not match the ledger`, {
+          datasetId,
+          version: s.number,
+        })
+      return v
+    })
+  }
+
+  async #listVersions(datasetId: string): Promise<Version[]> {
+    const block = await this.#pinnedBlock()
+    const states: VersionState[] = []
+    for (let from = 1; ; from += PAGE) {
+      const [page] = await this.#view('listVersions', [toWord(datasetId), from, PAGE], block)
+      for (const v of page as Result) states.push(versionStateFromView(v)!)
+      if ((page as Result).length < PAGE) break
+    }
+    return states.length === 0 ? [] : this.#versions(datasetId, states)
+  }
+
+  async #listGrants({ datasetId, grantee }: QueryArgs['listGrants']): Promise<Grant[]> {
+    if (grantee !== null && !isMemberAddress(grantee)) return []
+    const block = await this.#pinnedBlock()
+    const ids =
+      datasetId !== null
+        ? [datasetId]
+        : (await this.#pages('listDatasets', v => datasetStateFromView(v)?.id)).filter(id => id !== undefined)
+    const lists = await Promise.all(ids.map(id => this.#view('listGrants', [toWord(id)], block)))
+    const grants: Grant[] = []
+    ids.forEach((id, i) => {
+      for (const v of lists[i]![0] as Result) {
+        const g = grantFromView(id, v)
+        if (g && (grantee === null || g.grantee === grantee)) grants.push(g)
+      }
+    })
+    return grants.sort((x, y) => compare(`${x.datasetId}/${x.grantee}`, `${y.datasetId}/${y.grantee}`))
+  }
+
+  async #keyWrap({ datasetId, number, member }: QueryArgs['getKeyWrap']): Promise<Uint8Array | null> {
+    if (!isMemberAddress(member)) return null
+    const [wrapBlock, versionBlock] = await this.#view('getKeyWrapBlocks', [toWord(datasetId), number, member])
+    const word = toWord(datasetId)
+    if (Number(wrapBlock) !== 0) {
+      const b = Number(wrapBlock)
+      const topics = [[this.#topic('AccessGranted'), this.#topic('KeysWrapped')], word, zeroPadValue(member, 32)]
+      const logs = await this.#logs(b, b, topics)
+      for (const log of logs.reverse()) {
+        const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
+        const wraps = (args.length === 7 ? args[6] : args[3]) as Result
+        for (const w of wraps) if (Number(w[0]) === number) return getBytes(w[1])
+      }
+      throw integrity(`the key wrap of version ${number} for ${member} is missing from block ${b}`, {
+        datasetId,
+        version: number,
+      })
+    }
+    if (Number(versionBlock) === 0) return null
+    const b = Number(versionBlock)
+    const logs = await this.#logs(b, b, [this.#topic('VersionPublished'), word, zeroPadValue(toBeHex(number), 32)])
+    for (const log of logs.reverse()) {
+      const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
+      for (const w of args[5] as Result) if (lower(w[0]) === member) return getBytes(w[1])
+      return null
+    }
+    throw integrity(`the log of version ${number} of dataset ${datasetId} is missing from block ${b}`, {
+      datasetId,
+      version: number,
+    })
+  }
+
+  async #payload({ upload, first, count }: QueryArgs['getPayload']): Promise<Uint8Array[]> {
+    const [u] = await this.#view('getUpload', [toWord(upload)])
+    const stored = Number(u[1])
+    if (first + count > stored)
+      throw new DatapactError(
+        'NOT_FOUND',
+        `chunk ${Math.max(first, stored)} of upload ${upload} is not on the ledger`,
+        {
+          details: { upload, index: Math.max(first, stored), stored },
+        },
+      )
+    const batches = (u[3] as Result).map((b: bigint) => ({ block: Number(b >> 32n), first: Number(b & 0xffff_ffffn) }))
+    const needed = batches.filter((b, i) => b.first < first + count && (batches[i + 1]?.first ?? stored) > first)
+    const topics = [this.#topic('PayloadStored'), toWord(upload)]
+    const blocks = [...new Set(needed.map(b => b.block))]
+    const logs = (await Promise.all(blocks.map(b => this.#logs(b, b, topics)))).flat()
+    const chunks = new Map<number, Uint8Array>()
+    for (const log of logs) {
+      const p = decodePayloadLog(log.data)
+      if (!needed.some(b => b.first === p.first)) continue
+      p.chunks().forEach((c, i) => {
+        if (p.first + i >= first && p.first + i < first + count) chunks.set(p.first + i, c)
+      })
+    }
+    const out: Uint8Array[] = []
+    for (let i = first; i < first + count; i++) {
+      const c = chunks.get(i)
+      if (!c) throw integrity(`chunk ${i} of upload ${upload} is missing from its log`, { upload, index: i })
+      out.push(c)
+    }
+    return out
+  }
+}
+
+/** Plain string order, as the memory ledger's key order. */
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)
+
+const integrity = (message: string, details: Record<string, string | number>) =>
+  new LedgerError('INTEGRITY', message, { ledger: 'evm', details })
+
+const unref = <T>(timer: T): T => {
+  ;(timer as { unref?: () => void }).unref?.()
+  return timer
+}
+
+function topicMap(chain: Chain): Map<string, EventFragment> {
+  const map = new Map<string, EventFragment>()
+  chain.iface.forEachEvent(e => {
+    map.set(e.topicHash, e)
+  })
+  return map
+}
+
+async function openChain(options: EvmLedgerDeployOptions): Promise<Chain> {
+  if (options.provider) {
+    const chain = new Chain(options.provider, false, options)
+    return chain
+  }
+  if (typeof options.rpcUrl !== 'string')
+    throw new DatapactError('INVALID_INPUT', 'give the node as "rpcUrl" or "provider"', {
+      details: { argument: 'rpcUrl' },
+    })
+  return new Chain(await openProvider(options.rpcUrl, options), true, options)
+}
+
+async function identity(options: EvmIdentity): Promise<{ signer: Signer; address: string }> {
+  if (options.signer) return { signer: options.signer, address: lower(await options.signer.getAddress()) }
+  try {
+    const wallet = new Wallet(options.privateKey!)
+    return { signer: wallet, address: lower(wallet.address) }
+  } catch (cause) {
+    throw new DatapactError('INVALID_INPUT', '"privateKey" must be a 32-byte hex private key', {
+      details: { argument: 'privateKey' },
+      cause,
+    })
+  }
+}

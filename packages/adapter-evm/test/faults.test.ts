@@ -1,0 +1,243 @@
+import type { LedgerAdapter } from '@datapact/core'
+import { JsonRpcProvider } from 'ethers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EvmLedger } from '../src/index.js'
+import { ANVIL_ACCOUNTS, type AnvilInstance, anvilRpc, createEvmHarness, startAnvil } from '../src/testing/index.js'
+
+const envelopeKey = new Uint8Array(32).fill(1)
+const metadata = { title: 'Faults', description: '', tags: [], mediaType: '', schema: '' }
+const terms = { pricePerAccess: 10n, pricePerByte: 0n, currency: 'CNY', licence: '' }
+const id = (n: number) => n.toString(16).padStart(64, '0')
+const register = (ledger: LedgerAdapter, n: number) =>
+  ledger.submit('registerDataset', { datasetId: id(n), metadata, terms, listed: true })
+const settled = async (ps: Promise<unknown>[]) =>
+  (await Promise.allSettled(ps)).map(r => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code))
+
+async function provider(anvil: AnvilInstance) {
+  const h = await createEvmHarness({ anvil })
+  const p = await h.member('provider')
+  await p.submit('joinConsortium', { name: 'P', roles: ['provider', 'consumer'], envelopeKey, settings: null })
+  return { h, p: p as EvmLedger }
+}
+
+/** Waits until the node's pool holds `n` transactions (automine off). */
+async function pending(anvil: AnvilInstance, n: number) {
+  await expect
+    .poll(async () => Number((await anvilRpc<{ pending: string }>(anvil.rpcUrl, 'txpool_status')).pending), {
+      timeout: 5000,
+      interval: 10,
+    })
+    .toBe(n)
+}
+
+describe('node failures', () => {
+  let anvil: AnvilInstance
+  beforeAll(async () => {
+    anvil = await startAnvil()
+  })
+  afterAll(() => anvil.stop())
+
+  it('reports LEDGER_UNAVAILABLE when the node dies mid-transaction, and works again after a restart', async () => {
+    const { h, p } = await provider(anvil)
+    await register(p, 1)
+    await anvilRpc(anvil.rpcUrl, 'evm_setAutomine', [false])
+    const inFlight = register(p, 2).catch(e => e)
+    await pending(anvil, 1)
+    await anvil.kill('SIGTERM')
+    expect(await inFlight).toMatchObject({ code: 'LEDGER_UNAVAILABLE', ledger: 'evm' })
+    for (const call of [() => register(p, 3), () => p.query('getDataset', { datasetId: id(1) }), () => p.readEvents()])
+      await expect(call()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE', cause: expect.anything() })
+
+    await anvil.restart()
+    expect(await p.query('getDataset', { datasetId: id(1) })).toMatchObject({ id: id(1), metadata })
+    expect(await p.query('getDataset', { datasetId: id(2) })).toBeNull()
+    await register(p, 2)
+    expect((await p.readEvents()).events.map(e => e.event.type)).toEqual([
+      'ConsortiumBootstrapped',
+      'MemberJoined',
+      'DatasetRegistered',
+      'DatasetRegistered',
+    ])
+    await h.teardown()
+  })
+
+  it('fails fast with LEDGER_UNAVAILABLE when no node listens', async () => {
+    await expect(
+      EvmLedger.attach({
+        rpcUrl: 'http://127.0.0.1:9',
+        privateKey: ANVIL_ACCOUNTS[0],
+        address: `0x${'00'.repeat(20)}`,
+      }),
+    ).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
+  })
+
+  it('gives up waiting for a receipt with LEDGER_UNAVAILABLE naming the transaction', async () => {
+    const { h, p } = await provider(anvil)
+    const slow = await EvmLedger.attach({
+      rpcUrl: anvil.rpcUrl,
+      privateKey: ANVIL_ACCOUNTS[1],
+      address: p.address,
+      receiptTimeoutMs: 300,
+      pollingInterval: 20,
+    })
+    await anvilRpc(anvil.rpcUrl, 'evm_setAutomine', [false])
+    try {
+      await expect(slow.submit('leaveConsortium', {})).rejects.toMatchObject({ code: 'ACCESS_DENIED' })
+      const e = await slow
+        .submit('joinConsortium', { name: 'S', roles: ['consumer'], envelopeKey, settings: null })
+        .catch(err => err)
+      expect(e).toMatchObject({ code: 'LEDGER_UNAVAILABLE', transactionId: expect.stringMatching(/^0x/) })
+    } finally {
+      await anvilRpc(anvil.rpcUrl, 'evm_setAutomine', [true])
+      await slow.close()
+      await h.teardown()
+    }
+  })
+})
+
+describe('races and atomicity', () => {
+  let anvil: AnvilInstance
+  beforeAll(async () => {
+    anvil = await startAnvil({ persistent: false })
+  })
+  afterAll(() => anvil.stop())
+
+  it('resolves two concurrent grants of the same access with one CONFLICT', async () => {
+    const { h, p } = await provider(anvil)
+    const c = await h.member('consumer')
+    await c.submit('joinConsortium', { name: 'C', roles: ['consumer'], envelopeKey, settings: null })
+    await register(p, 1)
+    const grant = () =>
+      p.submit('grantAccess', {
+        datasetId: id(1),
+        grantee: c.memberId,
+        scope: { kind: 'all', version: 0 },
+        expiresAt: null,
+        maxAccesses: null,
+        priceOverride: null,
+        wraps: [],
+      })
+    expect((await settled([grant(), grant()])).sort()).toEqual(['CONFLICT', 'ok'])
+    expect(await p.query('getGrant', { datasetId: id(1), grantee: c.memberId })).toMatchObject({ seq: 1 })
+    await h.teardown()
+  })
+
+  it('explains a transaction that passed estimation but reverted when mined', async () => {
+    const { h, p } = await provider(anvil)
+    const c = await h.member('consumer')
+    await c.submit('joinConsortium', { name: 'C', roles: ['consumer'], envelopeKey, settings: null })
+    await register(p, 1)
+    const now = (await p.query('getLedgerTime', {})) as number
+    await anvilRpc(anvil.rpcUrl, 'evm_setAutomine', [false])
+    try {
+      // Valid when estimated; mined after the expiry has passed, so the contract refuses it on-chain.
+      const late = p
+        .submit('grantAccess', {
+          datasetId: id(1),
+          grantee: c.memberId,
+          scope: { kind: 'all', version: 0 },
+          expiresAt: now + 30,
+          maxAccesses: null,
+          priceOverride: null,
+          wraps: [],
+        })
+        .catch(e => e)
+      await pending(anvil, 1)
+      await anvilRpc(anvil.rpcUrl, 'evm_increaseTime', [60])
+      await anvilRpc(anvil.rpcUrl, 'evm_mine')
+      expect(await late).toMatchObject({
+        code: 'INVALID_INPUT',
+        details: { revert: 'InvalidInput', argument: 'expiresAt' },
+        transactionId: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+      })
+    } finally {
+      await anvilRpc(anvil.rpcUrl, 'evm_setAutomine', [true])
+    }
+    expect(await p.query('getGrant', { datasetId: id(1), grantee: c.memberId })).toBeNull()
+    await h.teardown()
+  })
+
+  it('orders concurrent submits of one signer, also across separate clients of the same key', async () => {
+    const { h, p } = await provider(anvil)
+    const key = ANVIL_ACCOUNTS[2]
+    const [a, b] = await Promise.all([
+      EvmLedger.attach({ rpcUrl: anvil.rpcUrl, privateKey: key, address: p.address, pollingInterval: 20 }),
+      EvmLedger.attach({ rpcUrl: anvil.rpcUrl, privateKey: key, address: p.address, pollingInterval: 20 }),
+    ])
+    await a.submit('joinConsortium', { name: 'Twice', roles: ['provider'], envelopeKey, settings: null })
+    const results = await settled([
+      ...Array.from({ length: 8 }, (_, i) => register(a, 100 + i)),
+      ...Array.from({ length: 8 }, (_, i) => register(b, 200 + i)),
+      ...Array.from({ length: 4 }, (_, i) => register(p, 300 + i)),
+    ])
+    expect(results).toEqual(Array(20).fill('ok'))
+    expect(await p.query('listDatasets', { owner: a.memberId, tag: null, listedOnly: false })).toHaveLength(16)
+    await Promise.all([a.close(), b.close(), h.teardown()])
+  })
+
+  it('leaves no partial records when a batch is refused', async () => {
+    const { h, p } = await provider(anvil)
+    const c = await h.member('consumer')
+    await c.submit('joinConsortium', { name: 'C', roles: ['consumer'], envelopeKey, settings: null })
+    await register(p, 1)
+    await p.submit('publishVersion', {
+      datasetId: id(1),
+      number: 1,
+      plaintextDigest: envelopeKey,
+      merkleRoot: envelopeKey,
+      size: 10,
+      chunkSize: 1024,
+      chunkCount: 1,
+      header: envelopeKey,
+      location: { store: 'x', address: 'y' },
+      wraps: [{ member: p.memberId, wrapped: envelopeKey }],
+    })
+    await p.submit('grantAccess', {
+      datasetId: id(1),
+      grantee: c.memberId,
+      scope: { kind: 'all', version: 0 },
+      expiresAt: null,
+      maxAccesses: 5,
+      priceOverride: null,
+      wraps: [{ version: 1, wrapped: envelopeKey }],
+    })
+    const rec = (nonce: number, amount = 10n) => ({
+      datasetId: id(1),
+      version: 1,
+      bytes: 10,
+      amount,
+      nonce: nonce.toString(16).padStart(32, '0'),
+    })
+    const before = (await c.readEvents()).events.length
+    await expect(c.submit('recordUsage', { records: [rec(1), rec(2), rec(3, 11n)] })).rejects.toMatchObject({
+      code: 'AMOUNT_MISMATCH',
+      details: { index: 2 },
+    })
+    expect((await c.readEvents()).events.length).toBe(before)
+    expect(await c.query('getGrant', { datasetId: id(1), grantee: c.memberId })).toMatchObject({ used: 0 })
+    const period = Math.floor(((await c.query('getLedgerTime', {})) as number) / (30 * 86400))
+    const key = { provider: p.memberId, consumer: c.memberId, period, currency: 'CNY' }
+    expect(await c.query('getTotals', key)).toMatchObject({ count: 0, amount: 0n })
+    // The nonces of the refused batch were not consumed.
+    await c.submit('recordUsage', { records: [rec(1), rec(2)] })
+    expect(await c.query('getTotals', key)).toMatchObject({ count: 2, amount: 20n, bytes: 20 })
+    await h.teardown()
+  })
+
+  it('works through any ethers Signer (a node-managed account)', async () => {
+    const { h, p } = await provider(anvil)
+    const node = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true })
+    const signer = await node.getSigner(3)
+    const q = await p.connect(signer)
+    const { events } = await q.submit('joinConsortium', {
+      name: 'Node',
+      roles: ['consumer'],
+      envelopeKey,
+      settings: null,
+    })
+    expect(events).toMatchObject([{ type: 'MemberJoined', member: (await signer.getAddress()).toLowerCase() }])
+    await q.close()
+    node.destroy()
+    await h.teardown()
+  })
+})
