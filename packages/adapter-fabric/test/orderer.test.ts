@@ -29,6 +29,19 @@ describe('solo orderer', () => {
       vi.advanceTimersByTime(10)
       expect(blocks.slice(2)).toEqual([['d', 'e'], ['f']])
       expect(orderer.queued).toBe(0)
+
+      // A reset drops the queue and the holds; a hold from before it releases nothing afterwards.
+      const stale = orderer.hold()
+      orderer.enqueue(tx('g'))
+      orderer.discard()
+      const fresh = orderer.hold()
+      stale()
+      orderer.enqueue(tx('h'))
+      vi.advanceTimersByTime(100)
+      expect(blocks).toHaveLength(4)
+      fresh()
+      vi.advanceTimersByTime(10)
+      expect(blocks.slice(4)).toEqual([['h']])
     } finally {
       vi.useRealTimers()
     }

@@ -33,6 +33,11 @@ const Type = peer.ChaincodeMessage.Type
 const rangePageSize = 100
 const startTimeoutMs = 20_000
 const executeTimeoutMs = 30_000
+/** A Fabric peer's gRPC message limits (core.yaml `peer.maxRecvMsgSize` / `maxSendMsgSize`: 100 MiB). */
+export const peerMessageLimits = {
+  'grpc.max_receive_message_length': 100 * 1024 * 1024,
+  'grpc.max_send_message_length': 100 * 1024 * 1024,
+} as const
 
 // Runs in the child: load the contracts and serve them with the shim's own server mode, as CCaaS does.
 const hostScript = `
@@ -50,7 +55,9 @@ const found = name ? mod[name] ?? mod.default?.[name] : mod.contracts ?? mod.def
 if (!found) throw new Error('no contract export "' + (name ?? 'contracts') + '" in ' + modulePath)
 const serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } }
 const chaincode = new ChaincodeFromContract(Array.isArray(found) ? found : [found], serializers, {}, 'chaincode', '1.0')
-await shim.server(chaincode, { ccid: process.env.CHAINCODE_ID, address: process.env.CHAINCODE_SERVER_ADDRESS }).start()
+// As fabric-chaincode-node server: no message size cap in the chaincode (the peer caps at 100 MiB).
+const unlimited = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 }
+await shim.server(chaincode, { ccid: process.env.CHAINCODE_ID, address: process.env.CHAINCODE_SERVER_ADDRESS, ...unlimited }).start()
 `
 
 // Children still alive when this process exits are killed, so a forgotten stop() leaves no orphans.
@@ -141,6 +148,7 @@ export class ChaincodeRunner {
     const client = new peer.ChaincodeClient(address, credentials.createInsecure(), {
       'grpc.initial_reconnect_backoff_ms': 25,
       'grpc.max_reconnect_backoff_ms': 100,
+      ...peerMessageLimits,
     })
     try {
       const deadline = Date.now() + startTimeoutMs

@@ -4,12 +4,19 @@
  *
  * @packageDocumentation
  */
-export type { ChaincodeSource } from './chaincodeRunner.js'
+export { type ChaincodeSource, peerMessageLimits } from './chaincodeRunner.js'
 export {
   type GatewayTestServer,
   type GatewayTestServerOptions,
   startGatewayTestServer,
 } from './gatewayServer.js'
+export {
+  createFabricHarness,
+  datapactChaincode,
+  type FabricHarness,
+  type FabricHarnessOptions,
+  stopSharedFabricNetwork,
+} from './harness.js'
 export {
   createTestOrganisation,
   memberIdentity,

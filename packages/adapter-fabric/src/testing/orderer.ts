@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { peer } from '@hyperledger/fabric-protos'
 import type { UnpackedTransaction } from './proposal.js'
 import { type StateEntry, type ValidationCode, WorldState } from './worldState.js'
@@ -33,6 +34,7 @@ export interface TransactionStatus {
 export class Ledger {
   readonly state = new WorldState()
   readonly #blocks: BlockRecord[] = []
+  readonly #hashes: Uint8Array[] = []
   readonly #statuses = new Map<string, TransactionStatus>()
   readonly #listeners = new Set<(block: BlockRecord) => void>()
 
@@ -46,6 +48,14 @@ export class Ledger {
 
   block(number: number): BlockRecord | undefined {
     return this.#blocks[number]
+  }
+
+  /**
+   * A stand-in for the block header hash (this ledger keeps no headers): SHA-256 over the previous block's hash,
+   * the block number and its transaction ids and validation codes. Chained and deterministic, like the real one.
+   */
+  blockHash(number: number): Uint8Array {
+    return this.#hashes[number] ?? new Uint8Array()
   }
 
   status(txId: string): TransactionStatus | undefined {
@@ -114,6 +124,11 @@ export class Ledger {
 
   #append(block: BlockRecord, replay = true): void {
     this.#blocks.push(block)
+    const hash = createHash('sha256')
+      .update(this.#hashes.at(-1) ?? new Uint8Array())
+      .update(String(block.number))
+    for (const tx of block.transactions) hash.update(`:${tx.txId}/${tx.validationCode}`)
+    this.#hashes.push(hash.digest())
     block.transactions.forEach((tx, txNum) => {
       // A duplicate keeps the status of the first transaction with its id.
       if (!this.#statuses.has(tx.txId)) {
@@ -140,6 +155,8 @@ export class Orderer {
   #queue: UnpackedTransaction[] = []
   #timer: NodeJS.Timeout | undefined
   #holds = 0
+  // Bumped by discard(), so that a hold taken before a reset cannot be released into the new ledger's count.
+  #generation = 0
 
   constructor(options: OrdererOptions) {
     this.#options = options
@@ -163,13 +180,23 @@ export class Orderer {
   /** Stops cutting blocks until the returned function is called (tests use it to put transactions in one block). */
   hold(): () => void {
     this.#holds++
+    const generation = this.#generation
     let released = false
     return () => {
-      if (released) return
+      if (released || generation !== this.#generation) return
       released = true
       this.#holds--
       this.#schedule()
     }
+  }
+
+  /** Drops every queued transaction without ordering it, and every hold (a ledger reset). */
+  discard(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#queue = []
+    this.#holds = 0
+    this.#generation++
   }
 
   /** Cuts everything queued now, ignoring holds. */

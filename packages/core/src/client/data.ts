@@ -3,7 +3,7 @@ import { createSha256, decryptChunks, MerkleBuilder } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkObject } from '../internal/assert.js'
-import { bytesToHex, concatBytes, equalBytes } from '../internal/bytes.js'
+import { bytesToHex, equalBytes } from '../internal/bytes.js'
 import { covers, isExpired } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
 import type { Progress } from './datasets.js'
@@ -63,9 +63,14 @@ export class Data {
       const chunks: Uint8Array[] = []
       await this.#verifyCiphertext(version, c => chunks.push(c))
       const receipt = metered ? await this.#meter(version) : null
-      const parts: Uint8Array[] = []
-      for await (const p of this.#decrypt(version, key, chunks, options)) parts.push(p)
-      return { bytes: parts.length === 1 ? parts[0]! : concatBytes(...parts), version, receipt }
+      // The size is on the ledger and #decrypt stops past it, so one exact allocation holds the plaintext.
+      const bytes = new Uint8Array(version.size)
+      let offset = 0
+      for await (const p of this.#decrypt(version, key, chunks, options)) {
+        bytes.set(p, offset)
+        offset += p.length
+      }
+      return { bytes, version, receipt }
     } finally {
       key.fill(0)
     }

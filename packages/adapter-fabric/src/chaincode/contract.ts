@@ -1,0 +1,147 @@
+import {
+  decodeArgs,
+  encodeResult,
+  executeQuery,
+  executeRule,
+  isQuery,
+  isWriteRule,
+  type QueryName,
+  queryRules,
+  type RuleName,
+  type WriteRuleName,
+  writeRules,
+} from '@datapact/core/rules'
+// fabric-contract-api attaches its decorators with Object.assign(module.exports, ...), which Node's ESM loader
+// cannot see as named exports: take them from the default export. Contract and Context import fine by name.
+import api, { type Context, Contract } from 'fabric-contract-api'
+import { MemberIdError, memberIdOf } from '../identity.js'
+import { encodeEventPayload, encodeEvents, eventName, formatWireError, fromBase64, toBase64 } from '../wire.js'
+import { StubPort } from './stubPort.js'
+
+const { Info, Param, Returns, Transaction } = api
+
+/** The error a transaction fails with: its message is the `DATAPACT:<CODE>: ...` text the client maps back. */
+class ChaincodeError extends Error {
+  override name = 'ChaincodeError'
+}
+
+const fail = (code: string, message: string, details: Record<string, string | number | boolean> = {}) =>
+  new ChaincodeError(formatWireError({ code, message, details }))
+
+/**
+ * The Datapact chaincode: a thin shell that runs core's ledger program (`@datapact/core/rules`) over the Fabric
+ * stub. It has one transaction per write rule (submit) and per query (evaluate), named exactly like the rule. Each
+ * takes one argument, the base64 of the rule's canonical CBOR arguments (`encodeArgs`), and returns base64: a write
+ * returns its canonical event list, a query its canonical result (`encodeResult`).
+ *
+ * A write sets exactly one chaincode event, `datapact`, whose payload is the canonical CBOR of
+ * `{ at, caller, events }`. Refusals fail the transaction with `DATAPACT:<CODE>: <message>`, which the client
+ * (`FabricLedger`) maps back to a `DatapactError` with that code.
+ */
+export class DatapactContract extends Contract {
+  constructor() {
+    super('datapact')
+  }
+
+  /** An unknown transaction name is refused like an unknown rule on the memory ledger. */
+  override async unknownTransaction(ctx: Context): Promise<void> {
+    const { fcn } = ctx.stub.getFunctionAndParameters()
+    throw fail('INVALID_INPUT', `unknown rule "${fcn}"`, { argument: 'rule' })
+  }
+}
+
+/** The transactions the chaincode serves: every write rule and every query of core's ledger program. */
+export const transactionNames: readonly RuleName[] = [
+  ...(Object.keys(writeRules) as WriteRuleName[]),
+  ...(Object.keys(queryRules) as QueryName[]),
+]
+
+// One method per rule, declared with the contract-api annotations applied as plain functions: no decorator syntax,
+// so tsc, tsx, esbuild and tsup all produce the same metadata (esbuild emits no design:paramtypes).
+for (const name of transactionNames) {
+  const prototype = DatapactContract.prototype as unknown as Record<string, unknown>
+  prototype[name] = {
+    async [name](ctx: Context, argsBase64: string): Promise<string> {
+      return runRule(ctx, name, argsBase64)
+    },
+  }[name]
+  Transaction(isWriteRule(name))(prototype, name)
+  Param('argsBase64', 'string', 'base64 of the canonical CBOR arguments')(prototype, name)
+  Returns('string')(prototype, name)
+}
+Info({ title: 'Datapact', description: 'Datapact ledger program on Fabric' })(DatapactContract)
+
+/**
+ * Runs one rule of core's ledger program in a Fabric transaction.
+ *
+ * Decodes the arguments strictly, builds the stub port (caller = the member id of the submitting identity,
+ * ledger time = the transaction timestamp), runs the rule, then for a write sets the `datapact` event once and
+ * writes the state. Deterministic: it reads no clock and no randomness of its own.
+ *
+ * @param ctx - the transaction context
+ * @param rule - the rule or query name
+ * @param argsBase64 - base64 of `encodeArgs(rule, args)`
+ * @returns base64 of the encoded event list (writes) or of `encodeResult(rule, result)` (queries)
+ * @throws Error `DATAPACT:<CODE>: <message>`: INVALID_INPUT for undecodable arguments, ACCESS_DENIED for an
+ *   identity without a member id, the rule's own codes for refusals, INTERNAL for anything unexpected
+ */
+export async function runRule(ctx: Context, rule: RuleName, argsBase64: string): Promise<string> {
+  try {
+    const bytes = typeof argsBase64 === 'string' ? fromBase64(argsBase64) : undefined
+    if (!bytes) throw fail('INVALID_INPUT', '"args" must be canonical base64', { argument: 'args' })
+    const args = decodeArgs(rule, bytes)
+    const port = new StubPort(ctx.stub, callerOf(ctx))
+    if (isQuery(rule)) return toBase64(encodeResult(rule, await executeQuery(port, rule, args as never)))
+    if (!isWriteRule(rule)) throw fail('INVALID_INPUT', `unknown rule "${rule}"`, { argument: 'rule' })
+    await executeRule(port, rule, args as never)
+    const payload = { at: port.now(), caller: port.caller(), events: port.events }
+    // Fabric keeps one chaincode event per transaction: all of this transaction's events travel in it.
+    ctx.stub.setEvent(eventName, Buffer.from(encodeEventPayload(payload)))
+    await port.flush()
+    return toBase64(encodeEvents(port.events))
+  } catch (error) {
+    throw toChaincodeError(error)
+  }
+}
+
+function callerOf(ctx: Context): string {
+  try {
+    return memberIdOf(ctx.clientIdentity.getMSPID(), ctx.clientIdentity.getIDBytes())
+  } catch (error) {
+    if (!(error instanceof MemberIdError)) throw error
+    throw fail('ACCESS_DENIED', `the submitting identity has no member id: ${error.message}`, {
+      mspId: ctx.clientIdentity.getMSPID(),
+    })
+  }
+}
+
+// core's DatapactError, recognised by shape: the chaincode imports only core's rules and codec (not the client).
+interface CodedError {
+  name: string
+  code: string
+  message: string
+  details?: Record<string, unknown>
+}
+
+const isCodedError = (error: unknown): error is CodedError => {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return (
+    error instanceof Error &&
+    (error.name === 'DatapactError' || error.name === 'LedgerError') &&
+    typeof code === 'string' &&
+    /^[A-Z][A-Z_]*$/.test(code)
+  )
+}
+
+function toChaincodeError(error: unknown): Error {
+  if (error instanceof ChaincodeError) return error
+  if (isCodedError(error)) {
+    const details: Record<string, string | number | boolean> = {}
+    for (const [k, v] of Object.entries(error.details ?? {}))
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') details[k] = v
+    return fail(error.code, error.message, details)
+  }
+  // Unexpected: keep the text in the peer's chaincode log, send only the error's type.
+  console.error('datapact chaincode: unexpected error', error)
+  return fail('INTERNAL', `the chaincode failed unexpectedly (${error instanceof Error ? error.name : typeof error})`)
+}

@@ -1,0 +1,539 @@
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
+import {
+  DatapactError,
+  type EventPage,
+  type LedgerAdapter,
+  LedgerError,
+  type LedgerEventRecord,
+  type SubmitResult,
+} from '@datapact/core'
+import {
+  decodeResult,
+  encodeArgs,
+  type QueryArgs,
+  type QueryName,
+  type QueryResults,
+  type WriteArgs,
+  type WriteRuleName,
+} from '@datapact/core/rules'
+import * as grpc from '@grpc/grpc-js'
+import {
+  type ChaincodeEventsRequest,
+  CommitError,
+  type Contract,
+  connect,
+  type Gateway,
+  type Network,
+  type Signer,
+  StatusCode,
+  signers,
+} from '@hyperledger/fabric-gateway'
+import { common, gateway as gatewayProtos } from '@hyperledger/fabric-protos'
+import { toLedgerError } from './errors.js'
+import { MemberIdError, memberIdOf } from './identity.js'
+import { decodeEventPayload, decodeEvents, eventName, fromBase64, toBase64 } from './wire.js'
+
+/** Options of {@link FabricLedger}. */
+export interface FabricLedgerOptions {
+  /** `host:port` of the gateway peer. Give this or `client`. */
+  readonly peerEndpoint?: string
+  /** PEM of the CA that signed the peer's TLS certificate. Without it the connection is plaintext (test networks). */
+  readonly tlsRootCert?: string | Uint8Array
+  /** TLS server name to expect when it differs from the endpoint's host (`grpc.ssl_target_name_override`). */
+  readonly hostAlias?: string
+  /** Extra gRPC channel options for the connection made from `peerEndpoint`. */
+  readonly grpcOptions?: grpc.ChannelOptions
+  /**
+   * An existing gRPC client to the gateway peer, shared with other connections; `close()` leaves it open. Create it
+   * with {@link grpcMessageLimits}: payload reads return several MiB.
+   */
+  readonly client?: grpc.Client
+  /** MSP id of the member's organisation, e.g. `Org1MSP`. */
+  readonly mspId: string
+  /** The member's X.509 certificate (PEM), issued by its organisation's CA. */
+  readonly certificatePem: string
+  /** The member's private key (PEM, PKCS #8 or SEC1), matching the certificate. */
+  readonly privateKeyPem: string
+  /** Channel name. */
+  readonly channel: string
+  /** Name the Datapact chaincode is deployed under. */
+  readonly chaincode: string
+  /** Per-call deadlines in milliseconds (defaults: evaluate 30 s, endorse 30 s, submit 30 s, commit status 60 s). */
+  readonly timeouts?: Readonly<{ evaluate?: number; endorse?: number; submit?: number; commitStatus?: number }>
+  /** How often a write invalidated by an MVCC or phantom read conflict is submitted again (default 2). */
+  readonly conflictRetries?: number
+  /**
+   * How long `readEvents` waits for the next block of events before it concludes that the blocks up to the chain
+   * head hold none (default 250 ms). Only reached when the last blocks carry no Datapact event.
+   */
+  readonly eventIdleTimeoutMs?: number
+}
+
+/** Options of {@link FabricLedger.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Deliver the events after this cursor (from `readEvents`), then live ones: a gap-free continuation. `null` means
+   * from the first event. Absent: from the chain height when the subscription starts.
+   */
+  readonly after?: string | null
+  /** Called when the event stream fails; the subscription reconnects by itself until unsubscribed. */
+  readonly onError?: (error: DatapactError) => void
+}
+
+const MiB = 1024 * 1024
+
+/**
+ * gRPC channel options for a client of a Fabric peer: a peer accepts and sends up to 100 MiB, grpc-js stops at
+ * 4 MiB by default, and Datapact's payload reads return several MiB. `FabricLedger` uses them for the connection it
+ * makes from `peerEndpoint`; add them to a `grpc.Client` you pass as `client`.
+ */
+export const grpcMessageLimits = {
+  'grpc.max_receive_message_length': 100 * MiB,
+  'grpc.max_send_message_length': 100 * MiB,
+} as const
+const chaincodeEventsMethod = '/gateway.Gateway/ChaincodeEvents'
+const queryChaincode = 'qscc'
+const maxReadLimit = 100_000
+const reconnectDelayMs = 250
+const cursorPattern = /^(\d{16}):(\d{9})$/
+
+/** A position in the event history: the block and the index of the event among the block's Datapact events. */
+interface Position {
+  readonly block: number
+  readonly index: number
+}
+
+const formatCursor = ({ block, index }: Position) =>
+  `${String(block).padStart(16, '0')}:${String(index).padStart(9, '0')}`
+
+function parseCursor(cursor: string | null | undefined): Position | undefined {
+  if (cursor === null || cursor === undefined) return undefined
+  const match = typeof cursor === 'string' ? cursorPattern.exec(cursor) : null
+  if (!match)
+    throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
+      details: { argument: 'after' },
+    })
+  return { block: Number(match[1]), index: Number(match[2]) }
+}
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8')
+const delay = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
+
+const invalid = (argument: string, expected: string) =>
+  new DatapactError('INVALID_INPUT', `"${argument}" must be ${expected}`, { details: { argument, expected } })
+
+/**
+ * A Datapact ledger on Hyperledger Fabric: a connection, as one member, to a channel where the Datapact chaincode
+ * runs, through the Fabric Gateway (`@hyperledger/fabric-gateway`).
+ *
+ * - `submit` endorses, orders and waits for the commit; the events come back in the chaincode's result. A write
+ *   invalidated by an MVCC or phantom read conflict had no effect, so it is submitted again (up to
+ *   `conflictRetries` times): the rules then run on the newer state and refuse what no longer holds.
+ * - `query` evaluates on the gateway peer.
+ * - `readEvents` reads the `datapact` chaincode events with cursors `<block>:<index>`; `subscribe` follows them live.
+ * - The member id is `<mspId>/<CN>` of the certificate, computed as the chaincode does (see {@link memberIdOf}).
+ *
+ * @example
+ * ```ts
+ * const ledger = new FabricLedger({
+ *   peerEndpoint: 'localhost:7051', tlsRootCert: readFileSync('tlsca.pem'), hostAlias: 'peer0.org1.example.com',
+ *   mspId: 'Org1MSP', certificatePem, privateKeyPem, channel: 'mychannel', chaincode: 'datapact',
+ * })
+ * const alice = await Datapact.open({ ledger, keys })
+ * ```
+ */
+export class FabricLedger implements LedgerAdapter {
+  readonly kind = 'fabric'
+  /** `<mspId>/<CN>` of this connection's certificate. */
+  readonly memberId: string
+  readonly #client: grpc.Client
+  readonly #ownsClient: boolean
+  readonly #gateway: Gateway
+  readonly #network: Network
+  readonly #contract: Contract
+  readonly #qscc: Contract
+  readonly #signer: Signer
+  readonly #channel: string
+  readonly #chaincode: string
+  readonly #conflictRetries: number
+  readonly #idleMs: number
+  readonly #streams = new Set<grpc.ClientReadableStream<unknown>>()
+  readonly #subscriptions = new Set<() => void>()
+  #closed = false
+
+  /**
+   * Connects as the member whose certificate and key are given. No network call is made until the first use.
+   *
+   * @param options - endpoint or gRPC client, identity, channel and chaincode
+   * @throws {@link DatapactError} INVALID_INPUT for a missing option, a certificate without a usable CN, or a key
+   *   that does not match the certificate
+   */
+  constructor(options: FabricLedgerOptions) {
+    if (typeof options !== 'object' || options === null) throw invalid('options', 'FabricLedgerOptions')
+    for (const name of ['mspId', 'certificatePem', 'privateKeyPem', 'channel', 'chaincode'] as const)
+      if (typeof options[name] !== 'string' || options[name].length === 0)
+        throw invalid(`options.${name}`, 'a non-empty string')
+    if (!options.client && typeof options.peerEndpoint !== 'string')
+      throw invalid('options.peerEndpoint', 'host:port (or give options.client)')
+    try {
+      this.memberId = memberIdOf(options.mspId, options.certificatePem)
+    } catch (error) {
+      if (!(error instanceof MemberIdError)) throw error
+      throw new DatapactError('INVALID_INPUT', `"options.certificatePem" gives no member id: ${error.message}`, {
+        details: { argument: 'options.certificatePem' },
+        cause: error,
+      })
+    }
+    const privateKey = checkedKey(options.privateKeyPem, options.certificatePem)
+    this.#signer = signers.newPrivateKeySigner(privateKey)
+    this.#channel = options.channel
+    this.#chaincode = options.chaincode
+    this.#conflictRetries = options.conflictRetries ?? 2
+    this.#idleMs = options.eventIdleTimeoutMs ?? 250
+    if (!Number.isSafeInteger(this.#conflictRetries) || this.#conflictRetries < 0)
+      throw invalid('options.conflictRetries', 'an integer >= 0')
+    if (!Number.isSafeInteger(this.#idleMs) || this.#idleMs < 1)
+      throw invalid('options.eventIdleTimeoutMs', 'an integer >= 1 (milliseconds)')
+    this.#ownsClient = !options.client
+    this.#client = options.client ?? newClient(options)
+    const timeouts = { evaluate: 30_000, endorse: 30_000, submit: 30_000, commitStatus: 60_000, ...options.timeouts }
+    const deadline = (ms: number) => () => ({ deadline: Date.now() + ms })
+    this.#gateway = connect({
+      client: this.#client,
+      identity: { mspId: options.mspId, credentials: new TextEncoder().encode(options.certificatePem) },
+      signer: this.#signer,
+      evaluateOptions: deadline(timeouts.evaluate),
+      endorseOptions: deadline(timeouts.endorse),
+      submitOptions: deadline(timeouts.submit),
+      commitStatusOptions: deadline(timeouts.commitStatus),
+    })
+    this.#network = this.#gateway.getNetwork(options.channel)
+    this.#contract = this.#network.getContract(options.chaincode)
+    this.#qscc = this.#network.getContract(queryChaincode)
+  }
+
+  /**
+   * Submits a write rule as a Fabric transaction and waits until it is committed.
+   *
+   * @param rule - the write rule, e.g. `grantAccess`
+   * @param args - its arguments
+   * @returns the transaction id and the events it emitted
+   * @throws {@link DatapactError} INVALID_INPUT for bad arguments (checked before anything is sent); the rule's code
+   *   when the chaincode refuses; CONFLICT when MVCC conflicts persist after the retries; LEDGER_UNAVAILABLE when
+   *   the peer cannot be reached (or the commit status could not be read: then the transaction may still commit);
+   *   ACCESS_DENIED when the channel refuses the identity; CLOSED after `close()`
+   */
+  async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
+    this.#open()
+    const argument = toBase64(encodeArgs(rule, args))
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#submitOnce(rule, argument)
+      if (!(outcome instanceof DatapactError)) return outcome
+      if (attempt >= this.#conflictRetries) throw outcome
+      // The conflicting transaction had no effect: run the rule again on the newer state, a little apart from
+      // whoever it raced with.
+      await delay(5 + Math.random() * 20 * (attempt + 1))
+      this.#open()
+    }
+  }
+
+  // Resolves with the result, or with a CONFLICT error that a retry may cure; throws everything else.
+  async #submitOnce(rule: WriteRuleName, argument: string): Promise<SubmitResult | DatapactError> {
+    const operation = `submit ${rule}`
+    const commit = await this.#contract
+      .submitAsync(rule, { arguments: [argument] })
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation })))
+    const transactionId = commit.getTransactionId()
+    const status = await commit
+      .getStatus()
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    if (!status.successful) {
+      const error = toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
+        operation,
+        transactionId,
+      })
+      // Only a read conflict is worth another try: the transaction had no effect and the state has moved on.
+      if (status.code === StatusCode.MVCC_READ_CONFLICT || status.code === StatusCode.PHANTOM_READ_CONFLICT)
+        return error
+      throw error
+    }
+    const bytes = fromBase64(text(commit.getResult()))
+    return { txId: transactionId, events: this.#decode(() => decodeEvents(bytes ?? new Uint8Array()), operation) }
+  }
+
+  /**
+   * Evaluates a query on the gateway peer (nothing is ordered or committed).
+   *
+   * @param name - the query, e.g. `getDataset`
+   * @param args - its arguments
+   * @returns the query's result
+   * @throws {@link DatapactError} INVALID_INPUT for bad arguments; the query's code; LEDGER_UNAVAILABLE; CLOSED
+   */
+  async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
+    this.#open()
+    const argument = toBase64(encodeArgs(name, args))
+    const operation = `query ${name}`
+    const result = await this.#contract
+      .evaluate(name, { arguments: [argument] })
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation })))
+    const bytes = fromBase64(text(result))
+    return this.#decode(() => decodeResult(name, bytes ?? new Uint8Array()), operation) as QueryResults[N]
+  }
+
+  /**
+   * The channel's block height (blocks committed, genesis included) from the query system chaincode
+   * (`qscc GetChainInfo`) on the gateway peer.
+   *
+   * @returns the height
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE; ACCESS_DENIED when the identity may not read the channel; CLOSED
+   */
+  async blockHeight(): Promise<number> {
+    this.#open()
+    const result = await this.#qscc
+      .evaluate('GetChainInfo', { arguments: [this.#channel] })
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation: 'read the chain height' })))
+    return this.#decode(() => common.BlockchainInfo.deserializeBinary(result).getHeight(), 'read the chain height')
+  }
+
+  /**
+   * Reads committed events in ledger order: those after the cursor `after` (from the first when absent), at most
+   * `limit` (default 10,000).
+   *
+   * How it finds the end: it reads the chain height H with `qscc GetChainInfo`, then streams the chaincode events
+   * from the cursor's block and stops at the first of: `limit` events, the events of block H - 1 (the head), an
+   * event from a block at or past H, or `eventIdleTimeoutMs` without a block (when the last blocks hold no
+   * Datapact event, the stream has nothing to say about them).
+   *
+   * @param options - `after`: a cursor from an earlier page; `limit`: the most events to return
+   * @returns the events and the cursor to pass as `after` next (unchanged when the page is empty)
+   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor or limit; INTEGRITY for an event payload
+   *   that does not decode; LEDGER_UNAVAILABLE; CLOSED
+   */
+  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+    this.#open()
+    const after = parseCursor(options.after)
+    const limit = options.limit ?? 10_000
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxReadLimit)
+      throw invalid('limit', `an integer in 1..${maxReadLimit}`)
+    const page: EventPage = { events: [], cursor: options.after ?? null }
+    const head = (await this.blockHeight()) - 1
+    // Block 0 is the genesis (configuration) block: never a chaincode event in it.
+    if (head < 1 || (after && after.block > head)) return page
+    const stream = await this.#openEvents(after?.block ?? 0)
+    return new Promise<EventPage>((resolve, reject) => {
+      let idle: NodeJS.Timeout | undefined
+      let done = false
+      const finish = (error?: DatapactError) => {
+        if (done) return
+        done = true
+        clearTimeout(idle)
+        this.#cancel(stream)
+        if (error) reject(error)
+        else resolve(page)
+      }
+      const armIdle = () => {
+        clearTimeout(idle)
+        idle = setTimeout(() => finish(), this.#idleMs)
+      }
+      stream.on('data', (response: gatewayProtos.ChaincodeEventsResponse) => {
+        if (done) return
+        const block = Number(response.getBlockNumber())
+        if (block > head) return finish()
+        try {
+          for (const record of this.#records(response, after)) {
+            page.events.push(record)
+            page.cursor = record.cursor
+            if (page.events.length === limit) return finish()
+          }
+        } catch (error) {
+          return finish(error as DatapactError)
+        }
+        if (block === head) return finish()
+        armIdle()
+      })
+      stream.on('error', (error: unknown) => {
+        if (this.#closed) return finish(this.#closedError())
+        finish(toLedgerError(error, { operation: 'read events' }))
+      })
+      stream.on('end', () => finish())
+      armIdle()
+    })
+  }
+
+  /**
+   * Calls `listener` for every Datapact event committed from now on (or after `options.after`), in ledger order.
+   * The stream reconnects by itself after a failure and resumes where it stopped.
+   *
+   * Without `after`, the subscription starts at the chain height read when it opens, one round trip after this
+   * call: an event committed within that round trip can be missed. For a gap-free feed, read with `readEvents`
+   * and pass its cursor as `after`.
+   *
+   * @param listener - called once per event; its exceptions are ignored
+   * @param options - where to start, and an error callback
+   * @returns a function that ends the subscription
+   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; CLOSED
+   */
+  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
+    this.#open()
+    let position = parseCursor(options.after)
+    let startBlock = options.after === null ? 0 : position?.block
+    let stream: grpc.ClientReadableStream<unknown> | undefined
+    let active = true
+    const stop = () => {
+      active = false
+      if (stream) this.#cancel(stream)
+      this.#subscriptions.delete(stop)
+    }
+    this.#subscriptions.add(stop)
+    const follow = async () => {
+      while (active && !this.#closed) {
+        try {
+          startBlock ??= await this.blockHeight()
+          if (!active) return
+          stream = await this.#openEvents(position?.block ?? startBlock)
+          if (!active) return this.#cancel(stream)
+          await new Promise<void>((resolve, reject) => {
+            stream!.on('data', (response: gatewayProtos.ChaincodeEventsResponse) => {
+              if (!active) return
+              try {
+                for (const record of this.#records(response, position)) {
+                  position = parseCursor(record.cursor)
+                  try {
+                    listener(record)
+                  } catch {
+                    // A listener's failure is its own business.
+                  }
+                }
+              } catch (error) {
+                reject(error)
+              }
+            })
+            stream!.on('error', reject)
+            stream!.on('end', resolve)
+          })
+        } catch (error) {
+          if (!active || this.#closed) return
+          options.onError?.(toLedgerError(error, { operation: 'follow events' }))
+        }
+        if (stream) this.#cancel(stream)
+        await delay(reconnectDelayMs)
+      }
+    }
+    void follow()
+    return stop
+  }
+
+  /**
+   * Closes the connection: ends subscriptions and event reads, closes the gateway and the gRPC client this
+   * connection created (not one it was given). Later calls reject with CLOSED. The ledger carries on.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const stop of [...this.#subscriptions]) stop()
+    for (const stream of [...this.#streams]) this.#cancel(stream)
+    this.#gateway.close()
+    if (this.#ownsClient) this.#client.close()
+  }
+
+  #open(): void {
+    if (this.#closed) throw this.#closedError()
+  }
+
+  #closedError(): LedgerError {
+    return new LedgerError('CLOSED', `the Fabric connection of ${this.memberId} is closed`, { ledger: 'fabric' })
+  }
+
+  // The gateway's chaincode event stream, read raw (one message per block, with its block number) so that a reader
+  // knows where each block ends; the request is built and signed by the gateway client as usual.
+  async #openEvents(startBlock: number): Promise<grpc.ClientReadableStream<gatewayProtos.ChaincodeEventsResponse>> {
+    const unsigned: ChaincodeEventsRequest = this.#network.newChaincodeEventsRequest(this.#chaincode, {
+      startBlock: BigInt(startBlock),
+    })
+    const signature = await this.#signer(unsigned.getDigest())
+    const signed = this.#gateway.newSignedChaincodeEventsRequest(unsigned.getBytes(), signature)
+    this.#open()
+    const stream = this.#client.makeServerStreamRequest(
+      chaincodeEventsMethod,
+      (request: gatewayProtos.SignedChaincodeEventsRequest) => Buffer.from(request.serializeBinary()),
+      (bytes: Buffer) => gatewayProtos.ChaincodeEventsResponse.deserializeBinary(bytes),
+      gatewayProtos.SignedChaincodeEventsRequest.deserializeBinary(signed.getBytes()),
+    )
+    // A cancelled stream reports CANCELLED; nobody listens then.
+    stream.on('error', () => {})
+    this.#streams.add(stream)
+    stream.once('close', () => this.#streams.delete(stream))
+    return stream
+  }
+
+  #cancel(stream: grpc.ClientReadableStream<unknown>): void {
+    this.#streams.delete(stream)
+    stream.cancel()
+  }
+
+  // The event records of one block, numbered across the block's Datapact events, skipping those up to `after`.
+  *#records(
+    response: gatewayProtos.ChaincodeEventsResponse,
+    after: Position | undefined,
+  ): Generator<LedgerEventRecord> {
+    const block = Number(response.getBlockNumber())
+    let index = 0
+    for (const event of response.getEventsList()) {
+      if (event.getChaincodeId() !== this.#chaincode || event.getEventName() !== eventName) continue
+      const payload = this.#decode(() => decodeEventPayload(event.getPayload_asU8()), 'read events')
+      for (const ledgerEvent of payload.events) {
+        const position = { block, index: index++ }
+        if (after && (block < after.block || (block === after.block && position.index <= after.index))) continue
+        yield {
+          cursor: formatCursor(position),
+          txId: event.getTxId(),
+          at: payload.at,
+          caller: payload.caller,
+          event: ledgerEvent,
+        }
+      }
+    }
+  }
+
+  // What the peer returned must decode; if it does not, the ledger (or the chaincode version) is not what we expect.
+  #decode<T>(run: () => T, operation: string): T {
+    try {
+      return run()
+    } catch (cause) {
+      throw new LedgerError('INTEGRITY', `${operation}: the Fabric peer returned bytes that do not decode`, {
+        ledger: 'fabric',
+        cause,
+      })
+    }
+  }
+}
+
+function newClient(options: FabricLedgerOptions): grpc.Client {
+  const credentials = options.tlsRootCert
+    ? grpc.credentials.createSsl(Buffer.from(options.tlsRootCert))
+    : grpc.credentials.createInsecure()
+  return new grpc.Client(options.peerEndpoint!, credentials, {
+    ...grpcMessageLimits,
+    ...(options.hostAlias && { 'grpc.ssl_target_name_override': options.hostAlias }),
+    ...options.grpcOptions,
+  })
+}
+
+function checkedKey(privateKeyPem: string, certificatePem: string): KeyObject {
+  let key: KeyObject
+  try {
+    key = createPrivateKey(privateKeyPem)
+  } catch (cause) {
+    throw new DatapactError('INVALID_INPUT', '"options.privateKeyPem" is not a PEM private key', {
+      details: { argument: 'options.privateKeyPem' },
+      cause,
+    })
+  }
+  const fromKey = createPublicKey(key).export({ format: 'der', type: 'spki' })
+  const fromCertificate = new X509Certificate(certificatePem).publicKey.export({ format: 'der', type: 'spki' })
+  if (!fromKey.equals(fromCertificate))
+    throw new DatapactError('INVALID_INPUT', '"options.privateKeyPem" does not match the certificate', {
+      details: { argument: 'options.privateKeyPem' },
+    })
+  return key
+}

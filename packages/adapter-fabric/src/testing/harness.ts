@@ -1,0 +1,188 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { LedgerHarness } from '@datapact/core/testing'
+import * as grpc from '@grpc/grpc-js'
+import { FabricLedger, type FabricLedgerOptions } from '../fabricLedger.js'
+import { type ChaincodeSource, peerMessageLimits } from './chaincodeRunner.js'
+import { type GatewayTestServer, startGatewayTestServer } from './gatewayServer.js'
+import { createTestOrganisation, type TestMember, type TestOrganisation } from './identities.js'
+
+/** Options of {@link createFabricHarness}. */
+export interface FabricHarnessOptions {
+  /**
+   * Reuse one gateway test server (and chaincode process) per process, emptied for each harness (default true).
+   * A harness created while the shared server is in use gets a server of its own.
+   */
+  readonly shared?: boolean
+  /** Options for every member's {@link FabricLedger} (retries, timeouts). */
+  readonly ledger?: Pick<FabricLedgerOptions, 'conflictRetries' | 'timeouts' | 'eventIdleTimeoutMs'>
+  /** Transactions per block (default 10). */
+  readonly blockCutSize?: number
+}
+
+/** A conformance harness on the gateway test server, with its server, organisations and members exposed. */
+export interface FabricHarness extends LedgerHarness {
+  /** The gateway test server this harness runs on. */
+  readonly server: GatewayTestServer
+  /** The two test organisations, `Org1MSP` and `Org2MSP`; members alternate between them. */
+  readonly organisations: readonly TestOrganisation[]
+  /** Channel and chaincode name on the server. */
+  readonly channel: string
+  readonly chaincode: string
+  /** A connection for a new member (a fresh certificate from the next organisation's CA). */
+  member(label: string): Promise<FabricLedger>
+  /** A new member's certificate and key, without a connection. */
+  identity(label: string): Promise<TestMember>
+  /** A connection for a given identity, with these options on top of the harness's. */
+  connect(member: TestMember, options?: Partial<FabricLedgerOptions>): FabricLedger
+}
+
+interface TestNetwork {
+  readonly server: GatewayTestServer
+  readonly organisations: readonly TestOrganisation[]
+  readonly client: grpc.Client
+  stop(): Promise<void>
+}
+
+const channel = 'datapact'
+const chaincode = 'datapact'
+const sharedIdleMs = 1000
+
+let shared: Promise<TestNetwork> | undefined
+let sharedInUse = false
+let sharedStopTimer: NodeJS.Timeout | undefined
+
+/**
+ * The Datapact chaincode as the gateway test server runs it: the TypeScript source through tsx (with
+ * `--conditions=source`, so `@datapact/core` loads from source too) when it is there, else the built module.
+ *
+ * @returns the chaincode source for {@link startGatewayTestServer}
+ */
+export function datapactChaincode(): ChaincodeSource {
+  const source = fileURLToPath(new URL('../chaincode/index.ts', import.meta.url))
+  if (existsSync(source))
+    return { module: source, exportName: 'contracts', nodeOptions: ['--import', 'tsx', '--conditions=source'] }
+  // Built: dist/testing.js sits next to dist/chaincode.js.
+  return { module: fileURLToPath(new URL('./chaincode.js', import.meta.url)), exportName: 'contracts' }
+}
+
+/**
+ * A ledger harness on Hyperledger Fabric for `describeLedgerConformance` and users' own tests: the gateway test
+ * server running the real Datapact chaincode (as a service, in a child process), two organisations, and a
+ * {@link FabricLedger} through the real `@hyperledger/fabric-gateway` client for every member.
+ *
+ * Ledger time on Fabric is the transaction timestamp, which the submitting client writes into the signed proposal
+ * from its own clock. `advanceTime` therefore waits in real time (until the wall clock's whole seconds have moved
+ * on by `seconds`); nothing is faked.
+ *
+ * @param options - sharing, ledger options, block size
+ * @returns the harness; call `teardown()` when done
+ * @example
+ * ```ts
+ * describeLedgerConformance('fabric', createFabricHarness, { timeout: 60_000 })
+ * ```
+ */
+export async function createFabricHarness(options: FabricHarnessOptions = {}): Promise<FabricHarness> {
+  const useShared = (options.shared ?? true) && !sharedInUse && options.blockCutSize === undefined
+  let network: TestNetwork
+  if (useShared) {
+    sharedInUse = true
+    clearTimeout(sharedStopTimer)
+    try {
+      shared ??= startNetwork({})
+      network = await shared
+      network.server.reset()
+    } catch (error) {
+      shared = undefined
+      sharedInUse = false
+      throw error
+    }
+  } else {
+    network = await startNetwork(options)
+  }
+  const ledgers = new Set<FabricLedger>()
+  let count = 0
+  const identity = async (label: string) => {
+    const n = ++count
+    const org = network.organisations[n % network.organisations.length]!
+    return org.createMember(`${label.replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`)
+  }
+  const connect = (member: TestMember, overrides: Partial<FabricLedgerOptions> = {}) => {
+    const ledger = new FabricLedger({
+      client: network.client,
+      mspId: member.mspId,
+      certificatePem: member.certificatePem,
+      privateKeyPem: member.privateKeyPem,
+      channel,
+      chaincode,
+      ...options.ledger,
+      ...overrides,
+    })
+    ledgers.add(ledger)
+    return ledger
+  }
+  let tornDown = false
+  return {
+    server: network.server,
+    organisations: network.organisations,
+    channel,
+    chaincode,
+    identity,
+    connect,
+    member: async label => connect(await identity(label)),
+    advanceTime: async seconds => {
+      const target = Math.floor(Date.now() / 1000) + seconds
+      while (Math.floor(Date.now() / 1000) < target) await sleep(1000 - (Date.now() % 1000) + 5)
+    },
+    teardown: async () => {
+      if (tornDown) return
+      tornDown = true
+      await Promise.all([...ledgers].map(ledger => ledger.close()))
+      if (!useShared) return network.stop()
+      sharedInUse = false
+      // Keep the shared server for the next harness; stop it once nobody has asked for a while.
+      sharedStopTimer = setTimeout(() => void stopSharedFabricNetwork(), sharedIdleMs)
+      sharedStopTimer.unref()
+    },
+  }
+}
+
+/** Stops the shared gateway test server of {@link createFabricHarness} now (it also stops by itself when idle). */
+export async function stopSharedFabricNetwork(): Promise<void> {
+  clearTimeout(sharedStopTimer)
+  const network = shared
+  shared = undefined
+  sharedInUse = false
+  await (await network?.catch(() => undefined))?.stop()
+}
+
+async function startNetwork(options: FabricHarnessOptions): Promise<TestNetwork> {
+  const organisations = await Promise.all([createTestOrganisation('Org1MSP'), createTestOrganisation('Org2MSP')])
+  const server = await startGatewayTestServer({
+    channel,
+    chaincodeName: chaincode,
+    organisations,
+    chaincode: datapactChaincode(),
+    // Cut a block 2 ms after its first transaction: tests submit one at a time, so waiting longer only adds latency.
+    blockTimeoutMs: 2,
+    ...(options.blockCutSize !== undefined && { blockCutSize: options.blockCutSize }),
+  })
+  // One gRPC connection for every member of the harness, with a short reconnect backoff so that calls succeed
+  // promptly after server.restart().
+  const client = new grpc.Client(server.address, grpc.credentials.createInsecure(), {
+    ...peerMessageLimits,
+    'grpc.initial_reconnect_backoff_ms': 50,
+    'grpc.max_reconnect_backoff_ms': 200,
+  })
+  return {
+    server,
+    organisations,
+    client,
+    stop: async () => {
+      client.close()
+      await server.stop()
+    },
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import * as grpc from '@grpc/grpc-js'
+import { build } from 'tsup'
+import { describe, expect, it } from 'vitest'
+import { FabricLedger } from '../src/index.js'
+import {
+  type ChaincodeSource,
+  createTestOrganisation,
+  peerMessageLimits,
+  startGatewayTestServer,
+} from '../src/testing/index.js'
+import { chaincodeServer } from '../tsup.config.js'
+
+// The chaincode as it is deployed: the chaincode-as-a-service entry, from source and as the bundled CommonJS file,
+// served on CHAINCODE_SERVER_ADDRESS / CHAINCODE_ID and driven through the gateway like any peer would.
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const serverSource = fileURLToPath(new URL('../src/chaincode/server.ts', import.meta.url))
+// Inside the package, so that the bundle finds fabric-shim and fabric-contract-api as an image's node_modules would.
+const bundleDir = fileURLToPath(new URL('../node_modules/.cache/datapact-chaincode-test', import.meta.url))
+
+async function roundTrip(chaincode: ChaincodeSource): Promise<void> {
+  const org = await createTestOrganisation('Org1MSP')
+  const alice = await org.createMember('alice')
+  const server = await startGatewayTestServer({
+    channel: 'ch',
+    chaincodeName: 'datapact',
+    organisations: [org],
+    chaincode,
+  })
+  const client = new grpc.Client(server.address, grpc.credentials.createInsecure(), peerMessageLimits)
+  const ledger = new FabricLedger({ client, ...alice, channel: 'ch', chaincode: 'datapact' })
+  try {
+    const { events } = await ledger.submit('joinConsortium', {
+      name: 'Alice',
+      roles: ['provider'],
+      envelopeKey: new Uint8Array(32),
+      settings: null,
+    })
+    expect(events.map(e => e.type)).toEqual(['ConsortiumBootstrapped', 'MemberJoined'])
+    expect((await ledger.query('getMember', { member: 'Org1MSP/alice' }))?.name).toBe('Alice')
+    await expect(
+      ledger.submit('revokeAccess', { datasetId: 'cd'.repeat(32), grantee: 'Org1MSP/bob' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    })
+    expect((await ledger.readEvents()).events).toHaveLength(2)
+  } finally {
+    await ledger.close()
+    client.close()
+    await server.stop()
+  }
+}
+
+describe('the chaincode as a service', () => {
+  it('serves from the server entry (source)', async () => {
+    await roundTrip({ command: process.execPath, args: ['--import', 'tsx', '--conditions=source', serverSource] })
+  }, 60_000)
+
+  it('serves from the one-file CommonJS bundle, with core inside', async () => {
+    await build({
+      ...chaincodeServer,
+      entry: { 'chaincode-server': serverSource },
+      outDir: bundleDir,
+      tsconfig: `${packageDir}/tsconfig.json`,
+      sourcemap: false,
+      silent: true,
+      config: false,
+    })
+    const bundle = `${bundleDir}/chaincode-server.cjs`
+    const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map(m => m[1])
+    expect(new Set(required)).toEqual(new Set(['fabric-contract-api', 'fabric-shim', 'crypto', 'fs', 'module']))
+    await roundTrip({ command: process.execPath, args: [bundle] })
+  }, 60_000)
+})
