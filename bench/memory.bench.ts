@@ -23,7 +23,7 @@ async function usageRecords(): Promise<BenchRow> {
     version: 1,
     bytes: 100,
     amount: 100n,
-    nonce: '' + i,
+    nonce: `${i}`,
   }))
   t = performance.now()
   for (let b = 0; b < total / 1000; b++)
