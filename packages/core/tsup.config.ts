@@ -6,6 +6,7 @@ export default defineConfig({
     crypto: 'src/crypto/index.ts',
     codec: 'src/codec/index.ts',
     rules: 'src/rules/index.ts',
+    errors: 'src/errors.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DatapactError, isDatapactError, isErrorCode, LedgerError } from './errors.js'
 
 describe('DatapactError', () => {
@@ -21,5 +21,20 @@ describe('DatapactError', () => {
   it('recognises codes', () => {
     expect(isErrorCode('QUOTA_EXCEEDED')).toBe(true)
     expect(isErrorCode('quota_exceeded')).toBe(false)
+  })
+})
+
+describe('DatapactError across module copies', () => {
+  it('is recognised by instanceof whichever copy of the class made it', async () => {
+    vi.resetModules()
+    const copy = await import('./errors.js')
+    const foreign = new copy.DatapactError('CONFLICT', 'from another bundle')
+    expect(copy.DatapactError).not.toBe(DatapactError)
+    expect(foreign instanceof DatapactError).toBe(true)
+    expect(isDatapactError(foreign, 'CONFLICT')).toBe(true)
+    expect(new Error('plain') instanceof DatapactError).toBe(false)
+    expect(new LedgerError('CLOSED', 'x', { ledger: 'memory' }) instanceof LedgerError).toBe(true)
+    expect(new DatapactError('CLOSED', 'x') instanceof LedgerError).toBe(false)
+    expect(new copy.LedgerError('CLOSED', 'x', { ledger: 'evm' }) instanceof LedgerError).toBe(true)
   })
 })

@@ -41,7 +41,20 @@ export interface DatapactErrorOptions {
  * }
  * ```
  */
+/** Marks Datapact errors across copies of this module (CJS bundles, two installed versions). */
+const BRAND = Symbol.for('@datapact/core/DatapactError')
+
 export class DatapactError extends Error {
+  /** `instanceof` holds for any copy of the class, so errors from one bundle are recognised by another. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false
+    // For subclasses (LedgerError), a foreign copy is recognised by its class name.
+    return (
+      this === DatapactError ||
+      Function.prototype[Symbol.hasInstance].call(this, value) ||
+      (value as Error).name === this.name
+    )
+  }
   override name = 'DatapactError'
   /** Stable machine-readable code. */
   readonly code: DatapactErrorCode
@@ -52,6 +65,7 @@ export class DatapactError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.code = code
     this.details = Object.freeze({ ...opts.details })
+    Object.defineProperty(this, BRAND, { value: true })
   }
 }
 

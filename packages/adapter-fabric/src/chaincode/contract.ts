@@ -1,3 +1,6 @@
+// fabric-contract-api attaches its decorators with Object.assign(module.exports, ...), which Node's ESM loader
+// cannot see as named exports: take them from the default export. Contract and Context import fine by name.
+import { DatapactError } from '@datapact/core/errors'
 import {
   decodeArgs,
   encodeResult,
@@ -11,8 +14,6 @@ import {
   type WriteRuleName,
   writeRules,
 } from '@datapact/core/rules'
-// fabric-contract-api attaches its decorators with Object.assign(module.exports, ...), which Node's ESM loader
-// cannot see as named exports: take them from the default export. Contract and Context import fine by name.
 import api, { type Context, Contract } from 'fabric-contract-api'
 import { MemberIdError, memberIdOf } from '../identity.js'
 import { encodeEventPayload, encodeEvents, eventName, formatWireError, fromBase64, toBase64 } from '../wire.js'
@@ -115,27 +116,9 @@ function callerOf(ctx: Context): string {
   }
 }
 
-// core's DatapactError, recognised by shape: the chaincode imports only core's rules and codec (not the client).
-interface CodedError {
-  name: string
-  code: string
-  message: string
-  details?: Record<string, unknown>
-}
-
-const isCodedError = (error: unknown): error is CodedError => {
-  const code = (error as { code?: unknown } | undefined)?.code
-  return (
-    error instanceof Error &&
-    (error.name === 'DatapactError' || error.name === 'LedgerError') &&
-    typeof code === 'string' &&
-    /^[A-Z][A-Z_]*$/.test(code)
-  )
-}
-
 function toChaincodeError(error: unknown): Error {
   if (error instanceof ChaincodeError) return error
-  if (isCodedError(error)) {
+  if (error instanceof DatapactError) {
     const details: Record<string, string | number | boolean> = {}
     for (const [k, v] of Object.entries(error.details ?? {}))
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') details[k] = v
