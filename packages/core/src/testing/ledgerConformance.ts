@@ -1,7 +1,9 @@
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Datapact } from '../client/index.js'
+import type { Version } from '../domain/index.js'
 import type { DatapactErrorCode } from '../errors.js'
+import type { WriteArgs } from '../rules/index.js'
 import { eventCount, nonce, type Party, TERMS, testBytes, type World, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { runModelHistory } from './model.js'
@@ -45,6 +47,22 @@ export function describeLedgerConformance(
     afterEach(async () => {
       await h?.teardown()
     }, timeout)
+
+    /** Submits a publish of `v`'s payload as the next version straight to the ledger, bypassing the client. */
+    const rawPublish = (p: Party, v: Version, changes: Partial<WriteArgs['publishVersion']> = {}) =>
+      p.ledger.submit('publishVersion', {
+        datasetId: v.datasetId,
+        number: v.number + 1,
+        plaintextDigest: v.plaintextDigest,
+        merkleRoot: v.merkleRoot,
+        size: v.size,
+        chunkSize: v.chunkSize,
+        chunkCount: v.chunkCount,
+        header: v.header,
+        location: v.location,
+        wraps: [{ member: p.id, wrapped: new Uint8Array(80) }],
+        ...changes,
+      })
 
     const register = (p: Party = w.provider, data = testBytes(3000), extra: Record<string, unknown> = {}) =>
       p.client.datasets.register({ title: 'Ticks', tags: ['finance'], terms: TERMS, data, chunkSize: 1024, ...extra })
@@ -136,40 +154,12 @@ export function describeLedgerConformance(
       it('refuses a publish by a non-owner, on the ledger itself', async () => {
         const { id } = await register()
         const v = await w.provider.client.datasets.version(id, 1)
-        await rejectsWith(
-          w.consumer.ledger.submit('publishVersion', {
-            datasetId: id,
-            number: 2,
-            plaintextDigest: v.plaintextDigest,
-            merkleRoot: v.merkleRoot,
-            size: v.size,
-            chunkSize: v.chunkSize,
-            chunkCount: v.chunkCount,
-            header: v.header,
-            location: v.location,
-            wraps: [{ member: w.consumer.id, wrapped: new Uint8Array(80) }],
-          }),
-          'ACCESS_DENIED',
-        )
+        await rejectsWith(rawPublish(w.consumer, v), 'ACCESS_DENIED')
       })
       it('refuses a version number out of sequence with CONFLICT', async () => {
         const { id } = await register()
         const v = await w.provider.client.datasets.version(id, 1)
-        await rejectsWith(
-          w.provider.ledger.submit('publishVersion', {
-            datasetId: id,
-            number: 3,
-            plaintextDigest: v.plaintextDigest,
-            merkleRoot: v.merkleRoot,
-            size: v.size,
-            chunkSize: v.chunkSize,
-            chunkCount: v.chunkCount,
-            header: v.header,
-            location: v.location,
-            wraps: [{ member: w.provider.id, wrapped: new Uint8Array(80) }],
-          }),
-          'CONFLICT',
-        )
+        await rejectsWith(rawPublish(w.provider, v, { number: 3 }), 'CONFLICT')
       })
       it('refuses a publish that omits a required key wrap', async () => {
         const { id } = await register()
@@ -177,18 +167,7 @@ export function describeLedgerConformance(
         const v = await w.provider.client.datasets.version(id, 1)
         const before = await eventCount(w.provider.ledger)
         await rejectsWith(
-          w.provider.ledger.submit('publishVersion', {
-            datasetId: id,
-            number: 2,
-            plaintextDigest: v.plaintextDigest,
-            merkleRoot: v.merkleRoot,
-            size: v.size,
-            chunkSize: v.chunkSize,
-            chunkCount: v.chunkCount,
-            header: v.header,
-            location: { store: 'shared', address: v.location.address },
-            wraps: [{ member: w.provider.id, wrapped: new Uint8Array(80) }],
-          }),
+          rawPublish(w.provider, v, { location: { store: 'shared', address: v.location.address } }),
           'INVALID_INPUT',
         )
         expect(await eventCount(w.provider.ledger)).toBe(before)
@@ -356,18 +335,7 @@ export function describeLedgerConformance(
         const got = await w.regulator.client.data.fetch(id)
         expect([got.bytes, got.receipt]).toEqual([data, null])
         await rejectsWith(
-          w.provider.ledger.submit('publishVersion', {
-            datasetId: id,
-            number: 2,
-            plaintextDigest: version!.plaintextDigest,
-            merkleRoot: version!.merkleRoot,
-            size: version!.size,
-            chunkSize: version!.chunkSize,
-            chunkCount: version!.chunkCount,
-            header: version!.header,
-            location: { store: 'shared', address: 'x' },
-            wraps: [{ member: w.provider.id, wrapped: new Uint8Array(80) }],
-          }),
+          rawPublish(w.provider, version!, { location: { store: 'shared', address: 'x' } }),
           'INVALID_INPUT',
         )
       })
