@@ -64,36 +64,26 @@ export function sha256(bytes: Uint8Array, opts?: HashOptions): Uint8Array {
  */
 export function createSha256(opts?: HashOptions): Sha256Hasher {
   const node = backendOption(opts)
+  // Both backends behind one guard: same argument checks, same single-use rule, plain Uint8Array out.
+  const inner =
+    node === undefined
+      ? nobleSha256.create()
+      : (() => {
+          const h = node.createHash('sha256')
+          return { update: (b: Uint8Array) => h.update(b), digest: () => toPlainBytes(h.digest()) }
+        })()
   let done = false
-  if (node === undefined) {
-    const h = nobleSha256.create()
-    const hasher: Sha256Hasher = {
-      update(bytes) {
-        assertBytes(bytes, 'bytes')
-        if (done) throw finished()
-        h.update(bytes)
-        return hasher
-      },
-      digest() {
-        if (done) throw finished()
-        done = true
-        return h.digest()
-      },
-    }
-    return hasher
-  }
-  const h = node.createHash('sha256')
   const hasher: Sha256Hasher = {
     update(bytes) {
       assertBytes(bytes, 'bytes')
       if (done) throw finished()
-      h.update(bytes)
+      inner.update(bytes)
       return hasher
     },
     digest() {
       if (done) throw finished()
       done = true
-      return toPlainBytes(h.digest())
+      return inner.digest()
     },
   }
   return hasher
