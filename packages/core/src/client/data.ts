@@ -1,9 +1,9 @@
 import * as r from '../codec/records.js'
-import { createSha256, decryptChunks, MerkleBuilder } from '../crypto/index.js'
+import { decryptChunks, MerkleBuilder } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkObject } from '../internal/assert.js'
-import { bytesToHex, equalBytes } from '../internal/bytes.js'
+import { equalBytes } from '../internal/bytes.js'
 import { covers, isExpired } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
 import type { Progress } from './datasets.js'
@@ -63,10 +63,11 @@ export class Data {
       const chunks: Uint8Array[] = []
       await this.#verifyCiphertext(version, c => chunks.push(c))
       const receipt = metered ? await this.#meter(version) : null
-      // The size is on the ledger and #decrypt stops past it, so one exact allocation holds the plaintext.
+      // The size is on the ledger and decryption refuses anything else, so one exact allocation holds the plaintext.
       const bytes = new Uint8Array(version.size)
       let offset = 0
       for await (const p of this.#decrypt(version, key, chunks, options)) {
+        if (offset + p.length > bytes.length) throw sizeMismatch(version)
         bytes.set(p, offset)
         offset += p.length
       }
@@ -163,36 +164,29 @@ export class Data {
     return receipt!
   }
 
-  async *#decrypt(
+  /** Decrypts, checking digest, root, size and chunk count against the ledger before the last chunk is released. */
+  #decrypt(
     version: Version,
     key: Uint8Array,
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: FetchOptions,
   ): AsyncIterable<Uint8Array> {
-    const digest = createSha256()
-    let size = 0
-    for await (const part of decryptChunks({
+    return decryptChunks({
       key,
       header: version.header,
       chunks,
+      expected: {
+        plaintextDigest: version.plaintextDigest,
+        merkleRoot: version.merkleRoot,
+        plaintextSize: version.size,
+        chunkCount: version.chunkCount,
+      },
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    })) {
-      digest.update(part)
-      size += part.length
-      if (size > version.size) break
-      yield part
-    }
-    if (size !== version.size || !equalBytes(digest.digest(), version.plaintextDigest))
-      throw new DatapactError(
-        'INTEGRITY',
-        `the plaintext of version ${version.number} does not match its digest on the ledger`,
-        {
-          details: {
-            datasetId: version.datasetId,
-            version: version.number,
-            digest: bytesToHex(version.plaintextDigest),
-          },
-        },
-      )
+    })
   }
 }
+
+const sizeMismatch = (v: Version) =>
+  new DatapactError('INTEGRITY', `the plaintext of version ${v.number} is larger than its size on the ledger`, {
+    details: { datasetId: v.datasetId, version: v.number, size: v.size },
+  })
