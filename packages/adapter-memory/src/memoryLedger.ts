@@ -115,7 +115,9 @@ export class MemoryLedger {
       await executeRule(tx, rule, args as never)
       const txId = `tx-${++this.#txCount}`
       tx.commit()
-      const committed = tx.events.map(
+      // The history keeps its own copies: a caller that later mutates an argument's bytes cannot rewrite it.
+      const events = structuredClone(tx.events)
+      const committed = events.map(
         (event, i): LedgerEventRecord => ({
           cursor: String(this.#events.length + i + 1),
           txId,
@@ -126,8 +128,14 @@ export class MemoryLedger {
       )
       this.#events.push(...committed)
       if (this.#file) this.#save()
-      for (const e of committed) for (const l of this.#listeners) l(e)
-      return { txId, events: tx.events }
+      for (const e of committed)
+        for (const l of this.#listeners)
+          try {
+            l(e)
+          } catch {
+            // A listener's failure must not turn a committed transaction into a reported failure.
+          }
+      return { txId, events: structuredClone(events) }
     })
     this.#queue = run.catch(() => undefined)
     return run

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Datapact, isDatapactError } from '@datapact/core'
+import { Datapact, isDatapactError, type LedgerAdapter } from '@datapact/core'
 import { encode, records } from '@datapact/core/codec'
 import { TERMS, testBytes, type World, world } from '@datapact/core/testing'
 import fc from 'fast-check'
@@ -112,6 +112,42 @@ describe('MemoryLedger', () => {
       'UsageRecorded',
       'UsageRecorded',
     ])
+  })
+})
+
+describe('client over the memory ledger', () => {
+  it('publishes again with fresh wraps when a grant changes between reading and committing', async () => {
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(500) })
+    await w.provider.client.grants.grant(id, w.consumer.id)
+    const inner = w.provider.ledger
+    let raced = false
+    const racing: LedgerAdapter = {
+      kind: inner.kind,
+      memberId: inner.memberId,
+      query: (name, args) => inner.query(name, args),
+      readEvents: options => inner.readEvents(options),
+      close: () => inner.close(),
+      async submit(rule, args) {
+        if (rule === 'publishVersion' && !raced) {
+          raced = true // another session of the owner revokes after the wraps were made
+          await ledger.as(w.provider.id).submit('revokeAccess', { datasetId: id, grantee: w.consumer.id })
+        }
+        return inner.submit(rule, args)
+      },
+    }
+    const owner = await Datapact.open({ ledger: racing, keys: w.provider.keys })
+    const v2 = await owner.datasets.publish(id, testBytes(500, 2))
+    expect(raced).toBe(true)
+    expect(await inner.query('getKeyWrap', { datasetId: id, number: v2.number, member: w.consumer.id })).toBeNull()
+  })
+
+  it('keeps a commit when a subscriber throws', async () => {
+    const off = w.regulator.ledger.subscribe!(() => {
+      throw new Error('listener broke')
+    })
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS })
+    off()
+    expect((await w.consumer.client.datasets.get(id)).id).toBe(id)
   })
 })
 

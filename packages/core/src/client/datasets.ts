@@ -2,7 +2,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import * as r from '../codec/records.js'
 import { createEncryptor, type DataSource, generateDataKey, wrapKey } from '../crypto/index.js'
 import type { Dataset, DatasetMetadata, Member, Terms, Version } from '../domain/index.js'
-import { DatapactError } from '../errors.js'
+import { DatapactError, isDatapactError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
 import { bytesToHex, hexToBytes } from '../internal/bytes.js'
 import { covers, inForce } from '../rules/index.js'
@@ -198,31 +198,38 @@ export class Datasets {
       const address = await store.put(encryptor.encrypt(data))
       const summary = encryptor.summary()
       if (summary.plaintextSize === 0) throw invalidArgument('data', 'at least one byte', 'an empty stream')
-      const members = await entitledMembers(ctx, ds, number)
-      const wraps = await Promise.all(
-        members.map(async m => ({
-          member: m.id,
-          wrapped: await wrapKey({
-            dataKey,
-            recipientPublicKey: m.envelopeKey,
-            datasetId: hexToBytes(datasetId),
-            version: number,
-            recipientId: m.id,
-          }),
-        })),
+      const submit = async () => {
+        const members = await entitledMembers(ctx, ds, number)
+        const wraps = await Promise.all(
+          members.map(async m => ({
+            member: m.id,
+            wrapped: await wrapKey({
+              dataKey,
+              recipientPublicKey: m.envelopeKey,
+              datasetId: hexToBytes(datasetId),
+              version: number,
+              recipientId: m.id,
+            }),
+          })),
+        )
+        return ctx.ledger.submit('publishVersion', {
+          datasetId,
+          number,
+          plaintextDigest: summary.plaintextDigest,
+          merkleRoot: summary.merkleRoot,
+          size: summary.plaintextSize,
+          chunkSize: encryptor.chunkSize,
+          chunkCount: summary.chunkCount,
+          header: encryptor.header,
+          location: { store: store.name, address },
+          wraps,
+        })
+      }
+      // A grant given, revoked or expired between reading the grants and committing changes who must get the
+      // key; the ledger refuses the stale wrap set, so read the grants again and try once more.
+      const { events } = await submit().catch(e =>
+        isDatapactError(e, 'INVALID_INPUT') && e.details.argument === 'wraps' ? submit() : Promise.reject(e),
       )
-      const { events } = await ctx.ledger.submit('publishVersion', {
-        datasetId,
-        number,
-        plaintextDigest: summary.plaintextDigest,
-        merkleRoot: summary.merkleRoot,
-        size: summary.plaintextSize,
-        chunkSize: encryptor.chunkSize,
-        chunkCount: summary.chunkCount,
-        header: encryptor.header,
-        location: { store: store.name, address },
-        wraps,
-      })
       const published = events.find(e => e.type === 'VersionPublished')
       if (published?.type === 'VersionPublished') return published.version
       return await this.version(datasetId, number)
