@@ -209,6 +209,23 @@ export function describeLedgerConformance(
         expect(Buffer.concat(parts)).toEqual(Buffer.from(data))
         expect(progress.at(-1)).toBe(10_000)
       })
+      it('stores a payload on the ledger across several transactions', async () => {
+        const data = testBytes(40 * 1024, 12)
+        const { id, version } = await register(w.provider, data)
+        expect(version?.chunkCount).toBe(40)
+        let after: string | null = null
+        const uploads: boolean[] = []
+        for (;;) {
+          const page = await w.consumer.ledger.readEvents({ after, limit: 1000 })
+          if (page.events.length === 0) break
+          for (const e of page.events) if (e.event.type === 'PayloadStored') uploads.push(e.event.complete)
+          after = page.cursor
+        }
+        expect(uploads.length).toBeGreaterThan(1)
+        expect(uploads.at(-1)).toBe(true)
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        expect((await w.consumer.client.data.fetch(id)).bytes).toEqual(data)
+      })
       it('keeps payloads in an external store and verifies them', async () => {
         const data = testBytes(4000, 9)
         const { id, version } = await register(w.provider, data, { store: 'shared' })
