@@ -101,7 +101,7 @@ describe('MemoryLedger', () => {
 
   it('delivers committed events to subscribers, in order', async () => {
     const seen: string[] = []
-    const off = w.regulator.ledger.subscribe!(e => seen.push(e.event.type))
+    const off = w.regulator.ledger.subscribe(e => seen.push(e.event.type))
     await story()
     off()
     expect(seen).toEqual([
@@ -126,6 +126,7 @@ describe('client over the memory ledger', () => {
       memberId: inner.memberId,
       query: (name, args) => inner.query(name, args),
       readEvents: options => inner.readEvents(options),
+      subscribe: listener => inner.subscribe(listener),
       close: () => inner.close(),
       async submit(rule, args) {
         if (rule === 'publishVersion' && !raced) {
@@ -142,7 +143,7 @@ describe('client over the memory ledger', () => {
   })
 
   it('keeps a commit when a subscriber throws', async () => {
-    const off = w.regulator.ledger.subscribe!(() => {
+    const off = w.regulator.ledger.subscribe(() => {
       throw new Error('listener broke')
     })
     const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS })

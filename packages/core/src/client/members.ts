@@ -1,6 +1,7 @@
 import * as r from '../codec/records.js'
+import type { MemberKeys } from '../crypto/index.js'
 import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
-import { checkObject } from '../internal/assert.js'
+import { checkObject, invalidArgument } from '../internal/assert.js'
 import { type ClientContext, requireMember, settingsOf } from './context.js'
 
 export interface JoinParameters {
@@ -69,6 +70,22 @@ export class Members {
   async setRoles(member: string, roles: Role[]): Promise<Member> {
     await this.#ctx.ledger.submit('setMemberRoles', { member, roles })
     return requireMember(this.#ctx, member)
+  }
+
+  /**
+   * Registers a new envelope public key for this member. Versions published from now on are wrapped to it; keys
+   * already wrapped stay wrapped to the old key (keep the old keys to read those versions). Open a new client with
+   * `newKeys` to use it.
+   *
+   * @param newKeys - The member's new keys.
+   * @returns The member with its new envelope key.
+   * @throws {@link DatapactError} ACCESS_DENIED (not an active member), INVALID_INPUT.
+   */
+  async rotateEnvelopeKey(newKeys: MemberKeys): Promise<Member> {
+    if (!(newKeys?.envelope?.publicKey instanceof Uint8Array))
+      throw invalidArgument('newKeys', 'MemberKeys', typeof newKeys)
+    await this.#ctx.ledger.submit('rotateEnvelopeKey', { envelopeKey: newKeys.envelope.publicKey })
+    return requireMember(this.#ctx, this.#ctx.me)
   }
 
   /** Leaves the consortium. */

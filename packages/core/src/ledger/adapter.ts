@@ -40,8 +40,8 @@ export interface LedgerAdapter {
   query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]>
   /** Reads committed events after `after` (from the start when absent), at most `limit` of them. */
   readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage>
-  /** Calls `listener` for every event committed from now on; returns an unsubscribe function. */
-  subscribe?(listener: (event: LedgerEventRecord) => void): () => void
+  /** Calls `listener` for every event committed from now on, in ledger order; returns an unsubscribe function. */
+  subscribe(listener: (event: LedgerEventRecord) => void): () => void
   /** Releases the connection. Later calls reject with CLOSED. */
   close(): Promise<void>
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Datapact } from '../client/index.js'
-import type { Version } from '../domain/index.js'
+import { Datapact } from '../client/index.js'
+import { generateMemberKeys } from '../crypto/index.js'
+import type { LedgerEventRecord, Version } from '../domain/index.js'
 import type { DatapactErrorCode } from '../errors.js'
 import type { WriteArgs } from '../rules/index.js'
 import { eventCount, nonce, type Party, TERMS, testBytes, type World, world } from './fixtures.js'
@@ -104,6 +105,31 @@ export function describeLedgerConformance(
         await rejectsWith(w.consumer.client.members.setRoles(w.consumer.id, ['consumer', 'provider']), 'ACCESS_DENIED')
         const m = await w.provider.client.members.setRoles(w.consumer.id, ['consumer', 'provider'])
         expect(m.roles).toEqual(['provider', 'consumer'])
+      })
+      it('keeps the consortium governable: an admin and the escrow regulator stay', async () => {
+        await rejectsWith(w.provider.client.members.leave(), 'CONFLICT')
+        await rejectsWith(w.provider.client.members.setRoles(w.provider.id, ['provider']), 'INVALID_INPUT')
+        const escrow = { admission: 'open' as const, regulatorEscrow: w.regulator.id, periodSeconds: 86400 }
+        await rejectsWith(
+          w.provider.client.members.updateSettings({ ...escrow, regulatorEscrow: w.consumer.id }),
+          'INVALID_INPUT',
+        )
+        await w.provider.client.members.updateSettings(escrow)
+        await rejectsWith(w.regulator.client.members.leave(), 'CONFLICT')
+        await rejectsWith(w.provider.client.members.setRoles(w.regulator.id, ['consumer']), 'CONFLICT')
+        expect(await w.consumer.client.members.settings()).toEqual(escrow)
+      })
+      it('wraps later versions to a rotated envelope key', async () => {
+        const { id } = await register(w.provider, testBytes(300, 1))
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const newKeys = generateMemberKeys()
+        const rotated = await w.consumer.client.members.rotateEnvelopeKey(newKeys)
+        expect(rotated.envelopeKey).toEqual(newKeys.envelope.publicKey)
+        await w.provider.client.datasets.publish(id, testBytes(300, 2))
+        await rejectsWith(w.consumer.client.data.fetch(id, { version: 2 }), 'INTEGRITY')
+        const renewed = await Datapact.open({ ledger: w.consumer.ledger, keys: newKeys, stores: [w.store] })
+        expect((await renewed.data.fetch(id, { version: 2 })).bytes).toEqual(testBytes(300, 2))
+        expect((await w.consumer.client.data.fetch(id, { version: 1 })).bytes).toEqual(testBytes(300, 1))
       })
       it('refuses a member that left', async () => {
         await w.consumer2.client.members.leave()
@@ -355,6 +381,34 @@ export function describeLedgerConformance(
           rawPublish(w.provider, version!, { location: { store: 'shared', address: 'x' } }),
           'INVALID_INPUT',
         )
+      })
+    })
+
+    describe('events', () => {
+      it('delivers committed events to subscribers, in ledger order, as readEvents returns them', async () => {
+        const seen: LedgerEventRecord[] = []
+        const off = w.regulator.ledger.subscribe(e => seen.push(e))
+        try {
+          const { id } = await register()
+          await w.provider.client.grants.grant(id, w.consumer.id)
+          const deadline = Date.now() + 15_000
+          while (!seen.some(e => e.event.type === 'AccessGranted') && Date.now() < deadline)
+            await new Promise(resolve => setTimeout(resolve, 25))
+        } finally {
+          off()
+        }
+        const types = seen.map(e => e.event.type)
+        expect(types).toEqual(['DatasetRegistered', 'PayloadStored', 'VersionPublished', 'AccessGranted'])
+        const all: LedgerEventRecord[] = []
+        let after: string | null = null
+        for (;;) {
+          const page = await w.regulator.ledger.readEvents({ after, limit: 3 })
+          if (page.events.length === 0) break
+          all.push(...page.events)
+          after = page.cursor
+        }
+        expect(all.slice(-4)).toEqual(seen)
+        expect(new Set(all.map(e => e.cursor)).size).toBe(all.length)
       })
     })
 
