@@ -10,6 +10,7 @@
  * With SELF_TEST=1 it calls its own endpoints once and exits (what CI-style smoke runs use).
  */
 import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { MemoryLedger } from '@datapact/adapter-memory'
 import { Datapact, type DatapactError, generateMemberKeys, isDatapactError } from '@datapact/core'
 
@@ -81,9 +82,9 @@ const server = createServer(async (req, res) => {
 
 const port = Number(process.env.PORT ?? 8787)
 server.listen(port, '127.0.0.1', async () => {
-  console.log(`Datapact consumer service on http://127.0.0.1:${port} (dataset ${id})`)
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  console.log(`Datapact consumer service on ${base} (dataset ${id})`)
   if (!process.env.SELF_TEST) return
-  const base = `http://127.0.0.1:${port}`
   for (const path of ['/datasets', `/datasets/${id}`, '/datasets/nope', '/statement']) {
     const r = await fetch(base + path)
     console.log(`GET ${path} -> ${r.status} ${(await r.text()).slice(0, 120).replace(/\n/g, '\\n')}`)
