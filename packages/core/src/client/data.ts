@@ -114,11 +114,14 @@ export class Data {
       ctx.ledger.query('getLedgerTime', {}),
     ])
     const metered = ctx.me !== ds.owner && ctx.me !== settings.regulatorEscrow
-    let n = options.version ?? (grant?.scope.kind === 'exact' && metered ? grant.scope.version : ds.latestVersion)
+    const n = options.version ?? (grant?.scope.kind === 'exact' && metered ? grant.scope.version : ds.latestVersion)
     if (n === 0)
       throw new DatapactError('NOT_FOUND', `dataset ${datasetId} has no version yet`, { details: { datasetId } })
-    if (options.version === undefined && metered && grant && !covers(grant.scope, n)) n = 0
-    const version = await requireVersion(ctx, datasetId, Math.max(n, 1))
+    if (options.version === undefined && metered && grant && !covers(grant.scope, n))
+      throw new DatapactError('NOT_FOUND', `no published version of ${datasetId} is covered by the grant yet`, {
+        details: { datasetId, latestVersion: ds.latestVersion },
+      })
+    const version = await requireVersion(ctx, datasetId, n)
     const key = await unwrapOwnKey(ctx, datasetId, version.number, true)
     if (!key) {
       // Courtesy: say why there is no key. The boundary itself is cryptographic: no wrap, no plaintext.

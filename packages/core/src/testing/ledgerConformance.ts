@@ -310,6 +310,7 @@ export function describeLedgerConformance(
         const { id } = await register(w.provider, testBytes(100, 1))
         await w.provider.client.grants.grant(id, w.consumer.id, { scope: { from: 2 } })
         await rejectsWith(w.consumer.client.data.fetch(id, { version: 1 }), 'ACCESS_DENIED')
+        await rejectsWith(w.consumer.client.data.fetch(id), 'NOT_FOUND')
         await w.provider.client.datasets.publish(id, testBytes(100, 2))
         await w.provider.client.datasets.publish(id, testBytes(100, 3))
         expect((await w.consumer.client.data.fetch(id, { version: 2 })).bytes).toEqual(testBytes(100, 2))
