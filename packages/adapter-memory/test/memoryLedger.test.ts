@@ -194,6 +194,17 @@ describe('audit catches history forged beneath the rules', () => {
     expect(id).toHaveLength(64)
   })
 
+  it('names a payload chunk changed in the ledger state', async () => {
+    await story()
+    const { state } = ledger.unsafeInternals()
+    const chunkKey = [...state.keys()].find(k => k.startsWith('chunk/'))!
+    const bytes = state.get(chunkKey)!.slice()
+    bytes[0]! ^= 1
+    state.set(chunkKey, bytes)
+    const report = await w.provider.client.audit.verify({ payloads: true })
+    expect(report.violations.map(v => v.check)).toEqual(['PAYLOAD'])
+  })
+
   it('names a usage record the ledger never had', async () => {
     await story()
     const { events } = ledger.unsafeInternals()

@@ -48,11 +48,15 @@ export class DatapactError extends Error {
   /** `instanceof` holds for any copy of the class, so errors from one bundle are recognised by another. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false
-    // For subclasses (LedgerError), a foreign copy is recognised by its class name.
+    // `this` is the class on the right of `instanceof`: for a subclass (LedgerError), a foreign copy is recognised
+    // by its class name.
+    // biome-ignore lint/complexity/noThisInStatic: the target class of `instanceof` is `this` by definition.
+    // biome-ignore lint/complexity/noUselessThisAlias: named for the reader.
+    const target: typeof DatapactError = this
     return (
-      this === DatapactError ||
-      Function.prototype[Symbol.hasInstance].call(this, value) ||
-      (value as Error).name === this.name
+      target === DatapactError ||
+      Function.prototype[Symbol.hasInstance].call(target, value) ||
+      (value as Error).name === target.name
     )
   }
   override name = 'DatapactError'

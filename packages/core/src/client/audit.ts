@@ -1,7 +1,7 @@
 import { encode } from '../codec/cbor.js'
 import * as r from '../codec/records.js'
 import type { Schema } from '../codec/schema.js'
-import { MerkleBuilder } from '../crypto/index.js'
+import { decryptChunks, MerkleBuilder } from '../crypto/index.js'
 import type {
   ConsortiumSettings,
   Dataset,
@@ -18,6 +18,7 @@ import { covers, DEFAULT_SETTINGS, inForce, periodOf, priceOf } from '../rules/i
 import { buildStatement } from './billing.js'
 import type { ClientContext } from './context.js'
 import { readAllEvents } from './events.js'
+import { unwrapOwnKey } from './grants.js'
 
 /** The invariants the audit checks; each violation names one. */
 export type AuditCheck =
@@ -55,11 +56,19 @@ export interface AuditReport {
   settlements: number
   /** Payload Merkle roots re-checked against the ledger (with `payloads: true`). */
   payloadsChecked: number
+  /**
+   * Versions also decrypted and checked against their plaintext digest (with `payloads: true`, for the versions this
+   * member reads unmetered: its own, or all of them as the escrow regulator).
+   */
+  plaintextsChecked: number
   violations: AuditViolation[]
 }
 
 export interface AuditOptions {
-  /** Also re-read every version's ciphertext from its store and check its Merkle root (default false). */
+  /**
+   * Also re-read every version's ciphertext from its store and check its Merkle root; where this member reads
+   * unmetered (owner, escrow regulator), decrypt it and check the plaintext digest too. Default false.
+   */
   payloads?: boolean
 }
 
@@ -380,6 +389,7 @@ export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {
     compare(r.grant, `grant ${id}`, ledgerGrants.get(id) ?? null, replay.grants.get(id))
   let versions = 0
   let payloadsChecked = 0
+  let plaintextsChecked = 0
   for (const id of replay.datasets.keys()) {
     const ledgerVersions = byId(
       await ctx.ledger.query('listVersions', { datasetId: id }),
@@ -404,21 +414,10 @@ export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {
   }
   if (options.payloads)
     for (const v of replay.versions.values()) {
-      const store = ctx.stores.get(v.location.store)
-      if (!store) continue
-      const tree = new MerkleBuilder()
-      let count = 0
-      try {
-        for await (const chunk of store.get(v.location.address, v.chunkCount)) {
-          tree.addChunk(chunk)
-          count++
-        }
-        if (count !== v.chunkCount || !equalBytes(tree.root(), v.merkleRoot))
-          state('PAYLOAD', `the payload of ${v.datasetId} v${v.number} does not match its Merkle root`)
-      } catch {
-        state('PAYLOAD', `the payload of ${v.datasetId} v${v.number} cannot be read from store ${v.location.store}`)
-      }
-      payloadsChecked++
+      const verdict = await checkPayload(ctx, v, replay)
+      if (verdict.problem) state('PAYLOAD', verdict.problem)
+      if (verdict.checked) payloadsChecked++
+      if (verdict.decrypted) plaintextsChecked++
     }
   return {
     ok: replay.violations.length === 0,
@@ -429,6 +428,57 @@ export async function verifyLedger(ctx: ClientContext, options: AuditOptions = {
     usageRecords: replay.usageCount,
     settlements: replay.settlements,
     payloadsChecked,
+    plaintextsChecked,
     violations: replay.violations,
+  }
+}
+
+/** Re-reads one version's payload: Merkle root always, plaintext digest when this member holds an unmetered key. */
+async function checkPayload(
+  ctx: ClientContext,
+  v: Version,
+  replay: Replay,
+): Promise<{ checked: boolean; decrypted: boolean; problem?: string }> {
+  const store = ctx.stores.get(v.location.store)
+  if (!store) return { checked: false, decrypted: false }
+  const where = `the payload of ${v.datasetId} v${v.number}`
+  const chunks: AsyncIterable<Uint8Array> = store.get(v.location.address, v.chunkCount)
+  const tree = new MerkleBuilder()
+  let count = 0
+  try {
+    for await (const chunk of chunks) {
+      tree.addChunk(chunk)
+      count++
+    }
+  } catch {
+    return { checked: true, decrypted: false, problem: `${where} cannot be read from store ${v.location.store}` }
+  }
+  if (count !== v.chunkCount || !equalBytes(tree.root(), v.merkleRoot))
+    return { checked: true, decrypted: false, problem: `${where} does not match its Merkle root` }
+  const owner = replay.datasets.get(v.datasetId)?.owner
+  if (ctx.me !== owner && ctx.me !== replay.settings?.regulatorEscrow) return { checked: true, decrypted: false }
+  let key: Uint8Array | null
+  try {
+    key = await unwrapOwnKey(ctx, v.datasetId, v.number, true)
+  } catch {
+    return { checked: true, decrypted: false, problem: `the key of ${v.datasetId} v${v.number} does not open` }
+  }
+  if (!key) return { checked: true, decrypted: false }
+  try {
+    const expected = { plaintextDigest: v.plaintextDigest, plaintextSize: v.size, chunkCount: v.chunkCount }
+    const plaintext = decryptChunks({
+      key,
+      header: v.header,
+      chunks: store.get(v.location.address, v.chunkCount),
+      expected,
+    })
+    for await (const _piece of plaintext) {
+      // Discarded: the decryptor checks digest, size and count against the ledger before its last piece.
+    }
+    return { checked: true, decrypted: true }
+  } catch {
+    return { checked: true, decrypted: true, problem: `${where} does not decrypt to its plaintext digest` }
+  } finally {
+    key.fill(0)
   }
 }

@@ -378,6 +378,8 @@ export function describeLedgerConformance(
         const { id, version } = await register(w.provider, data)
         const got = await w.regulator.client.data.fetch(id)
         expect([got.bytes, got.receipt]).toEqual([data, null])
+        const audit = await w.regulator.client.audit.verify({ payloads: true })
+        expect([audit.ok, audit.payloadsChecked, audit.plaintextsChecked]).toEqual([true, 1, 1])
         await rejectsWith(
           rawPublish(w.provider, version!, { location: { store: 'shared', address: 'x' } }),
           'INVALID_INPUT',
