@@ -62,50 +62,86 @@ export class Grants {
    * ```
    */
   async grant(datasetId: string, grantee: string, options: GrantOptions = {}): Promise<Grant> {
-    r.datasetId.check(datasetId, 'datasetId')
     r.memberId.check(grantee, 'grantee')
+    const [grant] = await this.grantMany(datasetId, [grantee], options)
+    return grant!
+  }
+
+  /**
+   * Grants many consumers access under the same terms: the owner's version keys are unwrapped once and wrapped for
+   * each grantee; one grant transaction per grantee, in order. Each grant is atomic; if one is refused, the error
+   * names how many were granted before it (`details.granted`) and nothing after it is attempted.
+   *
+   * @param datasetId - A dataset this member owns.
+   * @param grantees - 1 to 10,000 member ids of consumers, without duplicates.
+   * @param options - Scope, expiry, quota, price override, shared by all.
+   * @returns The committed grants, in the order of `grantees`.
+   * @throws {@link DatapactError} as {@link Grants.grant}.
+   */
+  async grantMany(datasetId: string, grantees: string[], options: GrantOptions = {}): Promise<Grant[]> {
+    r.datasetId.check(datasetId, 'datasetId')
+    if (!Array.isArray(grantees) || grantees.length < 1 || grantees.length > 10_000)
+      throw invalidArgument('grantees', 'array of 1..10000 member ids', typeof grantees)
+    grantees.forEach((g, i) => r.memberId.check(g, `grantees[${i}]`))
+    if (new Set(grantees).size !== grantees.length)
+      throw invalidArgument('grantees', 'distinct member ids', 'duplicates')
     checkObject(options, 'options')
     const ctx = this.#ctx
     const scope = toScope(options.scope)
-    const args = {
-      datasetId,
-      grantee,
+    const terms = {
       scope,
       expiresAt: options.expiresAt === undefined ? null : toSeconds(options.expiresAt),
       maxAccesses: options.maxAccesses ?? null,
       priceOverride: options.price ?? null,
-      wraps: [] as Array<{ version: number; wrapped: Uint8Array }>,
     }
     r.scope.check(scope, 'options.scope')
-    if (args.expiresAt !== null) r.time.check(args.expiresAt, 'options.expiresAt')
-    if (args.maxAccesses !== null) r.versionNumber.check(args.maxAccesses, 'options.maxAccesses')
-    if (args.priceOverride !== null) r.money.check(args.priceOverride, 'options.price')
+    if (terms.expiresAt !== null) r.time.check(terms.expiresAt, 'options.expiresAt')
+    if (terms.maxAccesses !== null) r.versionNumber.check(terms.maxAccesses, 'options.maxAccesses')
+    if (terms.priceOverride !== null) r.money.check(terms.priceOverride, 'options.price')
     const ds = await requireDataset(ctx, datasetId)
     if (ds.owner !== ctx.me)
       throw new DatapactError('ACCESS_DENIED', `only the owner of dataset ${datasetId} may grant access`, {
         details: { datasetId, caller: ctx.me },
       })
-    const member = await requireMember(ctx, grantee)
-    for (let n = 1; n <= ds.latestVersion; n++) {
-      if (!covers(scope, n)) continue
-      const dataKey = await this.#ownKey(datasetId, n)
-      try {
-        const wrapped = await wrapKey({
-          dataKey,
-          recipientPublicKey: member.envelopeKey,
-          datasetId: hexToBytes(datasetId),
-          version: n,
-          recipientId: member.id,
-        })
-        args.wraps.push({ version: n, wrapped })
-      } finally {
-        dataKey.fill(0)
+    const members = await Promise.all(grantees.map(g => requireMember(ctx, g)))
+    const keys = new Map<number, Uint8Array>()
+    const granted: Grant[] = []
+    try {
+      for (let n = 1; n <= ds.latestVersion; n++)
+        if (covers(scope, n)) keys.set(n, await unwrapOwnKey(ctx, datasetId, n))
+      for (const member of members) {
+        const wraps = await Promise.all(
+          [...keys].map(async ([version, dataKey]) => ({
+            version,
+            wrapped: await wrapKey({
+              dataKey,
+              recipientPublicKey: member.envelopeKey,
+              datasetId: hexToBytes(datasetId),
+              version,
+              recipientId: member.id,
+            }),
+          })),
+        )
+        try {
+          const { events } = await ctx.ledger.submit('grantAccess', { datasetId, grantee: member.id, ...terms, wraps })
+          const event = events.find(e => e.type === 'AccessGranted')
+          granted.push(
+            event?.type === 'AccessGranted'
+              ? event.grant
+              : (await ctx.ledger.query('getGrant', { datasetId, grantee: member.id }))!,
+          )
+        } catch (cause) {
+          if (granted.length === 0 || !(cause instanceof DatapactError)) throw cause
+          throw new DatapactError(cause.code, `${granted.length} grants committed, then: ${cause.message}`, {
+            details: { ...cause.details, granted: granted.length, grantee: member.id },
+            cause,
+          })
+        }
       }
+    } finally {
+      for (const k of keys.values()) k.fill(0)
     }
-    const { events } = await ctx.ledger.submit('grantAccess', args)
-    const granted = events.find(e => e.type === 'AccessGranted')
-    if (granted?.type === 'AccessGranted') return granted.grant
-    return (await ctx.ledger.query('getGrant', { datasetId, grantee }))!
+    return granted
   }
 
   /**
@@ -142,11 +178,6 @@ export class Grants {
       this.#ctx.ledger.query('getLedgerTime', {}),
     ])
     return grants.map(g => view(g, now))
-  }
-
-  /** This member's data key of a version, unwrapped from the ledger (the caller must zero it after use). */
-  async #ownKey(datasetId: string, n: number): Promise<Uint8Array> {
-    return unwrapOwnKey(this.#ctx, datasetId, n)
   }
 }
 

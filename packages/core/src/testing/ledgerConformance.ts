@@ -292,6 +292,21 @@ export function describeLedgerConformance(
           [w.consumer.id, w.consumer2.id].sort(),
         )
       })
+      it('grants many consumers at once, stopping at the first refusal', async () => {
+        const data = testBytes(900, 6)
+        const { id } = await register(w.provider, data)
+        const grants = await w.provider.client.grants.grantMany(id, [w.consumer.id, w.consumer2.id], { maxAccesses: 3 })
+        expect(grants.map(g => [g.grantee, g.seq, g.maxAccesses])).toEqual([
+          [w.consumer.id, 1, 3],
+          [w.consumer2.id, 2, 3],
+        ])
+        expect((await w.consumer2.client.data.fetch(id)).bytes).toEqual(data)
+        const s = await w.stranger()
+        await s.client.members.join({ name: 'Late consumer', roles: ['consumer'] })
+        const refused = await w.provider.client.grants.grantMany(id, [s.id, w.regulator.id]).catch(e => e)
+        expect(refused).toMatchObject({ code: 'INVALID_INPUT', details: { granted: 1, grantee: w.regulator.id } })
+        expect((await w.provider.client.grants.get(id, s.id))?.effectiveState).toBe('active')
+      })
       it('limits an exact-version scope to that version', async () => {
         const { id } = await register(w.provider, testBytes(100, 1))
         await w.provider.client.datasets.publish(id, testBytes(100, 2))
