@@ -82,7 +82,7 @@ export class Grants {
     r.datasetId.check(datasetId, 'datasetId')
     if (!Array.isArray(grantees) || grantees.length < 1 || grantees.length > 10_000)
       throw invalidArgument('grantees', 'array of 1..10000 member ids', typeof grantees)
-    grantees.forEach((g, i) => r.memberId.check(g, `grantees[${i}]`))
+    for (const [i, g] of grantees.entries()) r.memberId.check(g, `grantees[${i}]`)
     if (new Set(grantees).size !== grantees.length)
       throw invalidArgument('grantees', 'distinct member ids', 'duplicates')
     checkObject(options, 'options')
