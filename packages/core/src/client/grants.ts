@@ -1,5 +1,5 @@
 import * as r from '../codec/records.js'
-import { unwrapKey, wrapKey } from '../crypto/index.js'
+import { unwrapKey, wrapKeys } from '../crypto/index.js'
 import type { Grant, GrantScope } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
@@ -104,42 +104,43 @@ export class Grants {
         details: { datasetId, caller: ctx.me },
       })
     const members = await Promise.all(grantees.map(g => requireMember(ctx, g)))
-    const keys = new Map<number, Uint8Array>()
     const granted: Grant[] = []
-    try {
-      for (let n = 1; n <= ds.latestVersion; n++)
-        if (covers(scope, n)) keys.set(n, await unwrapOwnKey(ctx, datasetId, n))
-      for (const member of members) {
-        const wraps = await Promise.all(
-          [...keys].map(async ([version, dataKey]) => ({
-            version,
-            wrapped: await wrapKey({
-              dataKey,
-              recipientPublicKey: member.envelopeKey,
-              datasetId: hexToBytes(datasetId),
-              version,
-              recipientId: member.id,
-            }),
-          })),
-        )
-        try {
-          const { events } = await ctx.ledger.submit('grantAccess', { datasetId, grantee: member.id, ...terms, wraps })
-          const event = events.find(e => e.type === 'AccessGranted')
-          granted.push(
-            event?.type === 'AccessGranted'
-              ? event.grant
-              : (await ctx.ledger.query('getGrant', { datasetId, grantee: member.id }))!,
-          )
-        } catch (cause) {
-          if (granted.length === 0 || !(cause instanceof DatapactError)) throw cause
-          throw new DatapactError(cause.code, `${granted.length} grants committed, then: ${cause.message}`, {
-            details: { ...cause.details, granted: granted.length, grantee: member.id },
-            cause,
-          })
-        }
+    // Every wrap is made before the first grant is sent: HPKE runs in parallel across grantees, submits in order.
+    const wrapsOf: Array<Array<{ version: number; wrapped: Uint8Array }>> = members.map(() => [])
+    for (let n = 1; n <= ds.latestVersion; n++) {
+      if (!covers(scope, n)) continue
+      const dataKey = await unwrapOwnKey(ctx, datasetId, n)
+      try {
+        const wrapped = await wrapKeys({
+          dataKey,
+          datasetId: hexToBytes(datasetId),
+          version: n,
+          recipients: members.map(m => ({ recipientId: m.id, publicKey: m.envelopeKey })),
+        })
+        wrapped.forEach((w, i) => {
+          wrapsOf[i]!.push({ version: n, wrapped: w })
+        })
+      } finally {
+        dataKey.fill(0)
       }
-    } finally {
-      for (const k of keys.values()) k.fill(0)
+    }
+    for (const [i, member] of members.entries()) {
+      try {
+        const args = { datasetId, grantee: member.id, ...terms, wraps: wrapsOf[i]! }
+        const { events } = await ctx.ledger.submit('grantAccess', args)
+        const event = events.find(e => e.type === 'AccessGranted')
+        granted.push(
+          event?.type === 'AccessGranted'
+            ? event.grant
+            : (await ctx.ledger.query('getGrant', { datasetId, grantee: member.id }))!,
+        )
+      } catch (cause) {
+        if (granted.length === 0 || !(cause instanceof DatapactError)) throw cause
+        throw new DatapactError(cause.code, `${granted.length} grants committed, then: ${cause.message}`, {
+          details: { ...cause.details, granted: granted.length, grantee: member.id },
+          cause,
+        })
+      }
     }
     return granted
   }
