@@ -7,6 +7,7 @@ import type {
   LedgerEvent,
   LedgerEventRecord,
   SubmitResult,
+  SubscribeOptions,
   Version,
 } from '@datapact/core'
 import { DatapactError, LedgerError } from '@datapact/core'
@@ -299,14 +300,16 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A function that stops the subscription.
    * @throws {@link DatapactError} CLOSED after close.
    */
-  subscribe(listener: (event: LedgerEventRecord) => void): () => void {
+  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
     this.#open()
-    let cursor: string | null = this.#chain.head > 0 ? endOfBlock(this.#chain.head) : null
+    // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
+    let cursor: string | null | undefined =
+      options.after !== undefined ? options.after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
     let stopped = false
     let timer: ReturnType<typeof setTimeout> | undefined
     const tick = async () => {
       try {
-        if (cursor === null)
+        if (cursor === undefined)
           cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
         for (;;) {
           const page = await this.readEvents({ after: cursor, limit: 1000 })

@@ -1,5 +1,12 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
-import type { EventPage, LedgerAdapter, LedgerEvent, LedgerEventRecord, SubmitResult } from '@datapact/core'
+import type {
+  EventPage,
+  LedgerAdapter,
+  LedgerEvent,
+  LedgerEventRecord,
+  SubmitResult,
+  SubscribeOptions,
+} from '@datapact/core'
 import { DatapactError, LedgerError } from '@datapact/core'
 import { decode, encode, records, schema } from '@datapact/core/codec'
 import {
@@ -250,14 +257,33 @@ class MemoryConnection implements LedgerAdapter {
     return this.#ledger.readEvents(options.after, options.limit ?? 10_000)
   }
 
-  subscribe(listener: (event: LedgerEventRecord) => void): () => void {
+  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
     this.#open()
-    const off = this.#ledger.subscribe(listener)
-    this.#unsubscribes.add(off)
-    return () => {
-      off()
-      this.#unsubscribes.delete(off)
+    let off = () => {}
+    let stopped = false
+    const start = () => {
+      if (stopped) return
+      // Replay and registration happen in one synchronous step, between commits: no gap, no repeat.
+      if (options.after !== undefined) {
+        let after = options.after
+        for (;;) {
+          const page = this.#ledger.readEvents(after, 10_000)
+          if (page.events.length === 0) break
+          for (const e of page.events) listener(e)
+          after = page.cursor
+        }
+      }
+      off = this.#ledger.subscribe(listener)
     }
+    if (options.after === undefined) start()
+    else queueMicrotask(start)
+    const unsubscribe = () => {
+      stopped = true
+      off()
+      this.#unsubscribes.delete(unsubscribe)
+    }
+    this.#unsubscribes.add(unsubscribe)
+    return unsubscribe
   }
 
   async close(): Promise<void> {

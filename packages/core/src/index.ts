@@ -21,6 +21,6 @@ export {
   LedgerError,
   type LedgerErrorOptions,
 } from './errors.js'
-export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult } from './ledger/index.js'
+export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult, SubscribeOptions } from './ledger/index.js'
 export { FileSystemPayloadStore } from './stores/fileSystemStore.js'
 export { MemoryPayloadStore } from './stores/memoryStore.js'

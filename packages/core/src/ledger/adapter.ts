@@ -16,6 +16,12 @@ export interface EventPage {
   cursor: string | null
 }
 
+/** Options of {@link LedgerAdapter.subscribe}. */
+export interface SubscribeOptions {
+  /** Deliver the events after this cursor first (null: from the first event). Absent: only events from now on. */
+  readonly after?: string | null
+}
+
 /**
  * A connection to one ledger as one member. Adapters implement this; the {@link Datapact} client uses nothing else.
  *
@@ -40,8 +46,12 @@ export interface LedgerAdapter {
   query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]>
   /** Reads committed events after `after` (from the start when absent), at most `limit` of them. */
   readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage>
-  /** Calls `listener` for every event committed from now on, in ledger order; returns an unsubscribe function. */
-  subscribe(listener: (event: LedgerEventRecord) => void): () => void
+  /**
+   * Calls `listener` for every event committed from now on, in ledger order; returns an unsubscribe function.
+   * With `after` (a cursor from `readEvents`, or null for the first event) it first delivers every event after that
+   * cursor, then live ones, without a gap or a repeat.
+   */
+  subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void
   /** Releases the connection. Later calls reject with CLOSED. */
   close(): Promise<void>
 }

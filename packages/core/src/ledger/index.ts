@@ -1,1 +1,1 @@
-export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult } from './adapter.js'
+export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult, SubscribeOptions } from './adapter.js'

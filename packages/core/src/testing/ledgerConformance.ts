@@ -428,6 +428,34 @@ export function describeLedgerConformance(
         expect(all.slice(-4)).toEqual(seen)
         expect(new Set(all.map(e => e.cursor)).size).toBe(all.length)
       })
+      it('continues a subscription from a cursor without a gap or a repeat', async () => {
+        const { id } = await register()
+        const head = await w.regulator.ledger.readEvents({ limit: 3 })
+        const resumed: LedgerEventRecord[] = []
+        const fromStart: LedgerEventRecord[] = []
+        const offResumed = w.regulator.ledger.subscribe(e => resumed.push(e), { after: head.cursor })
+        const offStart = w.consumer.ledger.subscribe(e => fromStart.push(e), { after: null })
+        try {
+          await w.provider.client.grants.grant(id, w.consumer.id)
+          const deadline = Date.now() + 15_000
+          const done = (xs: LedgerEventRecord[]) => xs.some(e => e.event.type === 'AccessGranted')
+          while (!(done(resumed) && done(fromStart)) && Date.now() < deadline)
+            await new Promise(resolve => setTimeout(resolve, 25))
+        } finally {
+          offResumed()
+          offStart()
+        }
+        const all: LedgerEventRecord[] = []
+        let after: string | null = null
+        for (;;) {
+          const page = await w.regulator.ledger.readEvents({ after, limit: 1000 })
+          if (page.events.length === 0) break
+          all.push(...page.events)
+          after = page.cursor
+        }
+        expect(fromStart).toEqual(all)
+        expect(resumed).toEqual(all.slice(3))
+      })
     })
 
     describe('data integrity and availability', () => {
