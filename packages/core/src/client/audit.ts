@@ -1,7 +1,7 @@
 import { encode } from '../codec/cbor.js'
 import * as r from '../codec/records.js'
 import type { Schema } from '../codec/schema.js'
-import { decryptChunks, MerkleBuilder } from '../crypto/index.js'
+import { decryptChunks } from '../crypto/index.js'
 import type {
   ConsortiumSettings,
   Dataset,
@@ -13,12 +13,14 @@ import type {
   UsageTotals,
   Version,
 } from '../domain/index.js'
+import { isDatapactError } from '../errors.js'
 import { bytesToHex, equalBytes } from '../internal/bytes.js'
 import { covers, DEFAULT_SETTINGS, inForce, periodOf, priceOf } from '../rules/index.js'
 import { buildStatement } from './billing.js'
 import type { ClientContext } from './context.js'
 import { readAllEvents } from './events.js'
 import { unwrapOwnKey } from './grants.js'
+import { verifyCiphertext } from './payload.js'
 
 /** The invariants the audit checks; each violation names one. */
 export type AuditCheck =
@@ -442,19 +444,14 @@ async function checkPayload(
   const store = ctx.stores.get(v.location.store)
   if (!store) return { checked: false, decrypted: false }
   const where = `the payload of ${v.datasetId} v${v.number}`
-  const chunks: AsyncIterable<Uint8Array> = store.get(v.location.address, v.chunkCount)
-  const tree = new MerkleBuilder()
-  let count = 0
   try {
-    for await (const chunk of chunks) {
-      tree.addChunk(chunk)
-      count++
-    }
-  } catch {
-    return { checked: true, decrypted: false, problem: `${where} cannot be read from store ${v.location.store}` }
+    await verifyCiphertext(store, v)
+  } catch (e) {
+    const problem = isDatapactError(e, 'INTEGRITY')
+      ? `${where} does not match its Merkle root`
+      : `${where} cannot be read from store ${v.location.store}`
+    return { checked: true, decrypted: false, problem }
   }
-  if (count !== v.chunkCount || !equalBytes(tree.root(), v.merkleRoot))
-    return { checked: true, decrypted: false, problem: `${where} does not match its Merkle root` }
   const owner = replay.datasets.get(v.datasetId)?.owner
   if (ctx.me !== owner && ctx.me !== replay.settings?.regulatorEscrow) return { checked: true, decrypted: false }
   let key: Uint8Array | null

@@ -1,13 +1,13 @@
 import * as r from '../codec/records.js'
-import { decryptChunks, MerkleBuilder } from '../crypto/index.js'
+import { decryptChunks } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkObject } from '../internal/assert.js'
-import { equalBytes } from '../internal/bytes.js'
 import { covers, isExpired } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
 import type { Progress } from './datasets.js'
 import { unwrapOwnKey } from './grants.js'
+import { verifyCiphertext } from './payload.js'
 import type { Receipt, Usage } from './usage.js'
 
 export interface FetchOptions {
@@ -61,7 +61,7 @@ export class Data {
     const { version, key, metered } = await this.#prepare(datasetId, options)
     try {
       const chunks: Uint8Array[] = []
-      await this.#verifyCiphertext(version, c => chunks.push(c))
+      await verifyCiphertext(storeFor(this.#ctx, version.location.store), version, c => chunks.push(c))
       const receipt = metered ? await this.#meter(version) : null
       // The size is on the ledger and decryption refuses anything else, so one exact allocation holds the plaintext.
       const bytes = new Uint8Array(version.size)
@@ -84,7 +84,7 @@ export class Data {
   async stream(datasetId: string, options: FetchOptions = {}): Promise<StreamResult> {
     const { version, key, metered } = await this.#prepare(datasetId, options)
     try {
-      await this.#verifyCiphertext(version, () => undefined)
+      await verifyCiphertext(storeFor(this.#ctx, version.location.store), version)
       const receipt = metered ? await this.#meter(version) : null
       const store = storeFor(this.#ctx, version.location.store)
       const self = this
@@ -135,31 +135,6 @@ export class Data {
       throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${version.number}`, { details: where })
     }
     return { version, key, metered }
-  }
-
-  /** Reads every ciphertext chunk and checks count and Merkle root against the ledger; INTEGRITY otherwise. */
-  async #verifyCiphertext(version: Version, onChunk: (chunk: Uint8Array) => void): Promise<void> {
-    const store = storeFor(this.#ctx, version.location.store)
-    const tree = new MerkleBuilder()
-    let count = 0
-    for await (const chunk of store.get(version.location.address, version.chunkCount)) {
-      tree.addChunk(chunk)
-      onChunk(chunk)
-      count++
-    }
-    if (count !== version.chunkCount || !equalBytes(tree.root(), version.merkleRoot))
-      throw new DatapactError(
-        'INTEGRITY',
-        `the payload of version ${version.number} does not match its Merkle root on the ledger`,
-        {
-          details: {
-            datasetId: version.datasetId,
-            version: version.number,
-            chunks: count,
-            store: version.location.store,
-          },
-        },
-      )
   }
 
   async #meter(version: Version): Promise<Receipt> {

@@ -1,3 +1,4 @@
+import { readAllEvents } from '../client/events.js'
 import { Datapact } from '../client/index.js'
 import { generateMemberKeys, type MemberKeys } from '../crypto/index.js'
 import type { ConsortiumSettings, Role, Terms } from '../domain/index.js'
@@ -82,14 +83,7 @@ export async function world(h: LedgerHarness, options: WorldOptions = {}): Promi
 
 /** A fingerprint of everything a ledger holds that a refused call must leave alone: the events so far. */
 export async function eventCount(ledger: LedgerAdapter): Promise<number> {
-  let count = 0
-  let after: string | null = null
-  for (;;) {
-    const page = await ledger.readEvents({ after, limit: 5000 })
-    if (page.events.length === 0) return count
-    count += page.events.length
-    after = page.cursor
-  }
+  return (await readAllEvents(ledger)).length
 }
 
 /** A fresh random 16-byte nonce as hex. */

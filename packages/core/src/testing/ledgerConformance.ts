@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { readAllEvents } from '../client/events.js'
 import { Datapact } from '../client/index.js'
 import { generateMemberKeys } from '../crypto/index.js'
 import type { LedgerEventRecord, Version } from '../domain/index.js'
@@ -239,14 +240,9 @@ export function describeLedgerConformance(
         const data = testBytes(40 * 1024, 12)
         const { id, version } = await register(w.provider, data)
         expect(version?.chunkCount).toBe(40)
-        let after: string | null = null
-        const uploads: boolean[] = []
-        for (;;) {
-          const page = await w.consumer.ledger.readEvents({ after, limit: 1000 })
-          if (page.events.length === 0) break
-          for (const e of page.events) if (e.event.type === 'PayloadStored') uploads.push(e.event.complete)
-          after = page.cursor
-        }
+        const uploads = (await readAllEvents(w.consumer.ledger)).flatMap(e =>
+          e.event.type === 'PayloadStored' ? [e.event.complete] : [],
+        )
         expect(uploads.length).toBeGreaterThan(1)
         expect(uploads.at(-1)).toBe(true)
         await w.provider.client.grants.grant(id, w.consumer.id)
@@ -417,14 +413,7 @@ export function describeLedgerConformance(
         }
         const types = seen.map(e => e.event.type)
         expect(types).toEqual(['DatasetRegistered', 'PayloadStored', 'VersionPublished', 'AccessGranted'])
-        const all: LedgerEventRecord[] = []
-        let after: string | null = null
-        for (;;) {
-          const page = await w.regulator.ledger.readEvents({ after, limit: 3 })
-          if (page.events.length === 0) break
-          all.push(...page.events)
-          after = page.cursor
-        }
+        const all = await readAllEvents(w.regulator.ledger, 3)
         expect(all.slice(-4)).toEqual(seen)
         expect(new Set(all.map(e => e.cursor)).size).toBe(all.length)
       })
@@ -445,14 +434,7 @@ export function describeLedgerConformance(
           offResumed()
           offStart()
         }
-        const all: LedgerEventRecord[] = []
-        let after: string | null = null
-        for (;;) {
-          const page = await w.regulator.ledger.readEvents({ after, limit: 1000 })
-          if (page.events.length === 0) break
-          all.push(...page.events)
-          after = page.cursor
-        }
+        const all = await readAllEvents(w.regulator.ledger, 3)
         expect(fromStart).toEqual(all)
         expect(resumed).toEqual(all.slice(3))
       })
