@@ -36,6 +36,22 @@ const snapshotSchema = schema.object({
 
 const wallClock = () => Math.floor(Date.now() / 1000)
 
+const badOption = (argument: string, expected: string) =>
+  new DatapactError('INVALID_INPUT', `"${argument}" must be ${expected}`, { details: { argument, expected } })
+
+function checkClock(clock: unknown): void {
+  if (typeof clock !== 'function') throw badOption('clock', 'a function returning whole seconds')
+}
+
+/** Calls a subscriber; its failure must not turn a commit into a reported failure, nor stop other subscribers. */
+function deliver(listener: (e: LedgerEventRecord) => void, event: LedgerEventRecord): void {
+  try {
+    listener(event)
+  } catch {
+    // The subscriber's own error; the ledger has committed regardless.
+  }
+}
+
 /**
  * An in-memory ledger: the consortium's rules (core's ledger program) run in process, many members share one
  * ledger, every call is an atomic transaction (a refused call leaves the state byte-identical), and every
@@ -57,6 +73,10 @@ export class MemoryLedger {
   #txCount = 0
 
   constructor(options: MemoryLedgerOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw badOption('options', 'an object')
+    if (options.clock !== undefined) checkClock(options.clock)
+    if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0))
+      throw badOption('options.file', 'a file path')
     this.#clock = options.clock ?? wallClock
     this.#file = options.file
     if (this.#file) {
@@ -83,6 +103,7 @@ export class MemoryLedger {
 
   /** Replaces the clock (seconds). */
   setClock(clock: () => number): void {
+    checkClock(clock)
     this.#clock = clock
   }
 
@@ -135,13 +156,7 @@ export class MemoryLedger {
       )
       this.#events.push(...committed)
       if (this.#file) this.#save()
-      for (const e of committed)
-        for (const l of this.#listeners)
-          try {
-            l(e)
-          } catch {
-            // A listener's failure must not turn a committed transaction into a reported failure.
-          }
+      for (const e of committed) for (const l of this.#listeners) deliver(l, e)
       return { txId, events: structuredClone(events) }
     })
     this.#queue = run.catch(() => undefined)
@@ -269,7 +284,7 @@ class MemoryConnection implements LedgerAdapter {
         for (;;) {
           const page = this.#ledger.readEvents(after, 10_000)
           if (page.events.length === 0) break
-          for (const e of page.events) listener(e)
+          for (const e of page.events) deliver(listener, e)
           after = page.cursor
         }
       }

@@ -91,6 +91,29 @@ describe('MemoryLedger', () => {
     }
   })
 
+  it('refuses bad options with INVALID_INPUT', () => {
+    expect(() => new MemoryLedger({ clock: 5 as never })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => new MemoryLedger({ file: '' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => new MemoryLedger(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => ledger.setClock('now' as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => ledger.as('has space')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  })
+
+  it('keeps replaying to a resumed subscriber whose handler throws', async () => {
+    await story()
+    const seen: string[] = []
+    const off = w.regulator.ledger.subscribe(
+      e => {
+        seen.push(e.event.type)
+        throw new Error('handler broke')
+      },
+      { after: null },
+    )
+    await new Promise(resolve => setTimeout(resolve, 10))
+    off()
+    expect(seen.length).toBe((await w.regulator.ledger.readEvents()).events.length)
+  })
+
   it('rejects a damaged snapshot with INVALID_INPUT', () => {
     const snap = ledger.snapshot()
     expect(() => ledger.restore(snap.subarray(0, snap.length - 1))).toThrow(

@@ -1,3 +1,4 @@
+import { storeName } from '../codec/records.js'
 import type { MemberKeys } from '../crypto/index.js'
 import { DatapactError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
@@ -56,7 +57,14 @@ export class Datapact {
     this.usage = new Usage(ctx)
     this.data = new Data(ctx, this.usage)
     this.billing = new Billing(ctx)
-    this.audit = { verify: options => verifyLedger(ctx, options) }
+    this.audit = {
+      verify: async (options = {}) => {
+        checkObject(options, 'options')
+        if (options.payloads !== undefined && typeof options.payloads !== 'boolean')
+          throw invalidArgument('options.payloads', 'boolean', typeof options.payloads)
+        return verifyLedger(ctx, options)
+      },
+    }
   }
 
   /**
@@ -74,7 +82,12 @@ export class Datapact {
     if (!(keys?.envelope?.publicKey instanceof Uint8Array))
       throw invalidArgument('options.keys', 'MemberKeys', typeof keys)
     const stores = new Map<string, PayloadStore>([['ledger', new LedgerPayloadStore(ledger)]])
-    for (const s of options.stores ?? []) {
+    if (options.stores !== undefined && !Array.isArray(options.stores))
+      throw invalidArgument('options.stores', 'array of PayloadStore', typeof options.stores)
+    for (const [i, s] of (options.stores ?? []).entries()) {
+      if (typeof s?.put !== 'function' || typeof s.get !== 'function')
+        throw invalidArgument(`options.stores[${i}]`, 'a PayloadStore', typeof s)
+      storeName.check(s.name, `options.stores[${i}].name`)
       if (stores.has(s.name))
         throw new DatapactError('INVALID_INPUT', `two payload stores are named "${s.name}"`, {
           details: { argument: 'options.stores' },

@@ -1,7 +1,7 @@
 import * as r from '../codec/records.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { invalidArgument } from '../internal/assert.js'
+import { checkObject, invalidArgument } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
 import { readAllEvents } from './events.js'
@@ -81,6 +81,11 @@ export class Usage {
 
   /** Usage records on the ledger, filtered; replayed from the ledger's events on this member's node. */
   async list(filter: UsageFilter = {}): Promise<UsageRecord[]> {
+    checkObject(filter, 'filter')
+    if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')
+    if (filter.provider !== undefined) r.memberId.check(filter.provider, 'filter.provider')
+    if (filter.consumer !== undefined) r.memberId.check(filter.consumer, 'filter.consumer')
+    if (filter.period !== undefined) r.time.check(filter.period, 'filter.period')
     const out: UsageRecord[] = []
     for (const { event: e } of await readAllEvents(this.#ctx.ledger)) {
       if (e.type !== 'UsageRecorded') continue

@@ -1,5 +1,7 @@
 import { randomBytes } from '@noble/hashes/utils.js'
+import { storeName } from '../codec/records.js'
 import { DatapactError } from '../errors.js'
+import { assertString } from '../internal/assert.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
 
@@ -21,6 +23,8 @@ export class FileSystemPayloadStore implements PayloadStore {
    * @param name - The store's name (default `fs`).
    */
   constructor(dir: string, name = 'fs') {
+    assertString(dir, 'dir', 4096, 1)
+    storeName.check(name, 'name')
     this.#dir = dir
     this.name = name
   }

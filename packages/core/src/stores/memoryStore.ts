@@ -1,4 +1,5 @@
 import { randomBytes } from '@noble/hashes/utils.js'
+import { storeName } from '../codec/records.js'
 import { DatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
@@ -13,6 +14,7 @@ export class MemoryPayloadStore implements PayloadStore {
 
   /** @param name - The store's name (default `memory`). */
   constructor(name = 'memory') {
+    storeName.check(name, 'name')
     this.name = name
   }
 

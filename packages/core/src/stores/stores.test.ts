@@ -44,6 +44,18 @@ describe.each([
   })
 })
 
+describe('payload store construction', () => {
+  it('refuses a bad name or directory with INVALID_INPUT', () => {
+    for (const make of [
+      () => new MemoryPayloadStore('Bad Name'),
+      () => new FileSystemPayloadStore('', 'fs'),
+      () => new FileSystemPayloadStore(42 as never),
+      () => new FileSystemPayloadStore(tempDir(), '../x'),
+    ])
+      expect(make).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  })
+})
+
 describe('FileSystemPayloadStore', () => {
   it('leaves no partial file when the source fails', async () => {
     const dir = tempDir()

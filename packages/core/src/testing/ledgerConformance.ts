@@ -652,6 +652,10 @@ export function describeLedgerConformance(
           () => c.data.fetch('AB'.repeat(32)),
           () => c.usage.record([]),
           () => c.billing.statement({ provider: w.provider.id }),
+          () => c.usage.list(5 as never),
+          () => c.usage.list({ datasetId: 'x' }),
+          () => c.audit.verify({ payloads: 'yes' } as never),
+          () => Datapact.open({ ledger: w.provider.ledger, keys: w.provider.keys, stores: [{} as never] }),
         ]
         const before = await eventCount(w.provider.ledger)
         for (const run of cases) {
