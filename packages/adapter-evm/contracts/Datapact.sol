@@ -976,7 +976,10 @@ contract Datapact is IDatapact {
         _checkText(md.title, 1, 200, "metadata.title");
         _checkText(md.description, 0, 4000, "metadata.description");
         if (md.tags.length > 16) revert InvalidInput("metadata.tags");
-        for (uint256 i; i < md.tags.length; ++i) _checkText(md.tags[i], 1, 32, "metadata.tags");
+        for (uint256 i; i < md.tags.length; ++i) {
+            _checkText(md.tags[i], 1, 32, "metadata.tags");
+            _checkAlphabet(md.tags[i], _TAG, "metadata.tags");
+        }
         _checkText(md.mediaType, 0, 100, "metadata.mediaType");
         _checkText(md.schema, 0, 8000, "metadata.schema");
         _checkText(terms.licence, 0, 4000, "terms.licence");
@@ -990,7 +993,9 @@ contract Datapact is IDatapact {
         if (v.chunkCount == 0) revert InvalidInput("chunkCount");
         if (v.header.length == 0 || v.header.length > 256) revert InvalidInput("header");
         _checkText(v.location.store, 1, 64, "location.store");
+        _checkAlphabet(v.location.store, _STORE_NAME, "location.store");
         _checkText(v.location.addr, 1, 128, "location.address");
+        _checkAlphabet(v.location.addr, _PRINTABLE, "location.address");
         if (wraps.length == 0 || wraps.length > _MAX_WRAPS) revert InvalidInput("wraps");
         for (uint256 i; i < wraps.length; ++i) {
             if (wraps[i].wrapped.length == 0 || wraps[i].wrapped.length > _MAX_WRAPPED) revert InvalidInput("wraps");
@@ -1002,6 +1007,26 @@ contract Datapact is IDatapact {
         for (uint256 i; i < wraps.length; ++i) {
             uint256 len = wraps[i].wrapped.length;
             if (wraps[i].version == 0 || len == 0 || len > _MAX_WRAPPED) revert InvalidInput("wraps");
+        }
+    }
+
+    uint8 private constant _TAG = 0;
+    uint8 private constant _PRINTABLE = 1;
+    uint8 private constant _STORE_NAME = 2;
+
+    /// @dev Core's character rules, byte by byte: a tag has no ASCII control or space byte (multi-byte UTF-8 passes,
+    /// as in core); an address is printable ASCII without spaces; a store name is [a-z0-9] then [a-z0-9._-].
+    function _checkAlphabet(string calldata s, uint8 kind, string memory argument) private pure {
+        bytes calldata b = bytes(s);
+        for (uint256 i; i < b.length; ++i) {
+            uint8 c = uint8(b[i]);
+            bool ok;
+            if (kind == _TAG) ok = c > 0x20 && c != 0x7f;
+            else if (kind == _PRINTABLE) ok = c > 0x20 && c < 0x7f;
+            else
+                ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
+                    || (i > 0 && (c == 0x2e || c == 0x5f || c == 0x2d));
+            if (!ok) revert InvalidInput(argument);
         }
     }
 

@@ -30,7 +30,8 @@ const dataset: fc.Arbitrary<Dataset> = fc.record({
   metadata: fc.record({
     title: fc.string({ minLength: 1, maxLength: 200 }),
     description: fc.string({ maxLength: 100 }),
-    tags: fc.array(fc.stringMatching(/^\S{1,32}$/), { maxLength: 16 }),
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: tags exclude exactly these characters.
+    tags: fc.array(fc.stringMatching(/^[^\x00-\x20\x7f]{1,32}$/), { maxLength: 16 }),
     mediaType: fc.string({ maxLength: 100 }),
     schema: fc.string({ maxLength: 100 }),
   }),

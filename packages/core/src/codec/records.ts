@@ -53,6 +53,13 @@ export const LIMITS = {
   uint53: Number.MAX_SAFE_INTEGER,
 } as const
 
+/**
+ * A tag: no ASCII space or control character; anything else (other scripts included) is allowed. Byte-checkable, so
+ * the EVM contract enforces exactly the same rule.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the rule excludes.
+const TAG = /^[^\x00-\x20\x7f]+$/
+
 export const hex32 = string(64, 64, /^[0-9a-f]{64}$/, '64 lowercase hex characters')
 export const memberId = string(LIMITS.memberId, 1, /^[\x21-\x7e]+$/, 'member id of printable ASCII without spaces')
 export const datasetId = hex32
@@ -86,7 +93,7 @@ export const member: Schema<Member> = object({
 export const metadata: Schema<DatasetMetadata> = object({
   title: string(LIMITS.title, 1),
   description: string(LIMITS.description),
-  tags: array(string(LIMITS.tag, 1, /^[^\s]+$/, 'tag without spaces'), LIMITS.tags),
+  tags: array(string(LIMITS.tag, 1, TAG, 'tag without spaces or control characters'), LIMITS.tags),
   mediaType: string(LIMITS.mediaType),
   schema: string(LIMITS.schema),
 })
