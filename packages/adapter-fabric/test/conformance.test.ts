@@ -1,4 +1,8 @@
 import { describeLedgerConformance } from '@datapact/core/testing'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFabricHarness } from '../src/testing/index.js'
 
-describeLedgerConformance('fabric', createFabricHarness, { timeout: 60_000 })
+describeLedgerConformance('fabric', createFabricHarness, {
+  timeout: 60_000,
+  runner: { describe, it, expect, beforeEach, afterEach },
+})

@@ -1,4 +1,8 @@
 import { describeLedgerConformance } from '@datapact/core/testing'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryHarness } from '../src/index.js'
 
-describeLedgerConformance('memory', async () => createMemoryHarness(), { modelRuns: 25 })
+describeLedgerConformance('memory', async () => createMemoryHarness(), {
+  modelRuns: 25,
+  runner: { describe, it, expect, beforeEach, afterEach },
+})
