@@ -78,7 +78,12 @@ export interface Dataset {
 export interface PayloadLocation {
   /** `ledger` for the ledger-backed store; any other name is a PayloadStore the client was given. */
   store: string
-  /** Where the store keeps it: the upload id on the ledger, the content address (Merkle root hex) elsewhere. */
+  /**
+   * The id the store returned from `put`, chosen by the store: for the ledger store a random 32-byte upload id (64
+   * hex characters); for the bundled memory and file-system stores 16 random bytes as 32 hex characters; another
+   * store may use its own scheme (a content address such as a CID). It is not the Merkle root: integrity comes from
+   * the version's `merkleRoot` on the ledger, never from the address. 1..128 printable ASCII characters.
+   */
   address: string
 }
 
