@@ -90,7 +90,7 @@ const hex = (n: number) => toBeHex(n)
  * @example
  * ```ts
  * const ledger = await EvmLedger.deploy({ rpcUrl: 'http://127.0.0.1:8545', privateKey: adminKey })
- * const alice = await Datapact.open({ ledger: ledger.as(aliceKey), keys: aliceKeys })
+ * const alice = await Datapact.open({ ledger: ledger.as(alicePrivateKey), keys: generateMemberKeys() })
  * ```
  */
 export class EvmLedger implements LedgerAdapter {
@@ -125,7 +125,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param options - The node (`rpcUrl` or `provider`), the deployer (`privateKey` or `signer`), and chain options.
    * @returns A connection acting as the deployer (who is not yet a member: it joins like anyone else).
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
    */
   static async deploy(options: EvmLedgerDeployOptions): Promise<EvmLedger> {
     const chain = await openChain(options)
@@ -144,7 +144,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param options - The contract `address`, the node, the member's key or signer, and chain options.
    * @returns A connection acting as that member.
-   * @throws {@link DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
    * cannot be reached.
    */
   static async attach(options: EvmLedgerAttachOptions): Promise<EvmLedger> {
@@ -190,7 +190,7 @@ export class EvmLedger implements LedgerAdapter {
    * @param rule - The rule name (core's `writeRules`).
    * @param args - Its arguments; checked against core's schema first.
    * @returns The transaction hash and the core events it emitted, in order.
-   * @throws {@link DatapactError} INVALID_INPUT for bad arguments (including member ids that are not lowercase
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments (including member ids that are not lowercase
    * addresses); the rule's code when the contract refuses; LEDGER_UNAVAILABLE when the node cannot be reached;
    * CLOSED after {@link EvmLedger.close}.
    */
@@ -231,7 +231,7 @@ export class EvmLedger implements LedgerAdapter {
    * @param name - The query name (core's `queryRules`).
    * @param args - Its arguments; checked against core's schema first.
    * @returns What the memory ledger returns for the same state: null when absent, zero totals, lists in key order.
-   * @throws {@link DatapactError} INVALID_INPUT, NOT_FOUND (payload chunks), INTEGRITY (a log does not match the
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT, NOT_FOUND (payload chunks), INTEGRITY (a log does not match the
    * hash in storage), LEDGER_UNAVAILABLE, CLOSED.
    */
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
@@ -247,7 +247,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param options - `after`: a cursor from an earlier page (start when absent); `limit`: most events (10000).
    * @returns The events and the cursor to continue from.
-   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
    */
   async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
     this.#open()
@@ -298,7 +298,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param listener - Called once per event, in ledger order; exceptions it throws are ignored.
    * @returns A function that stops the subscription.
-   * @throws {@link DatapactError} CLOSED after close.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CLOSED after close.
    */
   subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
     this.#open()

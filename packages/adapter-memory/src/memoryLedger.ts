@@ -60,7 +60,7 @@ function deliver(listener: (e: LedgerEventRecord) => void, event: LedgerEventRec
  * @example
  * ```ts
  * const ledger = new MemoryLedger()
- * const alice = await Datapact.open({ ledger: ledger.as(aliceKeys.memberId), keys: aliceKeys })
+ * const alice = await Datapact.open({ ledger: ledger.as('mem:alice'), keys: generateMemberKeys() })
  * ```
  */
 export class MemoryLedger {
@@ -72,6 +72,13 @@ export class MemoryLedger {
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
 
+  /**
+   * Creates an empty ledger, or one restored from `options.file` when that file exists.
+   *
+   * @param options - Clock and persistence file.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an option has the wrong type, or the file is not a snapshot
+   *   this version can restore; the file system's error when the file exists but cannot be read.
+   */
   constructor(options: MemoryLedgerOptions = {}) {
     if (typeof options !== 'object' || options === null) throw badOption('options', 'an object')
     if (options.clock !== undefined) checkClock(options.clock)

@@ -41,6 +41,7 @@ export interface Statement {
   digest: Uint8Array
 }
 
+/** Which statement `billing.statement()` computes: provider, consumer, period and currency. */
 export interface StatementParameters {
   /** The provider; default this member. */
   provider?: string

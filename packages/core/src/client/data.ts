@@ -10,19 +10,25 @@ import { unwrapOwnKey } from './grants.js'
 import { verifyCiphertext } from './payload.js'
 import type { Receipt, Usage } from './usage.js'
 
+/** Options of `data.fetch()` and `data.stream()`. */
 export interface FetchOptions {
   /** Version number; default the newest version this member may read. */
   version?: number
+  /** Called after every verified chunk with the bytes and chunks done so far. */
   onProgress?: (progress: Progress) => void
 }
 
+/** What `data.fetch()` returns: the verified plaintext, its version and the usage receipt. */
 export interface FetchResult {
+  /** The plaintext, verified against the ledger's digest and Merkle root. */
   bytes: Uint8Array
+  /** The version read. */
   version: Version
   /** The usage record of this access; null for the owner and the escrow regulator, who are not metered. */
   receipt: Receipt | null
 }
 
+/** What `data.stream()` returns: the plaintext as a stream, its version and the usage receipt. */
 export interface StreamResult {
   /** Plaintext, chunk by chunk; each chunk is released only after it authenticates. */
   stream: AsyncIterable<Uint8Array>

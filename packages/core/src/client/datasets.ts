@@ -37,6 +37,7 @@ export interface PublishOptions {
   store?: string
   /** Plaintext chunk size in bytes (1 KiB .. 1 MiB for the ledger store; default 64 KiB). */
   chunkSize?: number
+  /** Called after every encrypted chunk with the bytes and chunks done so far. */
   onProgress?: (progress: Progress) => void
 }
 
@@ -48,20 +49,29 @@ export interface RegisterParameters extends MetadataInput, PublishOptions {
   data?: DataSource
 }
 
+/** What `datasets.register()` returns. */
 export interface RegisterResult {
+  /** The new dataset's id (64 hex characters). */
   id: string
+  /** The dataset as recorded. */
   dataset: Dataset
   /** Version 1 when `data` was given. */
   version: Version | null
 }
 
+/** What `datasets.update()` changes: any metadata field, terms for future grants, and whether it is listed. */
 export interface UpdateParameters extends Partial<MetadataInput> {
+  /** New terms (for grants issued from now on; grants in force keep theirs). */
   terms?: Partial<TermsInput>
+  /** Whether the catalog lists it. */
   listed?: boolean
 }
 
+/** Filters of `datasets.catalog()`. */
 export interface CatalogFilter {
+  /** Only datasets of this owner. */
   owner?: string
+  /** Only datasets with this tag. */
   tag?: string
   /** Include unlisted datasets (default false). */
   includeUnlisted?: boolean

@@ -10,6 +10,7 @@ import { type ClientContext, requireDataset, requireMember } from './context.js'
 /** Which versions a grant covers: every version, versions from N on, or exactly version N. */
 export type ScopeInput = 'all' | { from: number } | { exactly: number }
 
+/** The terms of a grant: scope, expiry, quota and a price override. */
 export interface GrantOptions {
   /** Default `all`. */
   scope?: ScopeInput

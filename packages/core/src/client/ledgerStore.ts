@@ -17,6 +17,11 @@ export class LedgerPayloadStore implements PayloadStore {
   readonly name = 'ledger'
   readonly #ledger: LedgerAdapter
 
+  /**
+   * Creates the store over a ledger connection (the client creates one for every `Datapact`).
+   *
+   * @param ledger - The member's ledger connection.
+   */
   constructor(ledger: LedgerAdapter) {
     this.#ledger = ledger
   }

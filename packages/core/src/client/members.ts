@@ -4,6 +4,7 @@ import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
 import { type ClientContext, requireMember, settingsOf } from './context.js'
 
+/** What `members.join()` asks for. */
 export interface JoinParameters {
   /** Display name. */
   name: string

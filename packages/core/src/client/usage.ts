@@ -19,10 +19,15 @@ export interface Receipt {
   record: UsageRecord
 }
 
+/** Filters of `usage.list()`; all given filters must match. */
 export interface UsageFilter {
+  /** Only records of this dataset. */
   datasetId?: string
+  /** Only records billed by this provider. */
   provider?: string
+  /** Only records of this consumer. */
   consumer?: string
+  /** Only records in this billing period. */
   period?: number
 }
 

@@ -60,27 +60,43 @@ export const LIMITS = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the rule excludes.
 const TAG = /^[^\x00-\x20\x7f]+$/
 
+/** 32 bytes as 64 lowercase hex characters. */
 export const hex32 = string(64, 64, /^[0-9a-f]{64}$/, '64 lowercase hex characters')
+/** A member id: 1..512 printable ASCII characters without spaces. */
 export const memberId = string(LIMITS.memberId, 1, /^[\x21-\x7e]+$/, 'member id of printable ASCII without spaces')
+/** A dataset id: 32 bytes as 64 lowercase hex characters. */
 export const datasetId = hex32
+/** A 32-byte digest (SHA-256, Merkle root). */
 export const digest = bytes({ length: 32 })
+/** An integer in 0..2^32 - 1. */
 export const uint32 = int(0, LIMITS.uint32)
+/** A version number: 1..2^32 - 1. */
 export const versionNumber = int(1, LIMITS.uint32)
+/** A ledger time in seconds, 0..2^53 - 1. */
 export const time = int(0, LIMITS.uint53)
+/** An amount in minor units, 0..2^128 - 1; a decimal string on the wire. */
 export const money = amount(MAX_AMOUNT)
+/** A currency code: 3 to 8 upper-case letters or digits. */
 export const currency = string(8, 3, /^[A-Z0-9]{3,8}$/, 'currency code of 3-8 upper-case letters or digits')
+/** A usage nonce: 16 bytes as 32 lowercase hex characters. */
 export const nonce = string(32, 32, /^[0-9a-f]{32}$/, '32 lowercase hex characters')
+/** One role: `admin`, `provider`, `consumer` or `regulator`. */
 export const role = literal(...ROLES)
+/** A non-empty list of roles. */
 export const roles = array(role, ROLES.length, 1)
+/** A member's 32-byte X25519 envelope public key. */
 export const envelopeKey = bytes({ length: 32 })
+/** A member's display name: 1..200 characters. */
 export const memberName = string(LIMITS.name, 1)
 
+/** Consortium settings: admission rule, regulator escrow, billing period length. */
 export const settings: Schema<ConsortiumSettings> = object({
   admission: literal('open', 'admin'),
   regulatorEscrow: nullable(memberId),
   periodSeconds: int(60, 366 * 86400),
 })
 
+/** A member record. */
 export const member: Schema<Member> = object({
   id: memberId,
   name: memberName,
@@ -90,6 +106,7 @@ export const member: Schema<Member> = object({
   joinedAt: time,
 })
 
+/** A dataset's catalog metadata. */
 export const metadata: Schema<DatasetMetadata> = object({
   title: string(LIMITS.title, 1),
   description: string(LIMITS.description),
@@ -98,6 +115,7 @@ export const metadata: Schema<DatasetMetadata> = object({
   schema: string(LIMITS.schema),
 })
 
+/** A dataset's terms: prices, currency, licence. */
 export const terms: Schema<Terms> = object({
   pricePerAccess: money,
   pricePerByte: money,
@@ -105,6 +123,7 @@ export const terms: Schema<Terms> = object({
   licence: string(LIMITS.licence),
 })
 
+/** A dataset record. */
 export const dataset: Schema<Dataset> = object({
   id: datasetId,
   owner: memberId,
@@ -117,6 +136,7 @@ export const dataset: Schema<Dataset> = object({
   createdAt: time,
 })
 
+/** A payload store name: lowercase letters, digits, `.`, `_`, `-`; 1..64 characters. */
 export const storeName = string(
   LIMITS.storeName,
   1,
@@ -124,11 +144,13 @@ export const storeName = string(
   'store name of lowercase letters, digits, . _ -',
 )
 
+/** Where a version's ciphertext is: store name and the store's address. */
 export const location: Schema<PayloadLocation> = object({
   store: storeName,
   address: string(128, 1, /^[\x21-\x7e]+$/, 'store address of printable ASCII'),
 })
 
+/** A version record. */
 export const version: Schema<Version> = object({
   datasetId,
   number: versionNumber,
@@ -144,8 +166,10 @@ export const version: Schema<Version> = object({
   publishedAt: time,
 })
 
+/** A grant's scope: all versions, from version N, or exactly version N. */
 export const scope = object({ kind: literal('all', 'from', 'exact'), version: uint32 }) as Schema<GrantScope>
 
+/** A grant record. */
 export const grant: Schema<Grant> = object({
   datasetId,
   grantee: memberId,
@@ -160,10 +184,14 @@ export const grant: Schema<Grant> = object({
   revokedAt: nullable(time),
 })
 
+/** A wrapped key envelope (1..256 bytes; 91 for the current format). */
 export const wrapped = bytes({ min: 1, max: LIMITS.wrapped })
+/** A wrapped data key for one member. */
 export const keyWrap: Schema<KeyWrap> = object({ member: memberId, wrapped })
+/** A wrapped data key for one version. */
 export const versionWrap = object({ version: versionNumber, wrapped })
 
+/** A usage record. */
 export const usageRecord: Schema<UsageRecord> = object({
   datasetId,
   version: versionNumber,
@@ -178,6 +206,7 @@ export const usageRecord: Schema<UsageRecord> = object({
   grantSeq: int(1, LIMITS.uint32),
 })
 
+/** Running usage totals of one provider, consumer, period and currency. */
 export const totals: Schema<UsageTotals> = object({
   provider: memberId,
   consumer: memberId,
@@ -188,6 +217,7 @@ export const totals: Schema<UsageTotals> = object({
   amount: money,
 })
 
+/** A settlement record: both parties' acknowledged digests and the settled totals. */
 export const settlement: Schema<Settlement> = object({
   provider: memberId,
   consumer: memberId,
@@ -208,6 +238,7 @@ const statementKey = {
   currency,
 }
 
+/** A ledger event: a union discriminated by `type`. */
 export const event = variant('type', {
   ConsortiumBootstrapped: object({ admin: memberId, settings }),
   SettingsUpdated: object({ settings }),
@@ -235,8 +266,10 @@ export const event = variant('type', {
   PayloadStored: object({ upload: hex32, first: uint32, count: uint32, complete: boolean }),
 }) as unknown as Schema<LedgerEvent>
 
+/** A transaction's events, in order. */
 export const events = array(event, 100_000)
 
+/** A ledger event with its cursor, transaction id, ledger time and caller. */
 export const eventRecord = object({
   cursor: string(128, 1),
   txId: string(256, 1),

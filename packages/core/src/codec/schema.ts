@@ -14,6 +14,7 @@ export interface Schema<T> {
   fromWire(wire: unknown, path: string): T
 }
 
+/** The domain type a schema checks: `Infer<typeof records.terms>` is `Terms`. */
 export type Infer<S> = S extends Schema<infer T> ? T : never
 
 const fail = (path: string, expected: string, value: unknown): never => {
@@ -42,6 +43,7 @@ export const int = (min: number, max: number): Schema<number> =>
     return v as number
   })
 
+/** A boolean. */
 export const boolean: Schema<boolean> = simple((v, path) => {
   if (typeof v !== 'boolean') fail(path, 'boolean', v)
   return v as boolean

@@ -10,6 +10,7 @@ export type DatasetId = string
 /** Hex of 32 bytes (digests, Merkle roots, content addresses). */
 export type Hex32 = string
 
+/** The roles a member can hold, in bit order (the EVM contract's role bitmask uses bit i for `ROLES[i]`). */
 export const ROLES = ['admin', 'provider', 'consumer', 'regulator'] as const
 /** What a member may do: admins admit and configure, providers publish, consumers fetch, regulators audit. */
 export type Role = (typeof ROLES)[number]
@@ -26,8 +27,10 @@ export interface ConsortiumSettings {
   periodSeconds: number
 }
 
+/** A member is `active` until it leaves the consortium. */
 export type MemberStatus = 'active' | 'left'
 
+/** A consortium member as the ledger records it. */
 export interface Member {
   id: MemberId
   name: string
@@ -58,8 +61,10 @@ export interface Terms {
   licence: string
 }
 
+/** A dataset is `active` until its owner retires it (no new versions, grants or usage). */
 export type DatasetStatus = 'active' | 'retired'
 
+/** A dataset in the catalog: owner, metadata, terms and counters. Versions and grants are separate records. */
 export interface Dataset {
   id: DatasetId
   owner: MemberId
@@ -87,6 +92,7 @@ export interface PayloadLocation {
   address: string
 }
 
+/** One published version of a dataset: its fingerprints, encryption header and payload location. Append-only. */
 export interface Version {
   datasetId: DatasetId
   number: number
@@ -116,6 +122,7 @@ export interface GrantScope {
 /** Stored state of a grant; `expired` is derived from ledger time, never stored. */
 export type GrantState = 'active' | 'revoked'
 
+/** A consumer's access to a dataset under pinned terms: scope, expiry, quota, price override and state. */
 export interface Grant {
   datasetId: DatasetId
   grantee: MemberId

@@ -63,13 +63,19 @@ export const queryRules = {
 type ArgsOf<D> = D extends RuleDefinition<infer A, unknown> ? A : never
 type ResultOf<D> = D extends RuleDefinition<unknown, infer R> ? R : never
 
+/** The names of the write rules (state-changing transactions). */
 export type WriteRuleName = keyof typeof writeRules
+/** The names of the queries (read-only calls). */
 export type QueryName = keyof typeof queryRules
+/** Any rule or query name. */
 export type RuleName = WriteRuleName | QueryName
 /** Arguments of each write rule. */
 export type WriteArgs = { [K in WriteRuleName]: ArgsOf<(typeof writeRules)[K]> }
+/** Result of each write rule. */
 export type WriteResults = { [K in WriteRuleName]: ResultOf<(typeof writeRules)[K]> }
+/** Arguments of each query. */
 export type QueryArgs = { [K in QueryName]: ArgsOf<(typeof queryRules)[K]> }
+/** Result of each query. */
 export type QueryResults = { [K in QueryName]: ResultOf<(typeof queryRules)[K]> }
 
 const definitionOf = (name: string): RuleDefinition<unknown, unknown> => {
@@ -79,14 +85,26 @@ const definitionOf = (name: string): RuleDefinition<unknown, unknown> => {
   return def as RuleDefinition<unknown, unknown>
 }
 
+/**
+ * Whether `name` is a write rule.
+ *
+ * @param name - Any string.
+ * @returns `true` for a write rule name.
+ */
 export const isWriteRule = (name: string): name is WriteRuleName => Object.hasOwn(writeRules, name)
+/**
+ * Whether `name` is a query.
+ *
+ * @param name - Any string.
+ * @returns `true` for a query name.
+ */
 export const isQuery = (name: string): name is QueryName => Object.hasOwn(queryRules, name)
 
 /**
  * Runs a write rule over a port. Arguments are checked before any state is read. On a thrown error the caller
  * (the memory ledger's transaction, the Fabric peer) discards every write and event of the call.
  *
- * @throws {@link DatapactError} INVALID_INPUT for bad arguments; the rule's own codes for refusals.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments; the rule's own codes for refusals.
  */
 export function executeRule<N extends WriteRuleName>(
   port: import('./port.js').StatePort,
