@@ -168,6 +168,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param key - The member's private key (hex), or an ethers wallet.
    * @returns A connection acting as that member.
+   * @throws ethers' `TypeError` (`INVALID_ARGUMENT`) when `key` is not a valid private key.
    */
   as(key: string | BaseWallet): EvmLedger {
     const wallet = typeof key === 'string' ? new Wallet(key) : key
@@ -179,6 +180,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param signer - A signer connected to the same node.
    * @returns A connection acting as the signer's address.
+   * @throws The signer's own error when it cannot report its address.
    */
   async connect(signer: Signer): Promise<EvmLedger> {
     return new EvmLedger(this.#chain, signer, lower(await signer.getAddress()), this.address, this.deploymentBlock)

@@ -102,13 +102,19 @@ export class MemoryLedger {
    *
    * @param memberId - The member identity; printable ASCII, no spaces.
    * @returns A {@link LedgerAdapter}; closing it does not affect the ledger or other connections.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `memberId` is not a member id.
    */
   as(memberId: string): LedgerAdapter {
     records.memberId.check(memberId, 'memberId')
     return new MemoryConnection(this, memberId)
   }
 
-  /** Replaces the clock (seconds). */
+  /**
+   * Replaces the clock (seconds).
+   *
+   * @param clock - Returns the ledger time in whole seconds.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `clock` is not a function.
+   */
   setClock(clock: () => number): void {
     checkClock(clock)
     this.#clock = clock
@@ -125,7 +131,12 @@ export class MemoryLedger {
     return encode(snapshotSchema, { format: 'datapact-memory-ledger/1', state, events: this.#events })
   }
 
-  /** Replaces the whole ledger with a snapshot taken by {@link MemoryLedger.snapshot}. */
+  /**
+   * Replaces the whole ledger with a snapshot taken by {@link MemoryLedger.snapshot}.
+   *
+   * @param snapshot - The snapshot bytes.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `snapshot` is not a canonical snapshot of this format (the ledger is unchanged).
+   */
   restore(snapshot: Uint8Array): void {
     const s = decode(snapshotSchema, snapshot, 'snapshot')
     this.#state.clear()

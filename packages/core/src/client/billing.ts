@@ -213,12 +213,24 @@ export class Billing {
     return this.#ctx.ledger.query('getSettlement', key)
   }
 
-  /** The ledger's running totals for a provider, consumer, period and currency. */
+  /**
+   * The ledger's running totals for a provider, consumer, period and currency.
+   *
+   * @param key - Provider, consumer, period, currency.
+   * @returns The totals, or null when nothing was recorded.
+   * @throws {@link DatapactError} INVALID_INPUT (bad key), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   totals(key: { provider: string; consumer: string; period: number; currency: string }) {
     return this.#ctx.ledger.query('getTotals', key)
   }
 
-  /** The acknowledgement and settlement state of a statement key. */
+  /**
+   * The acknowledgement and settlement state of a statement key.
+   *
+   * @param key - Provider, consumer, period, currency.
+   * @returns The settlement, or null before either side acknowledged.
+   * @throws {@link DatapactError} INVALID_INPUT (bad key), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   settlement(key: { provider: string; consumer: string; period: number; currency: string }) {
     return this.#ctx.ledger.query('getSettlement', key)
   }

@@ -86,6 +86,13 @@ export class Data {
   /**
    * Like {@link Data.fetch}, but streams the plaintext: the ciphertext is read twice from the store (once to check
    * the Merkle root before metering, once to decrypt), so memory stays independent of the payload size.
+   *
+   * @param datasetId - The dataset.
+   * @param options - Version (default: the newest readable) and progress callback.
+   * @returns The plaintext stream, the version and the usage receipt.
+   * @throws {@link DatapactError} as {@link Data.fetch} (NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED,
+   *   QUOTA_EXCEEDED; INTEGRITY). While the stream is read: INTEGRITY on a chunk that does not authenticate or a
+   *   plaintext that does not match the ledger.
    */
   async stream(datasetId: string, options: FetchOptions = {}): Promise<StreamResult> {
     const { version, key, metered } = await this.#prepare(datasetId, options)

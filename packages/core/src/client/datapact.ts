@@ -119,7 +119,11 @@ export class Datapact {
     return new Datapact({ ledger, keys, stores, defaultStore, me: ledger.memberId })
   }
 
-  /** Closes the ledger connection. The ledger and every other member carry on. */
+  /**
+   * Closes the ledger connection. The ledger and every other member carry on. Calls made after it fail with CLOSED.
+   *
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the adapter cannot close its connection cleanly.
+   */
   close(): Promise<void> {
     return this.#ctx.ledger.close()
   }

@@ -279,7 +279,14 @@ export class Datasets {
     return events.some(e => e.type === 'DatasetUpdated') ? await requireDataset(this.#ctx, datasetId) : ds
   }
 
-  /** Retires a dataset: no new versions or grants; grants in force keep working. */
+  /**
+   * Retires a dataset: no new versions or grants; grants in force keep working.
+   *
+   * @param datasetId - The dataset.
+   * @returns The retired dataset.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id), NOT_FOUND, ACCESS_DENIED (not the owner), CONFLICT
+   *   (already retired), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async retire(datasetId: string): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
     await this.#ctx.ledger.submit('retireDataset', { datasetId })
@@ -292,7 +299,13 @@ export class Datasets {
     return requireDataset(this.#ctx, datasetId)
   }
 
-  /** The catalog: listed datasets (or all, with `includeUnlisted`), optionally by owner and tag. */
+  /**
+   * The catalog: listed datasets (or all, with `includeUnlisted`), optionally by owner and tag.
+   *
+   * @param filter - Owner, tag, unlisted.
+   * @returns The datasets.
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async catalog(filter: CatalogFilter = {}): Promise<Dataset[]> {
     checkObject(filter, 'filter')
     return this.#ctx.ledger.query('listDatasets', {
@@ -302,7 +315,13 @@ export class Datasets {
     })
   }
 
-  /** Every version of a dataset, oldest first: the append-only history anchored on the ledger. */
+  /**
+   * Every version of a dataset, oldest first: the append-only history anchored on the ledger.
+   *
+   * @param datasetId - The dataset.
+   * @returns The versions.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id), NOT_FOUND (no such dataset), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async history(datasetId: string): Promise<Version[]> {
     r.datasetId.check(datasetId, 'datasetId')
     await requireDataset(this.#ctx, datasetId)

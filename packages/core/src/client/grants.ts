@@ -159,7 +159,14 @@ export class Grants {
     return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee }))!
   }
 
-  /** The current grant of `grantee` on a dataset (with its effective state), or null. */
+  /**
+   * The current grant of `grantee` on a dataset (with its effective state), or null.
+   *
+   * @param datasetId - The dataset.
+   * @param grantee - The grantee; default this member.
+   * @returns The grant, or null when there is none.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async get(datasetId: string, grantee: string = this.#ctx.me): Promise<GrantView | null> {
     r.datasetId.check(datasetId, 'datasetId')
     r.memberId.check(grantee, 'grantee')
@@ -170,7 +177,13 @@ export class Grants {
     return g && view(g, now)
   }
 
-  /** Grants of a dataset, or held by a grantee, with their effective state. */
+  /**
+   * Grants of a dataset, or held by a grantee, with their effective state.
+   *
+   * @param filter - Dataset and/or grantee.
+   * @returns The grants.
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async list(filter: { datasetId?: string; grantee?: string } = {}): Promise<GrantView[]> {
     checkObject(filter, 'filter')
     if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')

@@ -84,7 +84,13 @@ export class Usage {
     return events.flatMap(e => (e.type === 'UsageRecorded' ? [{ txId, record: e.record }] : []))
   }
 
-  /** Usage records on the ledger, filtered; replayed from the ledger's events on this member's node. */
+  /**
+   * Usage records on the ledger, filtered; replayed from the ledger's events on this member's node.
+   *
+   * @param filter - Dataset, provider, consumer, period.
+   * @returns The records, in ledger order.
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async list(filter: UsageFilter = {}): Promise<UsageRecord[]> {
     checkObject(filter, 'filter')
     if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')

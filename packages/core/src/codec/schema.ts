@@ -6,11 +6,25 @@ import { invalidArgument, describe as shape } from '../internal/assert.js'
  * Checking is strict: unknown keys, wrong types and out-of-range values are INVALID_INPUT naming the field.
  */
 export interface Schema<T> {
-  /** Checks a domain value; returns it (typed) or throws INVALID_INPUT naming `path`. */
+  /**
+   * Checks a domain value; returns it (typed).
+   *
+   * @param value - The candidate value.
+   * @param path - Its name, for the error.
+   * @returns The value, typed.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `path` (details: argument, expected, got).
+   */
   check(value: unknown, path: string): T
   /** Domain value -> wire value (assumes `check` passed). */
   toWire(value: T): unknown
-  /** Wire value -> domain value, strictly; throws INVALID_INPUT naming `path`. */
+  /**
+   * Wire value -> domain value, strictly.
+   *
+   * @param wire - The decoded CBOR value.
+   * @param path - Its name, for the error.
+   * @returns The domain value.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `path` when the wire value is not this schema's canonical form.
+   */
   fromWire(wire: unknown, path: string): T
 }
 

@@ -115,7 +115,15 @@ export function executeRule<N extends WriteRuleName>(
   return runDefinition(writeRules[name] as RuleDefinition<unknown, WriteResults[N]>, port, args)
 }
 
-/** Runs a query over a port (writes and events of a query are ignored by every backend). */
+/**
+ * Runs a query over a port (writes and events of a query are ignored by every backend).
+ *
+ * @param port - The state port.
+ * @param name - The query.
+ * @param args - Its arguments.
+ * @returns The query's result.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `args` do not fit the query's schema; the port's own errors.
+ */
 export function executeQuery<N extends QueryName>(
   port: import('./port.js').StatePort,
   name: N,
@@ -125,14 +133,42 @@ export function executeQuery<N extends QueryName>(
   return runDefinition(queryRules[name] as RuleDefinition<unknown, QueryResults[N]>, port, args)
 }
 
-/** Canonical bytes of a rule call's arguments (what a chaincode transaction carries). */
+/**
+ * Canonical bytes of a rule call's arguments (what a chaincode transaction carries).
+ *
+ * @param name - The rule or query.
+ * @param args - Its arguments.
+ * @returns Canonical CBOR.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or arguments that do not fit its schema.
+ */
 export const encodeArgs = (name: RuleName, args: unknown): Uint8Array => encode(definitionOf(name).args, args, 'args')
-/** Strictly decodes a rule call's arguments. */
+/**
+ * Strictly decodes a rule call's arguments.
+ *
+ * @param name - The rule or query.
+ * @param bytes - Canonical CBOR.
+ * @returns The arguments.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or anything but the canonical encoding of valid arguments.
+ */
 export const decodeArgs = (name: RuleName, bytes: Uint8Array): unknown => decode(definitionOf(name).args, bytes, 'args')
-/** Canonical bytes of a rule's result. */
+/**
+ * Canonical bytes of a rule's result.
+ *
+ * @param name - The rule or query.
+ * @param result - Its result.
+ * @returns Canonical CBOR.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or a result that does not fit its schema.
+ */
 export const encodeResult = (name: RuleName, result: unknown): Uint8Array =>
   encode(definitionOf(name).result, result, 'result')
-/** Strictly decodes a rule's result. */
+/**
+ * Strictly decodes a rule's result.
+ *
+ * @param name - The rule or query.
+ * @param bytes - Canonical CBOR.
+ * @returns The result.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or anything but the canonical encoding of a valid result.
+ */
 export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 
