@@ -3,6 +3,7 @@ import { array, boolean, bytes, int, object } from '../codec/schema.js'
 import type { Dataset, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkWrapSet, entitledMembers, requireActive, requireOwner } from './access.js'
+import { checkChunkCount } from './checks.js'
 import { defineRule } from './define.js'
 import { keys } from './state.js'
 
@@ -83,6 +84,7 @@ export const publishVersion = defineRule(
     chunkSize: int(1024, 16 * 1024 * 1024),
     chunkCount: int(1, r.LIMITS.uint32),
     header: bytes({ min: 1, max: r.LIMITS.header }),
+    keyCommitment: r.digest,
     location: r.location,
     wraps: array(r.keyWrap, r.LIMITS.wraps, 1),
   }),
@@ -90,6 +92,7 @@ export const publishVersion = defineRule(
   async (state, args) => {
     const { ds, me } = await requireOwner(state, args.datasetId)
     requireActive(ds)
+    checkChunkCount(args)
     if (args.number !== ds.latestVersion + 1)
       throw new DatapactError(
         'CONFLICT',
@@ -122,6 +125,7 @@ export const publishVersion = defineRule(
       chunkSize: args.chunkSize,
       chunkCount: args.chunkCount,
       header: args.header,
+      keyCommitment: args.keyCommitment,
       location: args.location,
       previous: ds.latestVersion,
       publisher: me.id,
