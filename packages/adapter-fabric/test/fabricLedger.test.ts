@@ -1,5 +1,6 @@
 import type { LedgerEventRecord, Role } from '@datapact/core'
 import { encodeArgs } from '@datapact/core/rules'
+import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import * as grpc from '@grpc/grpc-js'
 import { CommitError, connect, StatusCode } from '@hyperledger/fabric-gateway'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -37,8 +38,9 @@ async function consortium(h: FabricHarness, consumers = 2) {
     chunkSize: 1024,
     chunkCount: 1,
     header: key(3),
+    keyCommitment: key(4),
     location: { store: 'shared', address: 'x' },
-    wraps: [{ member: provider.memberId, wrapped: new Uint8Array(80) }],
+    wraps: [{ member: provider.memberId, wrapped: fakeWrap() }],
   })
   return { provider, consumers: others }
 }
@@ -50,9 +52,11 @@ const grant = (grantee: string, maxAccesses: number | null = null) => ({
   expiresAt: null,
   maxAccesses,
   priceOverride: null,
-  wraps: [{ version: 1, wrapped: new Uint8Array(80) }],
+  wraps: [{ version: 1, wrapped: fakeWrap() }],
 })
-const usage = () => ({ records: [{ datasetId, version: 1, bytes: 100, amount: 100n, nonce: nonce() }] })
+const usage = () => ({
+  records: [{ datasetId, version: 1, bytes: 100, amount: 100n, nonce: nonce(), wrapHash: ZERO32 }],
+})
 
 /** Starts the calls while blocks are held, waits until all are ordered, then lets them into one block. */
 async function inOneBlock<T>(h: FabricHarness, calls: Array<() => Promise<T>>): Promise<PromiseSettledResult<T>[]> {
