@@ -1,4 +1,5 @@
 import type { LedgerAdapter } from '@datapact/core'
+import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import { JsonRpcProvider } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EvmLedger } from '../src/index.js'
@@ -189,8 +190,9 @@ describe('races and atomicity', () => {
       chunkSize: 1024,
       chunkCount: 1,
       header: envelopeKey,
+      keyCommitment: envelopeKey,
       location: { store: 'x', address: 'y' },
-      wraps: [{ member: p.memberId, wrapped: envelopeKey }],
+      wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
     })
     await p.submit('grantAccess', {
       datasetId: id(1),
@@ -199,7 +201,7 @@ describe('races and atomicity', () => {
       expiresAt: null,
       maxAccesses: 5,
       priceOverride: null,
-      wraps: [{ version: 1, wrapped: envelopeKey }],
+      wraps: [{ version: 1, wrapped: fakeWrap() }],
     })
     const rec = (nonce: number, amount = 10n) => ({
       datasetId: id(1),
@@ -207,6 +209,7 @@ describe('races and atomicity', () => {
       bytes: 10,
       amount,
       nonce: nonce.toString(16).padStart(32, '0'),
+      wrapHash: ZERO32,
     })
     const before = (await c.readEvents()).events.length
     await expect(c.submit('recordUsage', { records: [rec(1), rec(2), rec(3, 11n)] })).rejects.toMatchObject({

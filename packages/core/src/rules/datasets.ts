@@ -90,9 +90,9 @@ export const publishVersion = defineRule(
   }),
   r.version,
   async (state, args) => {
+    checkChunkCount(args)
     const { ds, me } = await requireOwner(state, args.datasetId)
     requireActive(ds)
-    checkChunkCount(args)
     if (args.number !== ds.latestVersion + 1)
       throw new DatapactError(
         'CONFLICT',

@@ -17,6 +17,11 @@ export interface ConformanceOptions {
   timeout?: number
   /** Runs of the model-based random history. Default 8. */
   modelRuns?: number
+  /**
+   * Whether the backend fixes the genesis admin at deployment (the harness's first identity): adds the case that no
+   * other identity can take the bootstrap.
+   */
+  genesisAdmin?: boolean
 }
 
 const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
@@ -80,6 +85,23 @@ export function describeLedgerConformance(
           [w.provider.id, w.consumer.id, w.consumer2.id, w.regulator.id].sort(),
         )
       })
+      if (options.genesisAdmin)
+        it('lets only the genesis admin fixed at deployment bootstrap the consortium', async () => {
+          const fresh = await setup()
+          try {
+            const [admin, outsider] = [await fresh.member('genesis'), await fresh.member('outsider')]
+            const join = async (ledger: typeof admin) =>
+              (await Datapact.open({ ledger, keys: generateMemberKeys() })).members.join({
+                name: 'First',
+                roles: ['provider'],
+              })
+            await rejectsWith(join(outsider), 'ACCESS_DENIED')
+            expect(await eventCount(outsider)).toBe(0)
+            expect((await join(admin)).roles).toContain('admin')
+          } finally {
+            await fresh.teardown()
+          }
+        })
       it('refuses a second join with CONFLICT', async () => {
         await rejectsWith(w.consumer.client.members.join({ name: 'again', roles: ['consumer'] }), 'CONFLICT')
       })
