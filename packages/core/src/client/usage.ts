@@ -1,7 +1,7 @@
 import * as r from '../codec/records.js'
 import { sha256 } from '../crypto/index.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
-import { DatapactError, isDatapactError } from '../errors.js'
+import { DatapactError, isDatapactError, LedgerError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
@@ -126,6 +126,13 @@ export class Usage {
         const found = await this.#recorded(claims)
         if (found) return found
       }
+      if (e instanceof LedgerError)
+        throw new LedgerError(e.code, e.message, {
+          ledger: e.ledger,
+          ...(e.transactionId === undefined ? {} : { transactionId: e.transactionId }),
+          details: { ...e.details, nonces: nonces.join(',') },
+          cause: e,
+        })
       if (isDatapactError(e))
         throw new DatapactError(e.code, e.message, { details: { ...e.details, nonces: nonces.join(',') }, cause: e })
       throw e
