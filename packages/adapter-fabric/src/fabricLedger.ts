@@ -33,6 +33,20 @@ import { toLedgerError } from './errors.js'
 import { MemberIdError, memberIdOf } from './identity.js'
 import { decodeEventPayload, decodeEvents, eventName, fromBase64, toBase64 } from './wire.js'
 
+/**
+ * A LEDGER_UNAVAILABLE once the endorsed transaction went to the orderer: it may or may not commit. The error names
+ * the transaction and says so (`details.outcome: 'unknown'`); retry with the same identifiers (usage nonces).
+ */
+function unknownOutcome(e: DatapactError, transactionId: string): DatapactError {
+  if (e.code !== 'LEDGER_UNAVAILABLE') return e
+  return new LedgerError(
+    'LEDGER_UNAVAILABLE',
+    `${e.message} (transaction ${transactionId} was sent: it may or may not be committed; retry with the same ` +
+      'identifiers, such as usage nonces, to record it once)',
+    { ledger: 'fabric', transactionId, details: { ...e.details, outcome: 'unknown' }, cause: e },
+  )
+}
+
 /** Options of {@link FabricLedger}. */
 export interface FabricLedgerOptions {
   /** `host:port` of the gateway peer. Give this or `client`. */
@@ -240,13 +254,22 @@ export class FabricLedger implements LedgerAdapter {
   // Resolves with the result, or with a CONFLICT error that a retry may cure; throws everything else.
   async #submitOnce(rule: WriteRuleName, argument: string): Promise<SubmitResult | DatapactError> {
     const operation = `submit ${rule}`
-    const commit = await this.#contract
-      .submitAsync(rule, { arguments: [argument] })
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation })))
-    const transactionId = commit.getTransactionId()
+    // The transaction id is fixed by the proposal, before anything is sent: every failure from here names it.
+    const proposal = this.#contract.newProposal(rule, { arguments: [argument] })
+    const transactionId = proposal.getTransactionId()
+    const transaction = await proposal
+      .endorse()
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    const commit = await transaction
+      .submit()
+      .catch((error: unknown) =>
+        Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId)),
+      )
     const status = await commit
       .getStatus()
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+      .catch((error: unknown) =>
+        Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId)),
+      )
     if (!status.successful) {
       const error = toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
         operation,

@@ -186,6 +186,39 @@ describe('FabricLedger: concurrent writes (MVCC)', () => {
   })
 })
 
+describe('FabricLedger: unknown outcomes', () => {
+  let h: FabricHarness | undefined
+  afterEach(async () => {
+    await h?.teardown()
+    h = undefined
+  })
+
+  it('names the transaction when the gateway stops after the submit; the retry with the same nonce records once', async () => {
+    h = await createFabricHarness({ shared: false })
+    const server = h.server
+    const { provider, consumers } = await consortium(h, 1)
+    const consumer = consumers[0]!
+    await provider.submit('grantAccess', grant(consumer.memberId))
+    const args = usage()
+    // Ordered but not yet committed when the gateway goes away: the client cannot know the outcome.
+    const release = server.holdBlocks()
+    const submitted = consumer.submit('recordUsage', args).catch((e: unknown) => e)
+    await vi.waitFor(() => expect(server.pendingTransactions()).toBe(1), { timeout: 10_000 })
+    await server.stop() // commits what the orderer holds
+    release()
+    expect(await submitted).toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+      transactionId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      details: { outcome: 'unknown' },
+    })
+    await server.restart()
+    await expect(consumer.submit('recordUsage', args)).rejects.toMatchObject({ code: 'NONCE_REUSED' })
+    const nonce = args.records[0]!.nonce
+    expect(await consumer.query('getUsage', { consumer: consumer.memberId, nonce })).toMatchObject({ nonce })
+    expect((await consumer.query('getGrant', { datasetId, grantee: consumer.memberId }))?.used).toBe(1)
+  })
+})
+
 describe('FabricLedger: events', () => {
   let h: FabricHarness
   beforeEach(async () => {
