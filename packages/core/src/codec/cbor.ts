@@ -25,7 +25,14 @@ const DECODE_OPTIONS = {
  * @throws {@link DatapactError} INVALID_INPUT when the value does not fit the schema.
  */
 export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Array {
-  return cborEncode(schema.toWire(schema.check(value, path)))
+  let checked: T
+  try {
+    checked = schema.check(value, path)
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw new DatapactError('INVALID_INPUT', `"${path}" cannot be read`, { details: { argument: path }, cause: e })
+  }
+  return cborEncode(schema.toWire(checked))
 }
 
 /**
