@@ -10,7 +10,7 @@ import type {
   SubscribeOptions,
   Version,
 } from '@datapact/core'
-import { DatapactError, LedgerError } from '@datapact/core'
+import { checkReadEventsOptions, DatapactError, LedgerError, subscribeSafely } from '@datapact/core'
 import {
   isQuery,
   isWriteRule,
@@ -197,8 +197,8 @@ export class EvmLedger implements LedgerAdapter {
   async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
     this.#open()
     if (!isWriteRule(rule))
-      throw new DatapactError('INVALID_INPUT', `unknown write rule "${String(rule)}"`, {
-        details: { argument: 'rule' },
+      throw new DatapactError('INVALID_INPUT', 'unknown write rule', {
+        details: { argument: 'rule', expected: 'the name of a write rule', got: typeof rule },
       })
     const checked = writeRules[rule].args.check(args, 'args') as WriteArgs[N]
     let data: string
@@ -237,7 +237,9 @@ export class EvmLedger implements LedgerAdapter {
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
     this.#open()
     if (!isQuery(name))
-      throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`, { details: { argument: 'name' } })
+      throw new DatapactError('INVALID_INPUT', 'unknown query', {
+        details: { argument: 'name', expected: 'the name of a query', got: typeof name },
+      })
     const a = queryRules[name].args.check(args, 'args') as QueryArgs[N]
     return (await this.#query(name, a)) as QueryResults[N]
   }
@@ -249,12 +251,9 @@ export class EvmLedger implements LedgerAdapter {
    * @returns The events and the cursor to continue from.
    * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
    */
-  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+  async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
     this.#open()
-    const after = options.after ?? null
-    const limit = options.limit ?? 10_000
-    if (!Number.isSafeInteger(limit) || limit < 1)
-      throw new DatapactError('INVALID_INPUT', '"limit" must be a positive integer', { details: { argument: 'limit' } })
+    const { after, limit } = checkReadEventsOptions(options)
     const start = after === null ? null : CURSOR.exec(after)
     if (after !== null && !start)
       throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
@@ -300,41 +299,46 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A function that stops the subscription.
    * @throws {@link DatapactError} CLOSED after close.
    */
-  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
-    this.#open()
-    // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
-    let cursor: string | null | undefined =
-      options.after !== undefined ? options.after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
-    let stopped = false
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const tick = async () => {
-      try {
-        if (cursor === undefined)
-          cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
-        for (;;) {
-          const page = await this.readEvents({ after: cursor, limit: 1000 })
-          for (const e of page.events) {
-            if (stopped) return
-            try {
-              listener(e)
-            } catch {}
+  subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
+    return subscribeSafely(listener, options, ({ listener: deliver, after, onError }) => {
+      this.#open()
+      if (after !== undefined && after !== null && !CURSOR.test(after))
+        throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
+          details: { argument: 'options.after', expected: 'a cursor returned by readEvents', got: 'another string' },
+        })
+      // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
+      let cursor: string | null | undefined =
+        after !== undefined ? after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
+      let stopped = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const tick = async () => {
+        try {
+          if (cursor === undefined)
+            cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
+          for (;;) {
+            const page = await this.readEvents({ after: cursor, limit: 1000 })
+            for (const e of page.events) {
+              if (stopped) return
+              deliver(e)
+            }
+            cursor = page.cursor
+            if (page.events.length < 1000) break
           }
-          cursor = page.cursor
-          if (page.events.length < 1000) break
+        } catch (e) {
+          // The node is unreachable (or this connection closed): say so, and try again on the next tick.
+          if (!stopped && e instanceof DatapactError) onError(e)
         }
-      } catch {
-        // The node is unreachable (or this connection closed): try again on the next tick.
+        if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
       }
-      if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
-    }
-    timer = unref(setTimeout(tick, 0))
-    const off = () => {
-      stopped = true
-      clearTimeout(timer)
-      this.#subscriptions.delete(off)
-    }
-    this.#subscriptions.add(off)
-    return off
+      timer = unref(setTimeout(tick, 0))
+      const off = () => {
+        stopped = true
+        clearTimeout(timer)
+        this.#subscriptions.delete(off)
+      }
+      this.#subscriptions.add(off)
+      return off
+    })
   }
 
   /** Stops this connection's subscriptions; later calls reject with CLOSED. The last connection closes the node. */
