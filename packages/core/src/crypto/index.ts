@@ -29,6 +29,7 @@ export {
   unlockKeystore,
 } from './keystore.js'
 export {
+  checkMemberKeys,
   createMemberKeys,
   EnvelopeKeys,
   type GenerateMemberKeysOptions,

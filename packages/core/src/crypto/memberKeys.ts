@@ -253,3 +253,44 @@ export function secretsOf(keys: MemberKeys): {
     ...(s === undefined ? {} : { signing: { kind: s.kind, secretKey: s.secretKey } }),
   }
 }
+
+/**
+ * Checks that `value` is a usable {@link MemberKeys}: a key set made by this library whose envelope secret key is
+ * 32 bytes and derives exactly its 32-byte public key.
+ *
+ * @param value - Candidate keys.
+ * @param argument - Name used in errors.
+ * @returns The keys.
+ * @throws {@link DatapactError} INVALID_INPUT naming `argument`, never showing the keys.
+ */
+export function checkMemberKeys(value: unknown, argument: string): MemberKeys {
+  if (!(value instanceof MemberKeys))
+    throw invalidArgument(
+      argument,
+      'MemberKeys (from generateMemberKeys, createMemberKeys or a keystore)',
+      describe(value),
+    )
+  let publicKey: unknown
+  let secretKey: unknown
+  try {
+    publicKey = value.envelope.publicKey
+    secretKey = value.envelope.secretKey
+  } catch {
+    throw invalidArgument(argument, 'MemberKeys with an envelope key pair', 'keys that cannot be read')
+  }
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== X25519_KEY_LENGTH)
+    throw invalidArgument(`${argument}.envelope.publicKey`, 'Uint8Array(32)', describe(publicKey))
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== X25519_KEY_LENGTH)
+    throw invalidArgument(`${argument}.envelope.secretKey`, 'Uint8Array(32)', describe(secretKey))
+  let derived: Uint8Array
+  try {
+    derived = x25519On(nodeCrypto()).publicKey(secretKey)
+  } finally {
+    secretKey.fill(0)
+  }
+  let same = derived.length === publicKey.length
+  for (let i = 0; i < derived.length; i++) same &&= derived[i] === publicKey[i]
+  if (!same)
+    throw invalidArgument(`${argument}.envelope`, 'a public key derived from its secret key', 'a mismatched pair')
+  return value
+}
