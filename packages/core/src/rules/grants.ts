@@ -2,7 +2,15 @@ import * as r from '../codec/records.js'
 import { array, nullable, object } from '../codec/schema.js'
 import type { Grant } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkWrapSet, covers, entitledMembers, inForce, requireActive, requireOwner } from './access.js'
+import {
+  checkWrapSet,
+  covers,
+  entitledMembers,
+  granteeRefusal,
+  inForce,
+  requireActive,
+  requireOwner,
+} from './access.js'
 import { defineRule } from './define.js'
 import { keys } from './state.js'
 
@@ -32,15 +40,8 @@ export const grantAccess = defineRule(
       throw new DatapactError('INVALID_INPUT', 'scope "all" takes version 0; "from" and "exact" take a version >= 1', {
         details: { argument: 'scope.version' },
       })
-    if (args.grantee === ds.owner)
-      throw new DatapactError('INVALID_INPUT', 'the owner needs no grant on its own dataset', {
-        details: { argument: 'grantee' },
-      })
-    const grantee = await state.member(args.grantee)
-    if (grantee?.status !== 'active' || !grantee.roles.includes('consumer'))
-      throw new DatapactError('INVALID_INPUT', 'the grantee must be an active member with the consumer role', {
-        details: { argument: 'grantee', grantee: args.grantee },
-      })
+    const refusal = granteeRefusal(ds, args.grantee, await state.member(args.grantee))
+    if (refusal) throw refusal
     if (args.expiresAt !== null && args.expiresAt <= now)
       throw new DatapactError('INVALID_INPUT', 'the expiry must be in the future (ledger time)', {
         details: { argument: 'expiresAt', now },

@@ -131,7 +131,7 @@ export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 
 export { events as eventListSchema } from '../codec/records.js'
-export { covers, inForce, isExpired, requireActive } from './access.js'
+export { covers, granteeRefusal, inForce, isExpired, requireActive } from './access.js'
 export { DEFAULT_SETTINGS, normalizeRoles } from './members.js'
 export type { StatePort } from './port.js'
 export { keys } from './state.js'
