@@ -118,3 +118,59 @@ describe('Datapact.open', () => {
     await expect(Datapact.open({ ledger: w.consumer.ledger, keys: w.consumer.keys })).resolves.toBeInstanceOf(Datapact)
   })
 })
+
+describe('grants, data, usage and billing', () => {
+  it('refuses ambiguous scopes and bad grant options before any work', async () => {
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(1500) })
+    const g = w.provider.client.grants
+    for (const scope of [{ from: 1, exactly: 2 }, {}, { from: 0 }, { exactly: '1' }, 'some', { from: 1, other: 1 }])
+      await untouched(() => g.grant(id, w.consumer.id, { scope } as never))
+    await untouched(() => g.grant(id, w.consumer.id, { expiresAt: new Date(Number.NaN) }))
+    await untouched(() => g.grant(id, w.consumer.id, { price: -1n }))
+    await untouched(() => g.grant(id, w.consumer.id, { toString: 1 } as never))
+  })
+
+  it('a grant to a non-member is INVALID_INPUT from the client and from the rule alike', async () => {
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS })
+    await untouched(() => w.provider.client.grants.grant(id, 'mem:nobody'))
+    await untouched(() =>
+      w.provider.ledger.submit('grantAccess', {
+        datasetId: id,
+        grantee: 'mem:nobody',
+        scope: { kind: 'all', version: 0 },
+        expiresAt: null,
+        maxAccesses: null,
+        priceOverride: null,
+        wraps: [],
+      }),
+    )
+    await untouched(() => w.provider.client.grants.grant(id, w.regulator.id))
+  })
+
+  it('fetch and stream check onProgress before metering', async () => {
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(1500) })
+    await w.provider.client.grants.grant(id, w.consumer.id)
+    await untouched(() => w.consumer.client.data.fetch(id, { onProgress: 'x' } as never))
+    await untouched(() => w.consumer.client.data.stream(id, { onProgress: 1 } as never))
+    await untouched(() => w.consumer.client.data.fetch(id, { version: 1, extra: true } as never))
+    await untouched(() => w.consumer.client.usage.record([{ datasetId: id, version: 1, more: 1 }] as never))
+    await untouched(() => w.consumer.client.usage.record(new Array(1)))
+  })
+
+  it('settle refuses a statement without rows or with altered fields', async () => {
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(1500) })
+    await w.provider.client.grants.grant(id, w.consumer.id)
+    await w.consumer.client.data.fetch(id)
+    const st = await w.consumer.client.billing.statement({ provider: w.provider.id })
+    const { rows: _rows, ...noRows } = st
+    await untouched(() => w.consumer.client.billing.settle(noRows as never))
+    await untouched(() => w.consumer.client.billing.settle({ ...st, rows: new Array(1) }))
+    await untouched(() => w.consumer.client.billing.settle({ ...st, extra: 1 } as never))
+    await untouched(() => w.consumer.client.billing.statement({ provider: w.provider.id, period: -1 }))
+  })
+
+  it('rotateEnvelopeKey refuses anything but a usable key set', async () => {
+    for (const keys of [null, {}, { envelope: { publicKey: new Uint8Array(32) } }])
+      await untouched(() => w.consumer.client.members.rotateEnvelopeKey(keys as never))
+  })
+})

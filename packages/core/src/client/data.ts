@@ -2,7 +2,7 @@ import * as r from '../codec/records.js'
 import { decryptChunks } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject } from '../internal/assert.js'
+import { assertOptionalFunction, readOptions } from '../internal/assert.js'
 import { covers, isExpired } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
 import type { Progress } from './datasets.js'
@@ -57,8 +57,8 @@ export class Data {
    * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
    * ```
    */
-  async fetch(datasetId: string, options: FetchOptions = {}): Promise<FetchResult> {
-    const { version, key, metered } = await this.#prepare(datasetId, options)
+  async fetch(datasetId: string, fetchOptions?: FetchOptions): Promise<FetchResult> {
+    const { version, key, metered, options } = await this.#prepare(datasetId, fetchOptions)
     try {
       const chunks: Uint8Array[] = []
       await verifyCiphertext(storeFor(this.#ctx, version.location.store), version, c => chunks.push(c))
@@ -81,8 +81,8 @@ export class Data {
    * Like {@link Data.fetch}, but streams the plaintext: the ciphertext is read twice from the store (once to check
    * the Merkle root before metering, once to decrypt), so memory stays independent of the payload size.
    */
-  async stream(datasetId: string, options: FetchOptions = {}): Promise<StreamResult> {
-    const { version, key, metered } = await this.#prepare(datasetId, options)
+  async stream(datasetId: string, fetchOptions?: FetchOptions): Promise<StreamResult> {
+    const { version, key, metered, options } = await this.#prepare(datasetId, fetchOptions)
     try {
       await verifyCiphertext(storeFor(this.#ctx, version.location.store), version)
       const receipt = metered ? await this.#meter(version) : null
@@ -102,10 +102,13 @@ export class Data {
     }
   }
 
-  async #prepare(datasetId: string, options: FetchOptions) {
+  async #prepare(datasetId: string, given: unknown) {
     r.datasetId.check(datasetId, 'datasetId')
-    checkObject(options, 'options')
-    if (options.version !== undefined) r.versionNumber.check(options.version, 'options.version')
+    // Every option is checked before anything is read or metered.
+    const o = readOptions(given, 'options', ['version', 'onProgress'])
+    if (o.version !== undefined) r.versionNumber.check(o.version, 'options.version')
+    assertOptionalFunction(o.onProgress, 'options.onProgress')
+    const options = o as FetchOptions
     const ctx = this.#ctx
     const [ds, settings, grant, now] = await Promise.all([
       requireDataset(ctx, datasetId),
@@ -134,7 +137,7 @@ export class Data {
         throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${datasetId} has expired`, { details: where })
       throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${version.number}`, { details: where })
     }
-    return { version, key, metered }
+    return { version, key, metered, options }
   }
 
   async #meter(version: Version): Promise<Receipt> {

@@ -1,7 +1,8 @@
 import * as r from '../codec/records.js'
+import { array, object } from '../codec/schema.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { readOptions } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
 import { readAllEvents } from './events.js'
@@ -26,6 +27,8 @@ export interface UsageFilter {
   period?: number
 }
 
+const accessList = array(object({ datasetId: r.datasetId, version: r.versionNumber }), r.LIMITS.usageBatch, 1)
+
 /** Usage: meter accesses on the ledger and read the records back. */
 export class Usage {
   readonly #ctx: ClientContext
@@ -46,16 +49,13 @@ export class Usage {
    *   AMOUNT_MISMATCH (terms changed meanwhile), INVALID_INPUT.
    */
   async record(accesses: Access[]): Promise<Receipt[]> {
-    if (!Array.isArray(accesses) || accesses.length < 1 || accesses.length > r.LIMITS.usageBatch)
-      throw invalidArgument('accesses', `array of 1..${r.LIMITS.usageBatch} accesses`, typeof accesses)
+    const list = accessList.check(accesses, 'accesses')
     const ctx = this.#ctx
     const datasets = new Map<string, Promise<Dataset>>()
     const grants = new Map<string, Promise<Grant | null>>()
     const versions = new Map<string, Promise<Version>>()
     const claims = await Promise.all(
-      accesses.map(async (a, i) => {
-        r.datasetId.check(a?.datasetId, `accesses[${i}].datasetId`)
-        r.versionNumber.check(a.version, `accesses[${i}].version`)
+      list.map(async a => {
         const ds = cached(datasets, a.datasetId, () => requireDataset(ctx, a.datasetId))
         const grant = cached(grants, a.datasetId, () =>
           ctx.ledger.query('getGrant', { datasetId: a.datasetId, grantee: ctx.me }),
@@ -80,8 +80,8 @@ export class Usage {
   }
 
   /** Usage records on the ledger, filtered; replayed from the ledger's events on this member's node. */
-  async list(filter: UsageFilter = {}): Promise<UsageRecord[]> {
-    checkObject(filter, 'filter')
+  async list(given?: UsageFilter): Promise<UsageRecord[]> {
+    const filter = readOptions(given, 'filter', ['datasetId', 'provider', 'consumer', 'period']) as UsageFilter
     if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')
     if (filter.provider !== undefined) r.memberId.check(filter.provider, 'filter.provider')
     if (filter.consumer !== undefined) r.memberId.check(filter.consumer, 'filter.consumer')
