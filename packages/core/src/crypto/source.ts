@@ -155,7 +155,9 @@ export async function primeDataSource(source: unknown, argument: string): Promis
     throw invalidArgument(argument, 'a readable data source', 'a value that throws when read')
   }
   if (source instanceof Uint8Array) {
-    if (source.length === 0) throw invalidArgument(argument, 'at least one byte', 'Uint8Array(0)')
+    // A Proxy around bytes passes `instanceof` but is not bytes.
+    if (!ArrayBuffer.isView(source)) throw invalidArgument(argument, 'a Uint8Array', 'a Proxy')
+    if (byteLength(source) === 0) throw invalidArgument(argument, 'at least one byte', 'Uint8Array(0)')
     return source
   }
   if (Array.isArray(source)) {
@@ -163,9 +165,10 @@ export async function primeDataSource(source: unknown, argument: string): Promis
     let total = 0
     for (let i = 0; i < source.length; i++) {
       const piece: unknown = Object.hasOwn(source, i) ? source[i] : undefined
-      if (!(piece instanceof Uint8Array)) throw invalidArgument(`${argument}[${i}]`, 'Uint8Array', describe(piece))
+      if (!ArrayBuffer.isView(piece) || !(piece instanceof Uint8Array))
+        throw invalidArgument(`${argument}[${i}]`, 'Uint8Array', describe(piece))
       pieces.push(piece)
-      total += piece.length
+      total += byteLength(piece)
     }
     if (total === 0) throw invalidArgument(argument, 'at least one byte', 'no bytes')
     return pieces
@@ -196,3 +199,9 @@ export async function primeDataSource(source: unknown, argument: string): Promis
     yield* { [Symbol.asyncIterator]: () => iterator }
   })()
 }
+
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!
+  .get as (this: unknown) => number
+
+/** The length of genuine bytes, read through the intrinsic getter (a subclass cannot lie about it). */
+const byteLength = (bytes: Uint8Array): number => typedArrayLength.call(bytes)

@@ -25,7 +25,7 @@ function describeUnsafe(value: unknown): string {
 }
 
 export function assertBytes(value: unknown, argument: string, length?: number): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array))
+  if (!ArrayBuffer.isView(value) || !(value instanceof Uint8Array))
     throw invalidArgument(argument, length === undefined ? 'Uint8Array' : `Uint8Array(${length})`, describe(value))
   if (length !== undefined && value.length !== length)
     throw invalidArgument(argument, `${length} bytes`, `${value.length} bytes`)

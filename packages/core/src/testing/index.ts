@@ -17,3 +17,22 @@ export {
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
 export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
+export {
+  ADAPTER_ENTRY_POINTS,
+  describeLedgerInputSweep,
+  type LedgerSweepOptions,
+  QUERY_ENTRY_POINTS,
+  refusal,
+  type SweepContext,
+  WRITE_ENTRY_POINTS,
+} from './ledgerSweep.js'
+export {
+  applyMutation,
+  describeMutation,
+  FORBIDDEN_KEYS,
+  MALFORMED_KINDS,
+  type Malformed,
+  type Mutation,
+  malformed,
+  mutation,
+} from './malformed.js'
