@@ -2,7 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { DatapactError } from '../errors.js'
-import { assertBytes, assertOneOf, assertRecord, describe, invalidArgument } from '../internal/assert.js'
+import { assertBytes, assertOneOf, describe, invalidArgument, readOptions, readParams } from '../internal/assert.js'
 import { bytesToHex } from '../internal/bytes.js'
 import { nodeCrypto } from './native.js'
 import { X25519_KEY_LENGTH, x25519On } from './x25519.js'
@@ -180,12 +180,11 @@ export interface MemberKeysParameters {
  * ```
  */
 export function createMemberKeys(params: MemberKeysParameters): MemberKeys {
-  assertRecord(params, 'params')
-  const { envelopeSecretKey, signing } = params
+  const { envelopeSecretKey, signing: given } = readParams(params, 'params', ['envelopeSecretKey', 'signing'])
   assertBytes(envelopeSecretKey, 'envelopeSecretKey', X25519_KEY_LENGTH)
   let signingKeys: SigningKeys | undefined
-  if (signing !== undefined) {
-    assertRecord(signing, 'signing')
+  if (given !== undefined) {
+    const signing = readParams(given, 'signing', ['kind', 'secretKey'])
     assertOneOf(signing.kind, 'signing.kind', SIGNING_KINDS)
     assertBytes(signing.secretKey, 'signing.secretKey', SECRET_KEY_LENGTH)
     signingKeys = signingKeysFrom(signing.kind, signing.secretKey.slice())
@@ -226,8 +225,7 @@ export interface GenerateMemberKeysOptions {
  * ```
  */
 export function generateMemberKeys(opts?: GenerateMemberKeysOptions): MemberKeys {
-  if (opts !== undefined) assertRecord(opts, 'options')
-  const kind = opts?.signing ?? 'ed25519'
+  const kind = readOptions(opts, 'options', ['signing']).signing ?? 'ed25519'
   if (kind !== false) assertOneOf(kind, 'options.signing', SIGNING_KINDS)
   const ops = x25519On(nodeCrypto())
   const sk = ops.randomSecretKey()
@@ -246,7 +244,7 @@ export function secretsOf(keys: MemberKeys): {
   envelope: Uint8Array
   signing?: { kind: SigningKind; secretKey: Uint8Array }
 } {
-  if (!(keys instanceof MemberKeys)) throw invalidArgument('keys', 'MemberKeys', describe(keys))
+  if (!isMemberKeys(keys)) throw invalidArgument('keys', 'MemberKeys', describe(keys))
   const s = keys.signing
   return {
     envelope: keys.envelope.secretKey,
@@ -264,7 +262,7 @@ export function secretsOf(keys: MemberKeys): {
  * @throws {@link DatapactError} INVALID_INPUT naming `argument`, never showing the keys.
  */
 export function checkMemberKeys(value: unknown, argument: string): MemberKeys {
-  if (!(value instanceof MemberKeys))
+  if (!isMemberKeys(value))
     throw invalidArgument(
       argument,
       'MemberKeys (from generateMemberKeys, createMemberKeys or a keystore)',
@@ -293,4 +291,13 @@ export function checkMemberKeys(value: unknown, argument: string): MemberKeys {
   if (!same)
     throw invalidArgument(`${argument}.envelope`, 'a public key derived from its secret key', 'a mismatched pair')
   return value
+}
+
+/** `instanceof MemberKeys` that never throws (a Proxy's getPrototypeOf trap may). */
+function isMemberKeys(value: unknown): value is MemberKeys {
+  try {
+    return value instanceof MemberKeys
+  } catch {
+    return false
+  }
 }

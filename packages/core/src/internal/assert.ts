@@ -6,6 +6,9 @@ export const invalidArgument = (argument: string, expected: string, got: string)
     details: { argument, expected, got },
   })
 
+// A lone UTF-16 surrogate has no UTF-8 form: encoded, it would silently become U+FFFD.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** A short, secret-free description of a value's shape for error messages. */
 export function describe(value: unknown): string {
   try {
@@ -43,6 +46,7 @@ export function assertString(
   minLength = 0,
 ): asserts value is string {
   if (typeof value !== 'string') throw invalidArgument(argument, 'string', describe(value))
+  if (LONE_SURROGATE.test(value)) throw invalidArgument(argument, 'well-formed text', 'a lone UTF-16 surrogate')
   if (value.length < minLength || value.length > maxLength)
     throw invalidArgument(argument, `string of ${minLength}..${maxLength} characters`, `string(${value.length})`)
 }

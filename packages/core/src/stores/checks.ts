@@ -2,10 +2,12 @@ import { ownBytes } from '../codec/schema.js'
 import { DatapactError } from '../errors.js'
 import { describe, invalidArgument } from '../internal/assert.js'
 
+const ADDRESS = /^[\x21-\x7e]{1,128}$/
+
 /** The checks every bundled store makes on `get`: an address string and a chunk count in 1..2^32-1. */
 export function checkGetArguments(address: unknown, chunkCount: unknown): void {
-  if (typeof address !== 'string' || address.length < 1 || address.length > 128)
-    throw invalidArgument('address', 'a store address (string of 1..128 characters)', describe(address))
+  if (typeof address !== 'string' || !ADDRESS.test(address))
+    throw invalidArgument('address', 'a store address (1..128 printable ASCII characters)', describe(address))
   if (typeof chunkCount !== 'number' || !Number.isSafeInteger(chunkCount) || chunkCount < 1 || chunkCount > 0xffff_ffff)
     throw invalidArgument('chunkCount', 'integer in 1..4294967295', describe(chunkCount))
 }

@@ -5,6 +5,15 @@
  */
 
 export {
+  CLIENT_ENTRY_POINTS,
+  CLIENT_WITHOUT_INPUT,
+  type ClientEntryPoint,
+  type ClientFixture,
+  type ClientSweepOptions,
+  clientMethods,
+  describeClientInputSweep,
+} from './clientSweep.js'
+export {
   eventCount,
   nonce,
   type Party,

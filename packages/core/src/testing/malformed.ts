@@ -86,7 +86,8 @@ export const malformed = (): fc.Arbitrary<Malformed> =>
     fc.bigInt({ max: -1n }).map(n => ({ kind: 'negative bigint', value: n })),
   )
 
-type Path = Array<string | number>
+/** A path into a value: object keys and array indexes. */
+export type Path = Array<string | number>
 
 /** Every path to a value inside a plain value (object keys, array indexes), the root excluded. */
 export function pathsOf(value: unknown, prefix: Path = []): Path[] {
@@ -95,7 +96,8 @@ export function pathsOf(value: unknown, prefix: Path = []): Path[] {
     value.forEach((v, i) => {
       out.push([...prefix, i], ...pathsOf(v, [...prefix, i]))
     })
-  else if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !(value instanceof Date))
+  else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)
+    // Plain objects only: a class instance (a ledger connection, keys) is replaced whole, never edited inside.
     for (const [k, v] of Object.entries(value)) out.push([...prefix, k], ...pathsOf(v, [...prefix, k]))
   return out
 }
@@ -107,7 +109,7 @@ function objectPaths(value: unknown): Path[] {
   return [[], ...pathsOf(value)].filter(p => isObject(at(value, p)))
 }
 
-const at = (value: unknown, path: Path): unknown =>
+export const at = (value: unknown, path: Path): unknown =>
   path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], value)
 
 /** A deep copy of plain data (objects, arrays, bytes, bigints); functions and class instances are kept as they are. */
