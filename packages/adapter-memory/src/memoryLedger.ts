@@ -50,6 +50,24 @@ const unknownRule = (name: unknown, what: string) =>
 const badOption = (argument: string, expected: string) =>
   new DatapactError('INVALID_INPUT', `"${argument}" must be ${expected}`, { details: { argument, expected } })
 
+/** The options, read once: a plain object with only `clock` and `file` (a throwing getter is INVALID_INPUT). */
+function readLedgerOptions(given: unknown): MemoryLedgerOptions {
+  try {
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw badOption('options', 'an object')
+    const proto = Object.getPrototypeOf(given)
+    if (proto !== Object.prototype && proto !== null) throw badOption('options', 'a plain object')
+    const out: Record<string, unknown> = {}
+    for (const k of Reflect.ownKeys(given)) {
+      if (k !== 'clock' && k !== 'file') throw badOption('options', 'an object with only clock and file')
+      out[k] = (given as Record<string, unknown>)[k]
+    }
+    return out as MemoryLedgerOptions
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw badOption('options', 'an object that can be read')
+  }
+}
+
 function checkClock(clock: unknown): void {
   if (typeof clock !== 'function') throw badOption('clock', 'a function returning whole seconds')
 }
@@ -106,8 +124,8 @@ export class MemoryLedger {
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
 
-  constructor(options: MemoryLedgerOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw badOption('options', 'an object')
+  constructor(given: MemoryLedgerOptions = {}) {
+    const options = readLedgerOptions(given)
     if (options.clock !== undefined) checkClock(options.clock)
     if (
       options.file !== undefined &&

@@ -46,7 +46,7 @@ export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Arr
  * @throws {@link DatapactError} INVALID_INPUT on anything but the canonical encoding of a valid value.
  */
 export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'): T {
-  if (!(bytes instanceof Uint8Array))
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))
     throw new DatapactError('INVALID_INPUT', `"${path}" must be canonical CBOR bytes`, { details: { argument: path } })
   let wire: unknown
   try {
