@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Datapact, type Statement } from '../client/index.js'
+import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js'
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
@@ -172,6 +172,22 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     call: async (f, a) => {
       for await (const _ of f.fsStore.get(a[0] as never, a[1] as never));
     },
+  },
+  'LedgerPayloadStore.constructor': {
+    args: f => [f.w.provider.ledger],
+    call: (_f, a) => new LedgerPayloadStore(a[0] as never),
+    sync: true,
+  },
+  'LedgerPayloadStore.put': {
+    args: () => [[new Uint8Array(4)]],
+    call: (f, a) => new LedgerPayloadStore(f.w.provider.ledger).put(a[0] as never),
+  },
+  'LedgerPayloadStore.get': {
+    args: () => ['ab'.repeat(32), 1],
+    call: async (f, a) => {
+      for await (const _ of new LedgerPayloadStore(f.w.provider.ledger).get(a[0] as never, a[1] as never));
+    },
+    code: 'INVALID_INPUT',
   },
   lockKeystore: {
     args: () => [generateMemberKeys(), 'passphrase', { N: 1024 }],
