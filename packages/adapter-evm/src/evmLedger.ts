@@ -23,7 +23,7 @@ import {
   writeRules,
 } from '@datapact/core/rules'
 import {
-  type BaseWallet,
+  BaseWallet,
   type EventFragment,
   getBytes,
   type JsonRpcProvider,
@@ -58,6 +58,7 @@ import {
   versionStateFromView,
 } from './codec.js'
 import { datapactBytecode } from './generated/datapact.js'
+import { checkEvmOptions, isPrivateKey } from './options.js'
 import { decodePayloadLog, encodeStorePayload } from './payloadCodec.js'
 
 /** Where the node is: a JSON-RPC URL, or an ethers provider you manage (it is not destroyed on close). */
@@ -127,7 +128,8 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A connection acting as the deployer (who is not yet a member: it joins like anyone else).
    * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
    */
-  static async deploy(options: EvmLedgerDeployOptions): Promise<EvmLedger> {
+  static async deploy(given: EvmLedgerDeployOptions): Promise<EvmLedger> {
+    const options = checkEvmOptions(given, false) as unknown as EvmLedgerDeployOptions
     const chain = await openChain(options)
     try {
       const { signer, address } = await identity(options)
@@ -147,7 +149,8 @@ export class EvmLedger implements LedgerAdapter {
    * @throws {@link DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
    * cannot be reached.
    */
-  static async attach(options: EvmLedgerAttachOptions): Promise<EvmLedger> {
+  static async attach(given: EvmLedgerAttachOptions): Promise<EvmLedger> {
+    const options = checkEvmOptions(given, true) as unknown as EvmLedgerAttachOptions
     const chain = await openChain(options)
     try {
       const address = lower(options.address)
@@ -170,6 +173,16 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A connection acting as that member.
    */
   as(key: string | BaseWallet): EvmLedger {
+    let isWallet = false
+    try {
+      isWallet = key instanceof BaseWallet
+    } catch {
+      isWallet = false
+    }
+    if (!isWallet && !isPrivateKey(key))
+      throw new DatapactError('INVALID_INPUT', '"key" must be a 32-byte hex private key or an ethers wallet', {
+        details: { argument: 'key', expected: 'private key or BaseWallet', got: typeof key },
+      })
     const wallet = typeof key === 'string' ? new Wallet(key) : key
     return new EvmLedger(this.#chain, wallet, lower(wallet.address), this.address, this.deploymentBlock)
   }
@@ -181,6 +194,14 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A connection acting as the signer's address.
    */
   async connect(signer: Signer): Promise<EvmLedger> {
+    let ok = false
+    try {
+      ok = typeof signer === 'object' && signer !== null && typeof signer.getAddress === 'function'
+    } catch {
+      ok = false
+    }
+    if (!ok)
+      throw new DatapactError('INVALID_INPUT', '"signer" must be an ethers Signer', { details: { argument: 'signer' } })
     return new EvmLedger(this.#chain, signer, lower(await signer.getAddress()), this.address, this.deploymentBlock)
   }
 
