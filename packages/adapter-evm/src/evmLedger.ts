@@ -11,7 +11,7 @@ import type {
   UsageRecord,
   Version,
 } from '@datapact/core'
-import { DatapactError, LedgerError } from '@datapact/core'
+import { checkReadEventsOptions, DatapactError, LedgerError, subscribeSafely } from '@datapact/core'
 import {
   isQuery,
   isWriteRule,
@@ -25,7 +25,7 @@ import {
 } from '@datapact/core/rules'
 import {
   AbiCoder,
-  type BaseWallet,
+  BaseWallet,
   type EventFragment,
   getBytes,
   hexlify,
@@ -62,6 +62,7 @@ import {
   versionStateFromView,
 } from './codec.js'
 import { datapactBytecode, datapactViewsBytecode } from './generated/datapact.js'
+import { checkEvmOptions, isPrivateKey } from './options.js'
 import { decodePayloadLog, encodeStorePayload } from './payloadCodec.js'
 
 /** Where the node is: a JSON-RPC URL, or an ethers provider you manage (it is not destroyed on close). */
@@ -139,7 +140,8 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A connection acting as the deployer (who is not yet a member: it joins like anyone else).
    * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
    */
-  static async deploy(options: EvmLedgerDeployOptions): Promise<EvmLedger> {
+  static async deploy(given: EvmLedgerDeployOptions): Promise<EvmLedger> {
+    const options = checkEvmOptions(given, false) as unknown as EvmLedgerDeployOptions
     const chain = await openChain(options)
     try {
       const { signer, address } = await identity(options)
@@ -163,7 +165,8 @@ export class EvmLedger implements LedgerAdapter {
    * @throws {@link DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
    * cannot be reached.
    */
-  static async attach(options: EvmLedgerAttachOptions): Promise<EvmLedger> {
+  static async attach(given: EvmLedgerAttachOptions): Promise<EvmLedger> {
+    const options = checkEvmOptions(given, true) as unknown as EvmLedgerAttachOptions
     const chain = await openChain(options)
     try {
       const address = lower(options.address)
@@ -186,6 +189,16 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A connection acting as that member.
    */
   as(key: string | BaseWallet): EvmLedger {
+    let isWallet = false
+    try {
+      isWallet = key instanceof BaseWallet
+    } catch {
+      isWallet = false
+    }
+    if (!isWallet && !isPrivateKey(key))
+      throw new DatapactError('INVALID_INPUT', '"key" must be a 32-byte hex private key or an ethers wallet', {
+        details: { argument: 'key', expected: 'private key or BaseWallet', got: typeof key },
+      })
     const wallet = typeof key === 'string' ? new Wallet(key) : key
     return new EvmLedger(this.#chain, wallet, lower(wallet.address), this.address, this.deploymentBlock)
   }
@@ -197,6 +210,14 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A connection acting as the signer's address.
    */
   async connect(signer: Signer): Promise<EvmLedger> {
+    let ok = false
+    try {
+      ok = typeof signer === 'object' && signer !== null && typeof signer.getAddress === 'function'
+    } catch {
+      ok = false
+    }
+    if (!ok)
+      throw new DatapactError('INVALID_INPUT', '"signer" must be an ethers Signer', { details: { argument: 'signer' } })
     return new EvmLedger(this.#chain, signer, lower(await signer.getAddress()), this.address, this.deploymentBlock)
   }
 
@@ -213,8 +234,8 @@ export class EvmLedger implements LedgerAdapter {
   async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
     this.#open()
     if (!isWriteRule(rule))
-      throw new DatapactError('INVALID_INPUT', `unknown write rule "${String(rule)}"`, {
-        details: { argument: 'rule' },
+      throw new DatapactError('INVALID_INPUT', 'unknown write rule', {
+        details: { argument: 'rule', expected: 'the name of a write rule', got: typeof rule },
       })
     const checked = writeRules[rule].args.check(args, 'args') as WriteArgs[N]
     let data: string
@@ -253,7 +274,9 @@ export class EvmLedger implements LedgerAdapter {
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
     this.#open()
     if (!isQuery(name))
-      throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`, { details: { argument: 'name' } })
+      throw new DatapactError('INVALID_INPUT', 'unknown query', {
+        details: { argument: 'name', expected: 'the name of a query', got: typeof name },
+      })
     const a = queryRules[name].args.check(args, 'args') as QueryArgs[N]
     return (await this.#query(name, a)) as QueryResults[N]
   }
@@ -265,12 +288,9 @@ export class EvmLedger implements LedgerAdapter {
    * @returns The events and the cursor to continue from.
    * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
    */
-  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+  async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
     this.#open()
-    const after = options.after ?? null
-    const limit = options.limit ?? 10_000
-    if (!Number.isSafeInteger(limit) || limit < 1)
-      throw new DatapactError('INVALID_INPUT', '"limit" must be a positive integer', { details: { argument: 'limit' } })
+    const { after, limit } = checkReadEventsOptions(options)
     const start = after === null ? null : CURSOR.exec(after)
     if (after !== null && !start)
       throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
@@ -316,41 +336,46 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A function that stops the subscription.
    * @throws {@link DatapactError} CLOSED after close.
    */
-  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
-    this.#open()
-    // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
-    let cursor: string | null | undefined =
-      options.after !== undefined ? options.after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
-    let stopped = false
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const tick = async () => {
-      try {
-        if (cursor === undefined)
-          cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
-        for (;;) {
-          const page = await this.readEvents({ after: cursor, limit: 1000 })
-          for (const e of page.events) {
-            if (stopped) return
-            try {
-              listener(e)
-            } catch {}
+  subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
+    return subscribeSafely(listener, options, ({ listener: deliver, after, onError }) => {
+      this.#open()
+      if (after !== undefined && after !== null && !CURSOR.test(after))
+        throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
+          details: { argument: 'options.after', expected: 'a cursor returned by readEvents', got: 'another string' },
+        })
+      // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
+      let cursor: string | null | undefined =
+        after !== undefined ? after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
+      let stopped = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const tick = async () => {
+        try {
+          if (cursor === undefined)
+            cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
+          for (;;) {
+            const page = await this.readEvents({ after: cursor, limit: 1000 })
+            for (const e of page.events) {
+              if (stopped) return
+              deliver(e)
+            }
+            cursor = page.cursor
+            if (page.events.length < 1000) break
           }
-          cursor = page.cursor
-          if (page.events.length < 1000) break
+        } catch (e) {
+          // The node is unreachable (or this connection closed): say so, and try again on the next tick.
+          if (!stopped && e instanceof DatapactError) onError(e)
         }
-      } catch {
-        // The node is unreachable (or this connection closed): try again on the next tick.
+        if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
       }
-      if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
-    }
-    timer = unref(setTimeout(tick, 0))
-    const off = () => {
-      stopped = true
-      clearTimeout(timer)
-      this.#subscriptions.delete(off)
-    }
-    this.#subscriptions.add(off)
-    return off
+      timer = unref(setTimeout(tick, 0))
+      const off = () => {
+        stopped = true
+        clearTimeout(timer)
+        this.#subscriptions.delete(off)
+      }
+      this.#subscriptions.add(off)
+      return off
+    })
   }
 
   /** Stops this connection's subscriptions; later calls reject with CLOSED. The last connection closes the node. */

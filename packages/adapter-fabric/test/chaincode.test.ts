@@ -154,7 +154,7 @@ describe('the chaincode on the gateway test server', () => {
     const valid = encodeArgs('joinConsortium', {
       name: 'x',
       roles: ['provider'],
-      envelopeKey: new Uint8Array(32),
+      envelopeKey: new Uint8Array(32).fill(1), // all-zero is now a small-order key (issue 9)
       settings: null,
     })
     const garbage: Array<[string, string]> = [
@@ -167,7 +167,9 @@ describe('the chaincode on the gateway test server', () => {
       ['joinConsortium', toBase64(encode(loose({ name: text }), { name: 'x' }))], // wrong shape
       [
         'joinConsortium',
-        toBase64(encode(looseJoin, { name: 'x', roles: ['emperor'], envelopeKey: new Uint8Array(32), settings: null })),
+        toBase64(
+          encode(looseJoin, { name: 'x', roles: ['emperor'], envelopeKey: new Uint8Array(32).fill(1), settings: null }),
+        ),
       ],
       ['getMember', toBase64(encode(loose({ member: text }), { member: 'has space' }))],
       ['noSuchRule', toBase64(valid)],

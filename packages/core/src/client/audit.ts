@@ -20,6 +20,7 @@ import {
   chunkCountOf,
   covers,
   DEFAULT_SETTINGS,
+  granteeRefusal,
   inForce,
   periodOf,
   pinTerms,
@@ -243,8 +244,9 @@ class Replay {
         const g = e.grant
         const ds = this.#owner(rec, g.datasetId)
         if (!ds) return
-        const grantee = this.#member(g.grantee)
-        if (!grantee?.roles.includes('consumer')) this.flag('GRANT', `grant to ${g.grantee}, who is not a consumer`)
+        // The rule's own check (granteeRefusal): one definition of who may hold a grant.
+        const refusal = granteeRefusal(ds, g.grantee, this.#member(g.grantee))
+        if (refusal) this.flag('GRANT', `grant to ${g.grantee}: ${refusal.message}`)
         const previous = this.grants.get(`${ds.id}/${g.grantee}`)
         if (previous && inForce(previous, rec.at))
           this.flag('GRANT', `second grant in force to ${g.grantee} on ${ds.id}`)

@@ -4,7 +4,7 @@ import { array, int, literal, object } from '../codec/schema.js'
 import { sha256 } from '../crypto/index.js'
 import type { Settlement, UsageRecord } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { invalidArgument, readParams } from '../internal/assert.js'
 import { equalBytes } from '../internal/bytes.js'
 import { periodOf } from '../rules/index.js'
 import { type ClientContext, settingsOf } from './context.js'
@@ -86,6 +86,10 @@ const statementBody = object({
 
 const FORMAT = 'datapact-statement/2' as const
 
+/** A statement as `settle` accepts it: exactly the fields of {@link Statement}. */
+const { format: _format, ...statementFields } = statementBody.fields
+const statementSchema = object({ ...statementFields, digest: r.digest })
+
 /** Digest of a statement's canonical encoding. */
 export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
   const { provider, consumer, period, currency, sequence, first, periodStart, periodEnd, rows, count, bytes, amount } =
@@ -164,8 +168,8 @@ export class Billing {
    * const st = await bob.billing.statement({ provider: alice.memberId })
    * ```
    */
-  async statement(params: StatementParameters): Promise<Statement> {
-    checkObject(params, 'params')
+  async statement(given: StatementParameters): Promise<Statement> {
+    const params = readParams(given, 'params', ['provider', 'consumer', 'period', 'currency']) as StatementParameters
     const ctx = this.#ctx
     const provider = params.provider ?? ctx.me
     const consumer = params.consumer ?? ctx.me
@@ -213,9 +217,9 @@ export class Billing {
    *   SETTLEMENT_MISMATCH (totals differ from the ledger's open totals), ACCESS_DENIED (not a party),
    *   INVALID_INPUT (an empty statement: nothing to settle).
    */
-  async settle(statement: Statement): Promise<Settlement> {
-    checkObject(statement, 'statement')
-    r.digest.check(statement.digest, 'statement.digest')
+  async settle(given: Statement): Promise<Settlement> {
+    // The whole statement is checked (and copied) first: rows and totals are what the digest is computed over.
+    const statement = statementSchema.check(given, 'statement')
     if (!equalBytes(statementDigest(statement), statement.digest))
       throw new DatapactError('INTEGRITY', 'the statement does not match its digest: recompute it from the ledger', {
         details: { argument: 'statement' },

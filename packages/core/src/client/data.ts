@@ -2,7 +2,7 @@ import * as r from '../codec/records.js'
 import { checkKeyCommitment, decryptChunks, merkleLeafHash } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { assertOptionalFunction, readOptions } from '../internal/assert.js'
 import { bytesToHex, equalBytes } from '../internal/bytes.js'
 import { covers, requireInForce } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
@@ -65,9 +65,9 @@ export class Data {
    * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
    * ```
    */
-  async fetch(datasetId: string, options: FetchOptions = {}): Promise<FetchResult> {
-    const access = await this.#prepare(datasetId, options)
-    const { version, key, metered } = access
+  async fetch(datasetId: string, fetchOptions?: FetchOptions): Promise<FetchResult> {
+    const access = await this.#prepare(datasetId, fetchOptions)
+    const { version, key, metered, options } = access
     try {
       const chunks: Uint8Array[] = []
       await verifyCiphertext(storeFor(this.#ctx, version.location.store), version, c => chunks.push(c))
@@ -94,9 +94,9 @@ export class Data {
    * ciphertext chunk matches the leaf verified in the first pass, so a store that serves other bytes the second
    * time is caught before any of them reaches the caller.
    */
-  async stream(datasetId: string, options: FetchOptions = {}): Promise<StreamResult> {
-    const access = await this.#prepare(datasetId, options)
-    const { version, key, metered } = access
+  async stream(datasetId: string, fetchOptions?: FetchOptions): Promise<StreamResult> {
+    const access = await this.#prepare(datasetId, fetchOptions)
+    const { version, key, metered, options } = access
     try {
       const store = storeFor(this.#ctx, version.location.store)
       const leaves: Uint8Array[] = []
@@ -127,14 +127,15 @@ export class Data {
     }
   }
 
-  async #prepare(datasetId: string, options: FetchOptions) {
+  async #prepare(datasetId: string, given: unknown) {
     r.datasetId.check(datasetId, 'datasetId')
-    checkObject(options, 'options')
-    if (options.version !== undefined) r.versionNumber.check(options.version, 'options.version')
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
-      throw invalidArgument('options.onProgress', 'function', typeof options.onProgress)
-    if (options.maxAmount !== undefined) r.money.check(options.maxAmount, 'options.maxAmount')
-    if (options.nonce !== undefined) r.nonce.check(options.nonce, 'options.nonce')
+    // Every option is checked before anything is read or metered.
+    const o = readOptions(given, 'options', ['version', 'onProgress', 'maxAmount', 'nonce'])
+    if (o.version !== undefined) r.versionNumber.check(o.version, 'options.version')
+    assertOptionalFunction(o.onProgress, 'options.onProgress')
+    if (o.maxAmount !== undefined) r.money.check(o.maxAmount, 'options.maxAmount')
+    if (o.nonce !== undefined) r.nonce.check(o.nonce, 'options.nonce')
+    const options = o as FetchOptions
     const ctx = this.#ctx
     const [ds, settings, grant, now] = await Promise.all([
       requireDataset(ctx, datasetId),
@@ -169,7 +170,7 @@ export class Data {
         { details: { ...where, wrapHash: bytesToHex(wrap.hash) } },
       )
     }
-    return { version, key: wrap.key, metered, wrapHash: wrap.hash }
+    return { version, key: wrap.key, metered, wrapHash: wrap.hash, options }
   }
 
   async #meter(access: { version: Version; wrapHash: Uint8Array }, options: FetchOptions): Promise<Receipt> {

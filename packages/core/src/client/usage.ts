@@ -1,8 +1,9 @@
 import * as r from '../codec/records.js'
+import { array, type Schema } from '../codec/schema.js'
 import { sha256 } from '../crypto/index.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError, LedgerError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { invalidArgument, readOptions } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
 import { readAllEvents } from './events.js'
@@ -38,6 +39,25 @@ export interface UsageFilter {
   period?: number
 }
 
+/** One access as a caller gives it: read once, own fields only, each checked. */
+const accessItem: Schema<Access> = {
+  check(v, path) {
+    const a = readOptions(v, path, ['datasetId', 'version', 'nonce', 'maxAmount', 'wrapHash'] as const)
+    return {
+      datasetId: r.datasetId.check(a.datasetId, `${path}.datasetId`),
+      version: r.versionNumber.check(a.version, `${path}.version`),
+      ...(a.nonce === undefined ? {} : { nonce: r.nonce.check(a.nonce, `${path}.nonce`) }),
+      ...(a.maxAmount === undefined ? {} : { maxAmount: r.money.check(a.maxAmount, `${path}.maxAmount`) }),
+      ...(a.wrapHash === undefined ? {} : { wrapHash: r.digest.check(a.wrapHash, `${path}.wrapHash`) }),
+    }
+  },
+  toWire: v => v,
+  fromWire(w, path) {
+    return this.check(w, path)
+  },
+}
+const accessList = array(accessItem, r.LIMITS.usageBatch, 1)
+
 /** Usage: meter accesses on the ledger and read the records back. */
 export class Usage {
   readonly #ctx: ClientContext
@@ -65,21 +85,12 @@ export class Usage {
    *   LEDGER_UNAVAILABLE (with `details.nonces` for the retry).
    */
   async record(accesses: Access[]): Promise<Receipt[]> {
-    if (!Array.isArray(accesses) || accesses.length < 1 || accesses.length > r.LIMITS.usageBatch)
-      throw invalidArgument('accesses', `array of 1..${r.LIMITS.usageBatch} accesses`, typeof accesses)
+    const list = accessList.check(accesses, 'accesses')
     const ctx = this.#ctx
     const datasets = new Map<string, Promise<Dataset>>()
     const grants = new Map<string, Promise<Grant | null>>()
     const versions = new Map<string, Promise<Version>>()
-    const checked = accesses.map((a, i) => {
-      checkObject(a, `accesses[${i}]`)
-      r.datasetId.check(a.datasetId, `accesses[${i}].datasetId`)
-      r.versionNumber.check(a.version, `accesses[${i}].version`)
-      if (a.nonce !== undefined) r.nonce.check(a.nonce, `accesses[${i}].nonce`)
-      if (a.maxAmount !== undefined) r.money.check(a.maxAmount, `accesses[${i}].maxAmount`)
-      if (a.wrapHash !== undefined) r.digest.check(a.wrapHash, `accesses[${i}].wrapHash`)
-      return { ...a, nonce: a.nonce ?? this.#nonce() }
-    })
+    const checked = list.map(a => ({ ...a, nonce: a.nonce ?? this.#nonce() }))
     const nonces = checked.map(a => a.nonce)
     if (new Set(nonces).size !== nonces.length) throw invalidArgument('accesses', 'distinct nonces', 'a repeated nonce')
     const claims = await Promise.all(
@@ -155,8 +166,8 @@ export class Usage {
   }
 
   /** Usage records on the ledger, filtered; replayed from the ledger's events on this member's node. */
-  async list(filter: UsageFilter = {}): Promise<UsageRecord[]> {
-    checkObject(filter, 'filter')
+  async list(given?: UsageFilter): Promise<UsageRecord[]> {
+    const filter = readOptions(given, 'filter', ['datasetId', 'provider', 'consumer', 'period']) as UsageFilter
     if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')
     if (filter.provider !== undefined) r.memberId.check(filter.provider, 'filter.provider')
     if (filter.consumer !== undefined) r.memberId.check(filter.consumer, 'filter.consumer')

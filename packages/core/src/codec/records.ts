@@ -80,7 +80,60 @@ export const currency = string(8, 3, /^[A-Z0-9]{3,8}$/, 'currency code of 3-8 up
 export const nonce = string(32, 32, /^[0-9a-f]{32}$/, '32 lowercase hex characters')
 export const role = literal(...ROLES)
 export const roles = array(role, ROLES.length, 1)
-export const envelopeKey = bytes({ length: 32 })
+/**
+ * X25519 public keys (u-coordinates, little-endian) of small order, or otherwise unusable: libsodium's blacklist
+ * (`has_small_order` in crypto_scalarmult/curve25519/ref10/x25519_ref10.c). A key is refused when its first 31
+ * bytes and its last byte with the top bit cleared equal one of these. The Solidity contract mirrors this list.
+ */
+export const WEAK_ENVELOPE_KEYS: readonly string[] = [
+  // 0
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  // 1
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  // order 8
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  // order 8
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  // p - 1
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  // p (= 0)
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  // p + 1 (= 1)
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+]
+
+const WEAK_KEY_BYTES = /* @__PURE__ */ WEAK_ENVELOPE_KEYS.map(h =>
+  Uint8Array.from({ length: 32 }, (_, i) => Number.parseInt(h.slice(2 * i, 2 * i + 2), 16)),
+)
+
+/**
+ * Whether a 32-byte X25519 public key is on libsodium's small-order blacklist ({@link WEAK_ENVELOPE_KEYS}),
+ * compared after clearing the top bit of the last byte. Such a key gives an all-zero shared secret: HPKE refuses to
+ * wrap to it, so a member holding one would block every publish of a dataset it has a grant on.
+ */
+export function isWeakEnvelopeKey(key: Uint8Array): boolean {
+  if (key.length !== 32) return true
+  return WEAK_KEY_BYTES.some(weak => {
+    for (let i = 0; i < 31; i++) if (key[i] !== weak[i]) return false
+    return (key[31]! & 0x7f) === weak[31]
+  })
+}
+
+const x25519Key = bytes({ length: 32 })
+
+/** An envelope (X25519) public key: 32 bytes, not of small order (see {@link isWeakEnvelopeKey}). */
+export const envelopeKey: Schema<Uint8Array> = {
+  check(v, path) {
+    const key = x25519Key.check(v, path)
+    if (isWeakEnvelopeKey(key))
+      throw invalidArgument(path, 'an X25519 public key not of small order', 'a small-order key')
+    return key
+  },
+  toWire: v => v,
+  fromWire(w, path) {
+    return this.check(w, path)
+  },
+}
 export const memberName = string(LIMITS.name, 1)
 
 export const settings: Schema<ConsortiumSettings> = object({

@@ -30,6 +30,7 @@ export {
   unlockKeystore,
 } from './keystore.js'
 export {
+  checkMemberKeys,
   createMemberKeys,
   EnvelopeKeys,
   type GenerateMemberKeysOptions,

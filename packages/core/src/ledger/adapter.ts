@@ -20,6 +20,11 @@ export interface EventPage {
 export interface SubscribeOptions {
   /** Deliver the events after this cursor first (null: from the first event). Absent: only events from now on. */
   readonly after?: string | null
+  /**
+   * Called with every failure of the subscription, asynchronously: bad arguments (INVALID_INPUT), a closed
+   * connection (CLOSED), a backend that cannot be reached (LEDGER_UNAVAILABLE). `subscribe` itself never throws.
+   */
+  readonly onError?: (error: import('../errors.js').DatapactError) => void
 }
 
 /**
@@ -44,12 +49,18 @@ export interface LedgerAdapter {
   submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult>
   /** Evaluates a read-only query on this member's node. */
   query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]>
-  /** Reads committed events after `after` (from the start when absent), at most `limit` of them. */
+  /**
+   * Reads committed events after `after` (from the start when absent), at most `limit` (1..100000) of them.
+   * Rejects with INVALID_INPUT for anything else (implementers: `checkReadEventsOptions` from `@datapact/core`).
+   */
   readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage>
   /**
    * Calls `listener` for every event committed from now on, in ledger order; returns an unsubscribe function.
    * With `after` (a cursor from `readEvents`, or null for the first event) it first delivers every event after that
    * cursor, then live ones, without a gap or a repeat.
+   *
+   * Never throws: a bad listener or options, or a closed connection, go to `options.onError` (asynchronously) and
+   * the returned function does nothing. Implementers: use `subscribeSafely` from `@datapact/core`.
    */
   subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void
   /** Releases the connection. Later calls reject with CLOSED. */

@@ -34,6 +34,27 @@ export function requireInForce(grant: Grant, now: number, where: Record<string, 
     })
 }
 
+/**
+ * Why `grantee` may not receive a grant on `ds`, or undefined when it may: the owner needs none, and a grantee must be
+ * an active member with the consumer role (INVALID_INPUT either way). Pure: the rule and the client's courtesy check
+ * call this one function, so both refuse with the same code.
+ */
+export function granteeRefusal(
+  ds: Pick<Dataset, 'owner'>,
+  granteeId: string,
+  grantee: Member | null | undefined,
+): DatapactError | undefined {
+  if (granteeId === ds.owner)
+    return new DatapactError('INVALID_INPUT', 'the owner needs no grant on its own dataset', {
+      details: { argument: 'grantee' },
+    })
+  if (grantee?.status !== 'active' || !grantee.roles.includes('consumer'))
+    return new DatapactError('INVALID_INPUT', 'the grantee must be an active member with the consumer role', {
+      details: { argument: 'grantee', grantee: granteeId },
+    })
+  return undefined
+}
+
 export function requireActive(ds: Dataset): void {
   if (ds.status !== 'active')
     throw new DatapactError('CONFLICT', `dataset ${ds.id} is retired`, { details: { datasetId: ds.id } })

@@ -6,6 +6,7 @@ import {
   checkWrapSet,
   covers,
   entitledMembers,
+  granteeRefusal,
   inForce,
   requireActive,
   requireInForce,
@@ -41,15 +42,8 @@ export const grantAccess = defineRule(
       throw new DatapactError('INVALID_INPUT', 'scope "all" takes version 0; "from" and "exact" take a version >= 1', {
         details: { argument: 'scope.version' },
       })
-    if (args.grantee === ds.owner)
-      throw new DatapactError('INVALID_INPUT', 'the owner needs no grant on its own dataset', {
-        details: { argument: 'grantee' },
-      })
-    const grantee = await state.member(args.grantee)
-    if (grantee?.status !== 'active' || !grantee.roles.includes('consumer'))
-      throw new DatapactError('INVALID_INPUT', 'the grantee must be an active member with the consumer role', {
-        details: { argument: 'grantee', grantee: args.grantee },
-      })
+    const refusal = granteeRefusal(ds, args.grantee, await state.member(args.grantee))
+    if (refusal) throw refusal
     if (args.expiresAt !== null && args.expiresAt <= now)
       throw new DatapactError('INVALID_INPUT', 'the expiry must be in the future (ledger time)', {
         details: { argument: 'expiresAt', now },

@@ -160,7 +160,8 @@ export function describeLedgerConformance(
         await w.consumer2.client.members.leave()
         expect((await w.provider.client.members.list()).find(m => m.id === w.consumer2.id)?.status).toBe('left')
         const { id } = await register()
-        await rejectsWith(w.provider.client.grants.grant(id, w.consumer2.id), 'NOT_FOUND')
+        // Issue 9: the client's courtesy check is the rule's own check, so both refuse with INVALID_INPUT.
+        await rejectsWith(w.provider.client.grants.grant(id, w.consumer2.id), 'INVALID_INPUT')
       })
     })
 
@@ -854,7 +855,8 @@ export function describeLedgerConformance(
         await rejectsWith(w.provider.client.grants.revoke(ghost, w.consumer.id), 'NOT_FOUND')
         const { id } = await register()
         await rejectsWith(w.consumer.client.datasets.version(id, 9), 'NOT_FOUND')
-        await rejectsWith(w.provider.client.grants.grant(id, 'nobody'), 'NOT_FOUND')
+        // Issue 9: a grantee that is not a member is INVALID_INPUT, on the client as on the ledger.
+        await rejectsWith(w.provider.client.grants.grant(id, 'nobody'), 'INVALID_INPUT')
       })
     })
 
