@@ -24,6 +24,7 @@ async function usageRecords(): Promise<BenchRow> {
     bytes: 100,
     amount: 100n,
     nonce: `${i}`,
+    wrapHash: new Uint8Array(32),
   }))
   t = performance.now()
   for (let b = 0; b < total / 1000; b++)

@@ -163,7 +163,8 @@ async function main() {
       throw new Error(`no pinned version of ${name} in the workspace`)
     }
     const dependencies = Object.fromEntries(packed.map(p => [p.name, `file:${p.tarball}`]))
-    // Peers the entries need (the optional Anvil and fast-check stay out: their absence is part of the check).
+    // Peers the entries need. The optional Anvil stays out (its absence is part of the check); fast-check is in, as
+    // for any user of the testing entry's sweeps, whose types name it (the entry itself loads without it).
     for (const peer of ['ethers', '@grpc/grpc-js', 'fabric-contract-api', 'fabric-shim']) dependencies[peer] = dev(peer)
     writeFileSync(
       join(app, 'package.json'),
@@ -172,7 +173,11 @@ async function main() {
           name: 'datapact-consumer-check',
           private: true,
           dependencies,
-          devDependencies: { typescript: dev('typescript'), '@types/node': dev('@types/node') },
+          devDependencies: {
+            typescript: dev('typescript'),
+            '@types/node': dev('@types/node'),
+            'fast-check': dev('fast-check'),
+          },
           // As the adapter-fabric README asks of projects that load the chaincode entry.
           overrides: { 'class-transformer': '0.4.0' },
         },

@@ -15,7 +15,8 @@ try {
   const [aliceKey, bobKey, regulatorKey] = anvil.accounts
   const aliceLedger = await EvmLedger.deploy({ rpcUrl: anvil.rpcUrl, privateKey: aliceKey! })
   console.log(`Datapact contract deployed at ${aliceLedger.address}`)
-  const alice = await Datapact.open({ ledger: aliceLedger, keys: generateMemberKeys() })
+  const aliceKeys = generateMemberKeys()
+  const alice = await Datapact.open({ ledger: aliceLedger, keys: aliceKeys })
   const bob = await Datapact.open({ ledger: aliceLedger.as(bobKey!), keys: generateMemberKeys() })
   const regulator = await Datapact.open({ ledger: aliceLedger.as(regulatorKey!), keys: generateMemberKeys() })
 
@@ -40,12 +41,13 @@ try {
   say('provider offline')
   const got = await bob.data.fetch(id)
   say(
-    `Bob fetched version ${got.version.number} (${got.bytes.length} bytes), verified and metered in tx ${got.receipt?.txId.slice(0, 12)}…`,
+    `Bob fetched version ${got.version.number} (${got.bytes.length} bytes), verified and metered in tx ${got.receipt?.txId?.slice(0, 12)}…`,
   )
   await bob.usage.record(Array.from({ length: 5 }, () => ({ datasetId: id, version: 2 })))
   say('5 more accesses metered in one batch transaction')
   const st = await bob.billing.statement({ provider: alice.memberId })
-  const alice2 = await Datapact.open({ ledger: aliceLedger.as(aliceKey!), keys: generateMemberKeys() })
+  // A second client for Alice uses Alice's keys (Datapact.open checks them against her envelope key on the ledger).
+  const alice2 = await Datapact.open({ ledger: aliceLedger.as(aliceKey!), keys: aliceKeys })
   const st2 = await alice2.billing.statement({ consumer: bob.memberId })
   say(
     `statements: Bob ${st.amount} ${st.currency}, Alice ${st2.amount} ${st2.currency}; same digest: ${Buffer.from(st.digest).equals(Buffer.from(st2.digest))}`,

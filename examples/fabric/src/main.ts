@@ -50,7 +50,8 @@ const connect = (member: TestMember) =>
     chaincode,
   })
 const aliceId = await dataCo.createMember('alice')
-const alice = await Datapact.open({ ledger: connect(aliceId), keys: generateMemberKeys() })
+const aliceKeys = generateMemberKeys()
+const alice = await Datapact.open({ ledger: connect(aliceId), keys: aliceKeys })
 const bob = await Datapact.open({ ledger: connect(await analyticsCo.createMember('bob')), keys: generateMemberKeys() })
 const auditor = await regulatorOrg.createMember('auditor')
 const regulatorLedger = connect(auditor)
@@ -93,7 +94,8 @@ await bob.usage.record([
 say(`a batch of 2 more accesses in one transaction; grant usage ${(await bob.grants.get(id))?.used} of 10`)
 
 step(6, 'Both sides compute the statement from the ledger and settle it')
-const aliceBack = await Datapact.open({ ledger: connect(aliceId), keys: generateMemberKeys() })
+// Alice comes back with her own keys (Datapact.open checks them against her envelope key on the ledger).
+const aliceBack = await Datapact.open({ ledger: connect(aliceId), keys: aliceKeys })
 const fromBob = await bob.billing.statement({ provider: aliceBack.memberId })
 const fromAlice = await aliceBack.billing.statement({ consumer: bob.memberId })
 say(

@@ -23,7 +23,11 @@ const ledger = new MemoryLedger({ file })
 console.log('Datapact quickstart — one consortium ledger in memory, saved to', file)
 
 step(1, 'Three members join the consortium')
-const open = async (id: string) => Datapact.open({ ledger: ledger.as(id), keys: generateMemberKeys() })
+// Each member keeps its keys: a client opened later for the same member must use them (Datapact.open checks them
+// against the member's envelope key on the ledger).
+const keysOf = new Map<string, ReturnType<typeof generateMemberKeys>>()
+const keysFor = (id: string) => keysOf.get(id) ?? keysOf.set(id, generateMemberKeys()).get(id)!
+const open = async (id: string) => Datapact.open({ ledger: ledger.as(id), keys: keysFor(id) })
 const alice = await open('mem:alice-data-ltd')
 const bob = await open('mem:bob-analytics')
 const regulator = await open('mem:market-regulator')
@@ -75,7 +79,7 @@ say(`3 fetches + a batch of ${batch.length} accesses recorded in one transaction
 say(`grant usage: ${(await bob.grants.get(id))?.used} of 10`)
 
 step(6, 'Both sides compute the statement from their own node')
-const alice2 = await Datapact.open({ ledger: ledger.as('mem:alice-data-ltd'), keys: generateMemberKeys() })
+const alice2 = await open('mem:alice-data-ltd')
 say('(Alice is back online with a fresh connection)')
 const fromBob = await bob.billing.statement({ provider: alice.memberId })
 const fromAlice = await alice2.billing.statement({ consumer: bob.memberId })
@@ -103,7 +107,10 @@ say(
 
 step(9, 'Restart: the ledger comes back from its file, and the audit still holds')
 const restarted = new MemoryLedger({ file })
-const again = await Datapact.open({ ledger: restarted.as('mem:market-regulator'), keys: generateMemberKeys() })
+const again = await Datapact.open({
+  ledger: restarted.as('mem:market-regulator'),
+  keys: keysFor('mem:market-regulator'),
+})
 const after = await again.audit.verify()
 say(`reloaded ${after.events} events from ${file}; audit ${after.ok ? 'CLEAN' : 'VIOLATIONS'}`)
 if (!report.ok || !after.ok) process.exitCode = 1

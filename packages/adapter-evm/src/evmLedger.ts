@@ -8,9 +8,10 @@ import type {
   LedgerEventRecord,
   SubmitResult,
   SubscribeOptions,
+  UsageRecord,
   Version,
 } from '@datapact/core'
-import { DatapactError, LedgerError } from '@datapact/core'
+import { checkReadEventsOptions, DatapactError, LedgerError, subscribeSafely } from '@datapact/core'
 import {
   isQuery,
   isWriteRule,
@@ -23,9 +24,11 @@ import {
   writeRules,
 } from '@datapact/core/rules'
 import {
-  type BaseWallet,
+  AbiCoder,
+  BaseWallet,
   type EventFragment,
   getBytes,
+  hexlify,
   type JsonRpcProvider,
   type Result,
   type Signer,
@@ -50,6 +53,7 @@ import {
   metadataHash,
   type StatementKey,
   settlementFromView,
+  toAddress,
   toLedgerEvents,
   totalsFromView,
   toWord,
@@ -57,7 +61,8 @@ import {
   versionInfoHash,
   versionStateFromView,
 } from './codec.js'
-import { datapactBytecode } from './generated/datapact.js'
+import { datapactBytecode, datapactViewsBytecode } from './generated/datapact.js'
+import { checkEvmOptions, isPrivateKey } from './options.js'
 import { decodePayloadLog, encodeStorePayload } from './payloadCodec.js'
 
 /** Where the node is: a JSON-RPC URL, or an ethers provider you manage (it is not destroyed on close). */
@@ -67,7 +72,15 @@ export type EvmNode = { rpcUrl: string; provider?: never } | { provider: JsonRpc
 export type EvmIdentity = { privateKey: string; signer?: never } | { signer: Signer; privateKey?: never }
 
 /** Options of {@link EvmLedger.deploy}. */
-export type EvmLedgerDeployOptions = EvmNode & EvmIdentity & ChainOptions
+export type EvmLedgerDeployOptions = EvmNode &
+  EvmIdentity &
+  ChainOptions & {
+    /**
+     * The member that bootstraps the consortium and becomes its first admin, fixed in the contract at deployment so
+     * that no later transaction can take the bootstrap (a lowercase 0x address). Default: the deployer.
+     */
+    admin?: string
+  }
 
 /** Options of {@link EvmLedger.attach}. */
 export type EvmLedgerAttachOptions = EvmLedgerDeployOptions & {
@@ -123,15 +136,20 @@ export class EvmLedger implements LedgerAdapter {
   /**
    * Deploys a new Datapact contract and connects to it as the deployer.
    *
-   * @param options - The node (`rpcUrl` or `provider`), the deployer (`privateKey` or `signer`), and chain options.
+   * @param given - The node (`rpcUrl` or `provider`), the deployer (`privateKey` or `signer`), and chain options.
    * @returns A connection acting as the deployer (who is not yet a member: it joins like anyone else).
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
    */
-  static async deploy(options: EvmLedgerDeployOptions): Promise<EvmLedger> {
+  static async deploy(given: EvmLedgerDeployOptions): Promise<EvmLedger> {
+    const options = checkEvmOptions(given, false) as unknown as EvmLedgerDeployOptions
     const chain = await openChain(options)
     try {
       const { signer, address } = await identity(options)
-      const receipt = await chain.sender(signer, address).send(null, datapactBytecode, 'deploy')
+      const admin = options.admin === undefined ? address : toAddress(options.admin, 'admin')
+      const sender = chain.sender(signer, address)
+      const views = await sender.send(null, datapactViewsBytecode, 'deploy')
+      const constructorArgs = AbiCoder.defaultAbiCoder().encode(['address', 'address'], [admin, views.contractAddress])
+      const receipt = await sender.send(null, datapactBytecode + constructorArgs.slice(2), 'deploy')
       return new EvmLedger(chain, signer, address, lower(receipt.contractAddress!), Number(receipt.blockNumber))
     } catch (e) {
       chain.release()
@@ -142,12 +160,13 @@ export class EvmLedger implements LedgerAdapter {
   /**
    * Connects to a deployed Datapact contract.
    *
-   * @param options - The contract `address`, the node, the member's key or signer, and chain options.
+   * @param given - The contract `address`, the node, the member's key or signer, and chain options.
    * @returns A connection acting as that member.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
    * cannot be reached.
    */
-  static async attach(options: EvmLedgerAttachOptions): Promise<EvmLedger> {
+  static async attach(given: EvmLedgerAttachOptions): Promise<EvmLedger> {
+    const options = checkEvmOptions(given, true) as unknown as EvmLedgerAttachOptions
     const chain = await openChain(options)
     try {
       const address = lower(options.address)
@@ -171,6 +190,16 @@ export class EvmLedger implements LedgerAdapter {
    * @throws ethers' `TypeError` (`INVALID_ARGUMENT`) when `key` is not a valid private key.
    */
   as(key: string | BaseWallet): EvmLedger {
+    let isWallet = false
+    try {
+      isWallet = key instanceof BaseWallet
+    } catch {
+      isWallet = false
+    }
+    if (!isWallet && !isPrivateKey(key))
+      throw new DatapactError('INVALID_INPUT', '"key" must be a 32-byte hex private key or an ethers wallet', {
+        details: { argument: 'key', expected: 'private key or BaseWallet', got: typeof key },
+      })
     const wallet = typeof key === 'string' ? new Wallet(key) : key
     return new EvmLedger(this.#chain, wallet, lower(wallet.address), this.address, this.deploymentBlock)
   }
@@ -183,6 +212,14 @@ export class EvmLedger implements LedgerAdapter {
    * @throws The signer's own error when it cannot report its address.
    */
   async connect(signer: Signer): Promise<EvmLedger> {
+    let ok = false
+    try {
+      ok = typeof signer === 'object' && signer !== null && typeof signer.getAddress === 'function'
+    } catch {
+      ok = false
+    }
+    if (!ok)
+      throw new DatapactError('INVALID_INPUT', '"signer" must be an ethers Signer', { details: { argument: 'signer' } })
     return new EvmLedger(this.#chain, signer, lower(await signer.getAddress()), this.address, this.deploymentBlock)
   }
 
@@ -199,8 +236,8 @@ export class EvmLedger implements LedgerAdapter {
   async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
     this.#open()
     if (!isWriteRule(rule))
-      throw new DatapactError('INVALID_INPUT', `unknown write rule "${String(rule)}"`, {
-        details: { argument: 'rule' },
+      throw new DatapactError('INVALID_INPUT', 'unknown write rule', {
+        details: { argument: 'rule', expected: 'the name of a write rule', got: typeof rule },
       })
     const checked = writeRules[rule].args.check(args, 'args') as WriteArgs[N]
     let data: string
@@ -239,7 +276,9 @@ export class EvmLedger implements LedgerAdapter {
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
     this.#open()
     if (!isQuery(name))
-      throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`, { details: { argument: 'name' } })
+      throw new DatapactError('INVALID_INPUT', 'unknown query', {
+        details: { argument: 'name', expected: 'the name of a query', got: typeof name },
+      })
     const a = queryRules[name].args.check(args, 'args') as QueryArgs[N]
     return (await this.#query(name, a)) as QueryResults[N]
   }
@@ -251,12 +290,9 @@ export class EvmLedger implements LedgerAdapter {
    * @returns The events and the cursor to continue from.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
    */
-  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+  async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
     this.#open()
-    const after = options.after ?? null
-    const limit = options.limit ?? 10_000
-    if (!Number.isSafeInteger(limit) || limit < 1)
-      throw new DatapactError('INVALID_INPUT', '"limit" must be a positive integer', { details: { argument: 'limit' } })
+    const { after, limit } = checkReadEventsOptions(options)
     const start = after === null ? null : CURSOR.exec(after)
     if (after !== null && !start)
       throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
@@ -302,41 +338,46 @@ export class EvmLedger implements LedgerAdapter {
    * @returns A function that stops the subscription.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} CLOSED after close.
    */
-  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
-    this.#open()
-    // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
-    let cursor: string | null | undefined =
-      options.after !== undefined ? options.after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
-    let stopped = false
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const tick = async () => {
-      try {
-        if (cursor === undefined)
-          cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
-        for (;;) {
-          const page = await this.readEvents({ after: cursor, limit: 1000 })
-          for (const e of page.events) {
-            if (stopped) return
-            try {
-              listener(e)
-            } catch {}
+  subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
+    return subscribeSafely(listener, options, ({ listener: deliver, after, onError }) => {
+      this.#open()
+      if (after !== undefined && after !== null && !CURSOR.test(after))
+        throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
+          details: { argument: 'options.after', expected: 'a cursor returned by readEvents', got: 'another string' },
+        })
+      // `after: null` starts before the first event; the head is looked up on the first tick when unknown.
+      let cursor: string | null | undefined =
+        after !== undefined ? after : this.#chain.head > 0 ? endOfBlock(this.#chain.head) : undefined
+      let stopped = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const tick = async () => {
+        try {
+          if (cursor === undefined)
+            cursor = endOfBlock(Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'subscribe')))
+          for (;;) {
+            const page = await this.readEvents({ after: cursor, limit: 1000 })
+            for (const e of page.events) {
+              if (stopped) return
+              deliver(e)
+            }
+            cursor = page.cursor
+            if (page.events.length < 1000) break
           }
-          cursor = page.cursor
-          if (page.events.length < 1000) break
+        } catch (e) {
+          // The node is unreachable (or this connection closed): say so, and try again on the next tick.
+          if (!stopped && e instanceof DatapactError) onError(e)
         }
-      } catch {
-        // The node is unreachable (or this connection closed): try again on the next tick.
+        if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
       }
-      if (!stopped) timer = unref(setTimeout(tick, this.#chain.pollingInterval))
-    }
-    timer = unref(setTimeout(tick, 0))
-    const off = () => {
-      stopped = true
-      clearTimeout(timer)
-      this.#subscriptions.delete(off)
-    }
-    this.#subscriptions.add(off)
-    return off
+      timer = unref(setTimeout(tick, 0))
+      const off = () => {
+        stopped = true
+        clearTimeout(timer)
+        this.#subscriptions.delete(off)
+      }
+      this.#subscriptions.add(off)
+      return off
+    })
   }
 
   /** Stops this connection's subscriptions; later calls reject with CLOSED. The last connection closes the node. */
@@ -441,9 +482,28 @@ export class EvmLedger implements LedgerAdapter {
       }
       case 'getPayload':
         return this.#payload(q<'getPayload'>())
+      case 'getUsage':
+        return this.#usage(q<'getUsage'>())
       default:
         throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`)
     }
+  }
+
+  /**
+   * The usage record a consumer filed under a nonce: the contract keeps used nonces as bits, so the record is found in
+   * the consumer's own UsageRecorded logs (the consumer is an indexed topic). Used by a retry only.
+   */
+  async #usage({ consumer, nonce }: QueryArgs['getUsage']): Promise<UsageRecord | null> {
+    if (!isMemberAddress(consumer)) return null
+    const head = Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'read usage'))
+    const topics = [this.#topic('UsageRecorded'), zeroPadValue(consumer, 32)]
+    for (let from = this.deploymentBlock; from <= head; from += this.#chain.logRange) {
+      const to = Math.min(head, from + this.#chain.logRange - 1)
+      for (const log of await this.#logs(from, to, topics))
+        for (const e of this.#decode(log).events)
+          if (e.type === 'UsageRecorded' && e.record.nonce === nonce) return e.record
+    }
+    return null
   }
 
   /** Every item of a paged list view (`fn(offset, limit) -> (total, page)`), read at one block. */
@@ -491,7 +551,11 @@ export class EvmLedger implements LedgerAdapter {
     }
     return states.map(s => {
       const v = found.get(s.number)
-      if (!v || versionInfoHash(v.header, v.location.store, v.location.address) !== s.infoHash)
+      if (
+        !v ||
+        versionInfoHash(v.header, v.location.store, v.location.address) !== s.infoHash ||
+        hexlify(v.keyCommitment) !== hexlify(s.keyCommitment)
+      )
         throw integrity(`the log of version ${s.number} of dataset ${datasetId} does not match the ledger`, {
           datasetId,
           version: s.number,
@@ -539,8 +603,8 @@ export class EvmLedger implements LedgerAdapter {
       const logs = await this.#logs(b, b, topics)
       for (const log of logs.reverse()) {
         const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
-        const wraps = (args.length === 7 ? args[6] : args[3]) as Result
-        for (const w of wraps) if (Number(w[0]) === number) return getBytes(w[1])
+        // AccessGranted and KeysWrapped both name their wrap list `wraps`.
+        for (const w of args.wraps as Result) if (Number(w.version) === number) return getBytes(w.wrapped)
       }
       throw integrity(`the key wrap of version ${number} for ${member} is missing from block ${b}`, {
         datasetId,

@@ -7,5 +7,6 @@ const anvil = await startAnvil({ persistent: false })
 afterAll(() => anvil.stop())
 
 describeLedgerConformance('evm (anvil)', () => createEvmHarness({ anvil }), {
+  genesisAdmin: true,
   runner: { describe, it, expect, beforeEach, afterEach },
 })

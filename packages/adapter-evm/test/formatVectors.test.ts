@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { keccak256 } from 'ethers'
+import { getBytes, hexlify, keccak256 } from 'ethers'
 import { describe, expect, it } from 'vitest'
 import { currencyToBytes8, encodeUsage, metadataHash, toLedgerEvents, versionInfoHash } from '../src/codec.js'
 
@@ -15,8 +15,9 @@ const v = JSON.parse(readFileSync(new URL('./vectors/evm.json', import.meta.url)
     currency: string
     period: number
     at: number
-    records: { datasetId: string; version: number; bytes: number; amount: string; nonce: string }[]
+    records: { datasetId: string; version: number; bytes: number; amount: string; nonce: string; wrapHash: string }[]
     datasetIds: string[]
+    wrapHashes: string[]
     claims: string[]
   }
   currencyBytes8: { code: string; bytes8: string }
@@ -30,19 +31,25 @@ const v = JSON.parse(readFileSync(new URL('./vectors/evm.json', import.meta.url)
 }
 
 const word = (n: bigint) => n.toString(16).padStart(64, '0')
-const records = v.recordUsage.records.map(r => ({ ...r, amount: BigInt(r.amount) }))
+const records = v.recordUsage.records.map(r => ({ ...r, amount: BigInt(r.amount), wrapHash: getBytes(r.wrapHash) }))
 
 describe('EVM format vectors', () => {
-  it('recordUsage: distinct datasets sorted; claims nonce << 128 | amount and index << 96 | version << 64 | bytes', () => {
+  it('recordUsage: datasets sorted, wrap hashes in first-use order, two claim words per record', () => {
     const ids = [...new Set(records.map(r => r.datasetId))].sort()
     expect(ids.map(id => `0x${id}`)).toEqual(v.recordUsage.datasetIds)
+    const wraps = [...new Set(v.recordUsage.records.map(r => r.wrapHash))]
+    expect(wraps).toEqual(v.recordUsage.wrapHashes)
+    // claims[2i] = nonce << 128 | amount; claims[2i+1] = wrapIndex << 128 | datasetIndex << 96 | version << 64 | bytes
     const spec = records.flatMap(r => [
       (BigInt(`0x${r.nonce}`) << 128n) | r.amount,
-      (BigInt(ids.indexOf(r.datasetId)) << 96n) | (BigInt(r.version) << 64n) | BigInt(r.bytes),
+      (BigInt(wraps.indexOf(hexlify(r.wrapHash))) << 128n) |
+        (BigInt(ids.indexOf(r.datasetId)) << 96n) |
+        (BigInt(r.version) << 64n) |
+        BigInt(r.bytes),
     ])
     expect(spec.map(c => `0x${word(c)}`)).toEqual(v.recordUsage.claims)
-    const [datasetIds, claims] = encodeUsage({ records })
-    expect(datasetIds).toEqual(v.recordUsage.datasetIds)
+    const [datasetIds, wrapHashes, claims] = encodeUsage({ records })
+    expect([datasetIds, wrapHashes]).toEqual([v.recordUsage.datasetIds, v.recordUsage.wrapHashes])
     expect(claims.map(c => `0x${word(c)}`)).toEqual(v.recordUsage.claims)
   })
 
@@ -50,14 +57,19 @@ describe('EVM format vectors', () => {
     const u = v.recordUsage
     const currency = BigInt(v.currencyBytes8.bytes8)
     const context = u.datasetIds.map(() => (BigInt(u.provider) << 96n) | (BigInt(u.grantSeq) << 64n) | currency)
-    const { events, caller } = toLedgerEvents('UsageRecorded', [
-      u.consumer,
-      BigInt(u.period),
-      BigInt(u.at),
-      u.datasetIds,
-      context,
-      u.claims.map(c => BigInt(c)),
-    ] as never)
+    // An ethers Result: positional and named fields.
+    const claims = u.claims.map(c => BigInt(c))
+    const args = Object.assign(
+      [u.consumer, BigInt(u.period), BigInt(u.at), u.datasetIds, context, u.wrapHashes, claims],
+      {
+        consumer: u.consumer,
+        datasetIds: u.datasetIds,
+        context,
+        wrapHashes: u.wrapHashes,
+        claims,
+      },
+    )
+    const { events, caller } = toLedgerEvents('UsageRecorded', args as never)
     expect(caller).toBe(u.consumer)
     expect(events).toEqual(
       records.map(r => ({

@@ -1,15 +1,20 @@
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
 import {
+  type CheckedSubscription,
+  checkReadEventsOptions,
   DatapactError,
   type EventPage,
   type LedgerAdapter,
   LedgerError,
   type LedgerEventRecord,
   type SubmitResult,
+  subscribeSafely,
 } from '@datapact/core'
 import {
   decodeResult,
   encodeArgs,
+  isQuery,
+  isWriteRule,
   type QueryArgs,
   type QueryName,
   type QueryResults,
@@ -32,6 +37,20 @@ import { common, gateway as gatewayProtos } from '@hyperledger/fabric-protos'
 import { toLedgerError } from './errors.js'
 import { MemberIdError, memberIdOf } from './identity.js'
 import { decodeEventPayload, decodeEvents, eventName, fromBase64, toBase64 } from './wire.js'
+
+/**
+ * A LEDGER_UNAVAILABLE once the endorsed transaction went to the orderer: it may or may not commit. The error names
+ * the transaction and says so (`details.outcome: 'unknown'`); retry with the same identifiers (usage nonces).
+ */
+function unknownOutcome(e: DatapactError, transactionId: string): DatapactError {
+  if (e.code !== 'LEDGER_UNAVAILABLE') return e
+  return new LedgerError(
+    'LEDGER_UNAVAILABLE',
+    `${e.message} (transaction ${transactionId} was sent: it may or may not be committed; retry with the same ` +
+      'identifiers, such as usage nonces, to record it once)',
+    { ledger: 'fabric', transactionId, details: { ...e.details, outcome: 'unknown' }, cause: e },
+  )
+}
 
 /** Options of {@link FabricLedger}. */
 export interface FabricLedgerOptions {
@@ -93,7 +112,6 @@ export const grpcMessageLimits = {
 } as const
 const chaincodeEventsMethod = '/gateway.Gateway/ChaincodeEvents'
 const queryChaincode = 'qscc'
-const maxReadLimit = 100_000
 const reconnectDelayMs = 250
 const cursorPattern = /^(\d{16}):(\d{9})$/
 
@@ -225,6 +243,7 @@ export class FabricLedger implements LedgerAdapter {
    */
   async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
     this.#open()
+    if (!isWriteRule(rule)) throw invalid('rule', 'the name of a write rule')
     const argument = toBase64(encodeArgs(rule, args))
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#submitOnce(rule, argument)
@@ -240,13 +259,22 @@ export class FabricLedger implements LedgerAdapter {
   // Resolves with the result, or with a CONFLICT error that a retry may cure; throws everything else.
   async #submitOnce(rule: WriteRuleName, argument: string): Promise<SubmitResult | DatapactError> {
     const operation = `submit ${rule}`
-    const commit = await this.#contract
-      .submitAsync(rule, { arguments: [argument] })
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation })))
-    const transactionId = commit.getTransactionId()
+    // The transaction id is fixed by the proposal, before anything is sent: every failure from here names it.
+    const proposal = this.#contract.newProposal(rule, { arguments: [argument] })
+    const transactionId = proposal.getTransactionId()
+    const transaction = await proposal
+      .endorse()
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    const commit = await transaction
+      .submit()
+      .catch((error: unknown) =>
+        Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId)),
+      )
     const status = await commit
       .getStatus()
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+      .catch((error: unknown) =>
+        Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId)),
+      )
     if (!status.successful) {
       const error = toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
         operation,
@@ -271,6 +299,7 @@ export class FabricLedger implements LedgerAdapter {
    */
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
     this.#open()
+    if (!isQuery(name)) throw invalid('name', 'the name of a query')
     const argument = toBase64(encodeArgs(name, args))
     const operation = `query ${name}`
     const result = await this.#contract
@@ -309,13 +338,12 @@ export class FabricLedger implements LedgerAdapter {
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor or limit; INTEGRITY for an event payload
    *   that does not decode; LEDGER_UNAVAILABLE; CLOSED
    */
-  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+  async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
     this.#open()
-    const after = parseCursor(options.after)
-    const limit = options.limit ?? 10_000
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxReadLimit)
-      throw invalid('limit', `an integer in 1..${maxReadLimit}`)
-    const page: EventPage = { events: [], cursor: options.after ?? null }
+    const checked = checkReadEventsOptions(options)
+    const after = parseCursor(checked.after)
+    const limit = checked.limit
+    const page: EventPage = { events: [], cursor: checked.after }
     const head = (await this.blockHeight()) - 1
     // Block 0 is the genesis (configuration) block: never a chaincode event in it.
     if (head < 1 || (after && after.block > head)) return page
@@ -373,10 +401,14 @@ export class FabricLedger implements LedgerAdapter {
    * @returns a function that ends the subscription
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor; CLOSED
    */
-  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
+  subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
+    return subscribeSafely(listener, options, checked => this.#follow(checked))
+  }
+
+  #follow({ listener, after, onError }: CheckedSubscription): () => void {
     this.#open()
-    let position = parseCursor(options.after)
-    let startBlock = options.after === null ? 0 : position?.block
+    let position = parseCursor(after)
+    let startBlock = after === null ? 0 : position?.block
     let stream: grpc.ClientReadableStream<unknown> | undefined
     let active = true
     const stop = () => {
@@ -398,11 +430,7 @@ export class FabricLedger implements LedgerAdapter {
               try {
                 for (const record of this.#records(response, position)) {
                   position = parseCursor(record.cursor)
-                  try {
-                    listener(record)
-                  } catch {
-                    // A listener's failure is its own business.
-                  }
+                  listener(record)
                 }
               } catch (error) {
                 reject(error)
@@ -413,7 +441,7 @@ export class FabricLedger implements LedgerAdapter {
           })
         } catch (error) {
           if (!active || this.#closed) return
-          options.onError?.(toLedgerError(error, { operation: 'follow events' }))
+          onError(toLedgerError(error, { operation: 'follow events' }))
         }
         if (stream) this.#cancel(stream)
         await delay(reconnectDelayMs)

@@ -7,11 +7,17 @@ import type {
   SubmitResult,
   SubscribeOptions,
 } from '@datapact/core'
-import { DatapactError, LedgerError } from '@datapact/core'
+import { checkReadEventsOptions, DatapactError, LedgerError, subscribeSafely } from '@datapact/core'
 import { decode, encode, records, schema } from '@datapact/core/codec'
 import {
+  decodeArgs,
+  decodeResult,
+  encodeArgs,
+  encodeResult,
   executeQuery,
   executeRule,
+  isQuery,
+  isWriteRule,
   type QueryArgs,
   type QueryName,
   type QueryResults,
@@ -26,6 +32,11 @@ export interface MemoryLedgerOptions {
   clock?: () => number
   /** When set, the ledger is loaded from this file if it exists and saved to it after every commit. */
   file?: string
+  /**
+   * The member that bootstraps the consortium (its first admin), fixed for this ledger: nobody else can take the
+   * bootstrap. Default: whoever joins first.
+   */
+  admin?: string
 }
 
 const snapshotSchema = schema.object({
@@ -36,8 +47,32 @@ const snapshotSchema = schema.object({
 
 const wallClock = () => Math.floor(Date.now() / 1000)
 
+const unknownRule = (name: unknown, what: string) =>
+  new DatapactError('INVALID_INPUT', `unknown ${what}`, {
+    details: { argument: 'rule', expected: `the name of a ${what}`, got: typeof name },
+  })
+
 const badOption = (argument: string, expected: string) =>
   new DatapactError('INVALID_INPUT', `"${argument}" must be ${expected}`, { details: { argument, expected } })
+
+/** The options, read once: a plain object with only `clock` and `file` (a throwing getter is INVALID_INPUT). */
+function readLedgerOptions(given: unknown): MemoryLedgerOptions {
+  try {
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw badOption('options', 'an object')
+    const proto = Object.getPrototypeOf(given)
+    if (proto !== Object.prototype && proto !== null) throw badOption('options', 'a plain object')
+    const out: Record<string, unknown> = {}
+    for (const k of Reflect.ownKeys(given)) {
+      if (k !== 'clock' && k !== 'file' && k !== 'admin')
+        throw badOption('options', 'an object with only clock, file and admin')
+      out[k] = (given as Record<string, unknown>)[k]
+    }
+    return out as MemoryLedgerOptions
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw badOption('options', 'an object that can be read')
+  }
+}
 
 function checkClock(clock: unknown): void {
   if (typeof clock !== 'function') throw badOption('clock', 'a function returning whole seconds')
@@ -50,6 +85,29 @@ function deliver(listener: (e: LedgerEventRecord) => void, event: LedgerEventRec
   } catch {
     // The subscriber's own error; the ledger has committed regardless.
   }
+}
+
+const CURSOR = /^(0|[1-9][0-9]{0,15})$/
+
+/** What the constructor's read of `options.file` failed with, as a typed error (never the raw Node error). */
+function fileError(e: unknown, operation: 'read' | 'write'): DatapactError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  const path = code === 'EISDIR' || code === 'ENAMETOOLONG' || code === 'ENOTDIR' || code === 'EINVAL'
+  const what = operation === 'read' ? 'cannot be read' : 'cannot be written'
+  if (operation === 'read' && path)
+    return new DatapactError('INVALID_INPUT', `"options.file" ${what} (${code}): give the path of a file`, {
+      details: { argument: 'options.file', expected: 'the path of a ledger file', got: String(code) },
+      cause: e,
+    })
+  return new LedgerError(
+    'LEDGER_UNAVAILABLE',
+    `the ledger file ${what}${code ? ` (${code})` : ''}${operation === 'write' ? ': the transaction was not committed' : ''}`,
+    {
+      ledger: 'memory',
+      cause: e,
+      details: { operation: `${operation} ledger file`, ...(code ? { errno: code } : {}) },
+    },
+  )
 }
 
 /**
@@ -69,31 +127,45 @@ export class MemoryLedger {
   readonly #listeners = new Set<(e: LedgerEventRecord) => void>()
   #clock: () => number
   readonly #file: string | undefined
+  readonly #admin: string | null
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
 
   /**
    * Creates an empty ledger, or one restored from `options.file` when that file exists.
    *
-   * @param options - Clock and persistence file.
+   * @param given - Clock and persistence file.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an option has the wrong type, or the file is not a snapshot
    *   this version can restore; the file system's error when the file exists but cannot be read.
    */
-  constructor(options: MemoryLedgerOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw badOption('options', 'an object')
+  constructor(given: MemoryLedgerOptions = {}) {
+    const options = readLedgerOptions(given)
     if (options.clock !== undefined) checkClock(options.clock)
-    if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0))
-      throw badOption('options.file', 'a file path')
+    if (
+      options.file !== undefined &&
+      (typeof options.file !== 'string' || options.file.length === 0 || options.file.includes('\0'))
+    )
+      throw badOption('options.file', 'a file path (non-empty, without NUL characters)')
+    if (options.admin !== undefined) records.memberId.check(options.admin, 'options.admin')
     this.#clock = options.clock ?? wallClock
     this.#file = options.file
+    this.#admin = options.admin ?? null
     if (this.#file) {
       let bytes: Uint8Array | undefined
       try {
         bytes = readFileSync(this.#file)
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(e, 'read')
       }
-      if (bytes) this.restore(bytes)
+      if (bytes)
+        try {
+          this.restore(bytes)
+        } catch (cause) {
+          throw new DatapactError('INTEGRITY', 'the ledger file is not a Datapact memory ledger snapshot', {
+            details: { argument: 'options.file', length: bytes.length },
+            cause,
+          })
+        }
     }
   }
 
@@ -120,9 +192,9 @@ export class MemoryLedger {
     this.#clock = clock
   }
 
-  /** Current ledger time in seconds. */
+  /** Current ledger time in seconds. @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the clock misbehaves. */
   now(): number {
-    return this.#clock()
+    return this.#time()
   }
 
   /** Canonical bytes of the whole ledger (state and events). Equal ledgers give equal bytes. */
@@ -154,14 +226,24 @@ export class MemoryLedger {
     return { state: this.#state, events: this.#events }
   }
 
-  /** @internal Runs one rule as one atomic transaction, serialised with all others. */
+  /**
+   * @internal Runs one rule as one atomic transaction, serialised with all others. The arguments travel as the
+   * canonical bytes a real ledger's transaction carries (encoded now, decoded strictly), so this ledger accepts
+   * exactly what Fabric and EVM can carry. With a file, the new snapshot is written before the commit: a write
+   * that fails refuses the transaction (LEDGER_UNAVAILABLE) and nothing changes.
+   */
   submit(caller: string, rule: WriteRuleName, args: unknown): Promise<SubmitResult> {
+    let decoded: unknown
+    try {
+      if (!isWriteRule(rule)) return Promise.reject(unknownRule(rule, 'write rule'))
+      decoded = decodeArgs(rule, encodeArgs(rule, args))
+    } catch (e) {
+      return Promise.reject(e)
+    }
     const run = this.#queue.then(async () => {
-      const tx = new TxPort(this.#state, caller, this.#clock())
-      await executeRule(tx, rule, args as never)
-      const txId = `tx-${++this.#txCount}`
-      tx.commit()
-      // The history keeps its own copies: a caller that later mutates an argument's bytes cannot rewrite it.
+      const tx = new TxPort(this.#state, caller, this.#time(), this.#admin)
+      await executeRule(tx, rule, decoded as never)
+      const txId = `tx-${this.#txCount + 1}`
       const events = structuredClone(tx.events)
       const committed = events.map(
         (event, i): LedgerEventRecord => ({
@@ -172,8 +254,20 @@ export class MemoryLedger {
           event,
         }),
       )
+      const undo = tx.commit()
       this.#events.push(...committed)
-      if (this.#file) this.#save()
+      this.#txCount++
+      if (this.#file) {
+        try {
+          this.#save()
+        } catch (cause) {
+          // Nothing committed that is not on disk: put the state and the history back as they were.
+          for (const [k, v] of undo.reverse()) v === undefined ? this.#state.delete(k) : this.#state.set(k, v)
+          this.#events.length -= committed.length
+          this.#txCount--
+          throw fileError(cause, 'write')
+        }
+      }
       for (const e of committed) for (const l of this.#listeners) deliver(l, e)
       return { txId, events: structuredClone(events) }
     })
@@ -181,20 +275,45 @@ export class MemoryLedger {
     return run
   }
 
-  /** @internal */
-  query(caller: string, name: QueryName, args: unknown): Promise<unknown> {
-    return executeQuery(new TxPort(this.#state, caller, this.#clock()), name, args as never)
+  /** @internal Evaluates a query; arguments and result pass through their canonical bytes, as on a real ledger. */
+  async query(caller: string, name: QueryName, args: unknown): Promise<unknown> {
+    if (!isQuery(name)) throw unknownRule(name, 'query')
+    const decoded = decodeArgs(name, encodeArgs(name, args))
+    const result = await executeQuery(
+      new TxPort(this.#state, caller, this.#time(), this.#admin),
+      name,
+      decoded as never,
+    )
+    return decodeResult(name, encodeResult(name, result))
   }
 
-  /** @internal */
-  readEvents(after: string | null | undefined, limit: number): EventPage {
-    const start = after ? Number(after) : 0
+  /** @internal `after` and `limit` are checked by the caller ({@link checkReadEventsOptions}). */
+  readEvents(after: string | null, limit: number): EventPage {
+    const start = after === null ? 0 : CURSOR.test(after) ? Number(after) : -1
     if (!Number.isSafeInteger(start) || start < 0)
       throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
-        details: { argument: 'after' },
+        details: { argument: 'options.after', expected: 'a cursor returned by readEvents', got: 'another string' },
       })
     const events = this.#events.slice(start, start + limit)
     return { events, cursor: events.at(-1)?.cursor ?? after ?? null }
+  }
+
+  /** Ledger time from the clock, checked: a clock that throws or returns anything but whole seconds is refused. */
+  #time(): number {
+    let t: unknown
+    try {
+      t = this.#clock()
+    } catch (cause) {
+      throw new DatapactError('INVALID_INPUT', 'the clock of the memory ledger threw', {
+        details: { argument: 'options.clock' },
+        cause,
+      })
+    }
+    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0)
+      throw new DatapactError('INVALID_INPUT', 'the clock of the memory ledger must return whole seconds', {
+        details: { argument: 'options.clock', expected: 'a safe integer >= 0', got: typeof t },
+      })
+    return t
   }
 
   /** @internal */
@@ -217,11 +336,16 @@ class TxPort implements StatePort {
   readonly #caller: string
   readonly events: LedgerEvent[] = []
   readonly time: number
+  readonly #admin: string | null
 
-  constructor(base: Map<string, Uint8Array>, caller: string, time: number) {
+  constructor(base: Map<string, Uint8Array>, caller: string, time: number, admin: string | null) {
     this.#base = base
     this.#caller = caller
     this.time = time
+    this.#admin = admin
+  }
+  genesisAdmin() {
+    return this.#admin
   }
 
   async get(key: string) {
@@ -253,8 +377,14 @@ class TxPort implements StatePort {
   emit(event: LedgerEvent) {
     this.events.push(event)
   }
-  commit() {
-    for (const [k, v] of this.#writes) v === undefined ? this.#base.delete(k) : this.#base.set(k, v)
+  /** Applies the writes; returns what each key held before, to undo them. */
+  commit(): Array<[string, Uint8Array | undefined]> {
+    const undo: Array<[string, Uint8Array | undefined]> = []
+    for (const [k, v] of this.#writes) {
+      undo.push([k, this.#base.get(k)])
+      v === undefined ? this.#base.delete(k) : this.#base.set(k, v)
+    }
+    return undo
   }
 }
 
@@ -285,38 +415,51 @@ class MemoryConnection implements LedgerAdapter {
     return (await this.#ledger.query(this.memberId, name, args)) as QueryResults[N]
   }
 
-  async readEvents(options: { after?: string | null; limit?: number } = {}): Promise<EventPage> {
+  async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
     this.#open()
-    return this.#ledger.readEvents(options.after, options.limit ?? 10_000)
+    const { after, limit } = checkReadEventsOptions(options)
+    return this.#ledger.readEvents(after, limit)
   }
 
-  subscribe(listener: (event: LedgerEventRecord) => void, options: SubscribeOptions = {}): () => void {
-    this.#open()
-    let off = () => {}
-    let stopped = false
-    const start = () => {
-      if (stopped) return
-      // Replay and registration happen in one synchronous step, between commits: no gap, no repeat.
-      if (options.after !== undefined) {
-        let after = options.after
-        for (;;) {
-          const page = this.#ledger.readEvents(after, 10_000)
-          if (page.events.length === 0) break
-          for (const e of page.events) deliver(listener, e)
-          after = page.cursor
+  /**
+   * Follows the ledger's events (see {@link LedgerAdapter.subscribe}). Never throws: bad arguments (INVALID_INPUT)
+   * or a closed connection (CLOSED) reach `options.onError` on a later microtask and nothing is delivered.
+   */
+  subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
+    return subscribeSafely(listener, options, ({ listener: deliverTo, after, onError }) => {
+      this.#open()
+      // A malformed cursor is refused now, not inside the replay below.
+      if (after !== undefined && after !== null) this.#ledger.readEvents(after, 1)
+      let off = () => {}
+      let stopped = false
+      const start = () => {
+        if (stopped) return
+        try {
+          // Replay and registration happen in one synchronous step, between commits: no gap, no repeat.
+          if (after !== undefined) {
+            let cursor = after
+            for (;;) {
+              const page = this.#ledger.readEvents(cursor, 10_000)
+              if (page.events.length === 0) break
+              for (const e of page.events) deliver(deliverTo, e)
+              cursor = page.cursor
+            }
+          }
+          off = this.#ledger.subscribe(deliverTo)
+        } catch (e) {
+          onError(e instanceof DatapactError ? e : new DatapactError('INTERNAL', 'the replay failed', { cause: e }))
         }
       }
-      off = this.#ledger.subscribe(listener)
-    }
-    if (options.after === undefined) start()
-    else queueMicrotask(start)
-    const unsubscribe = () => {
-      stopped = true
-      off()
-      this.#unsubscribes.delete(unsubscribe)
-    }
-    this.#unsubscribes.add(unsubscribe)
-    return unsubscribe
+      if (after === undefined) start()
+      else queueMicrotask(start)
+      const unsubscribe = () => {
+        stopped = true
+        off()
+        this.#unsubscribes.delete(unsubscribe)
+      }
+      this.#unsubscribes.add(unsubscribe)
+      return unsubscribe
+    })
   }
 
   async close(): Promise<void> {

@@ -4,5 +4,6 @@ import { createMemoryHarness } from '../src/index.js'
 
 describeLedgerConformance('memory', async () => createMemoryHarness(), {
   modelRuns: 25,
+  genesisAdmin: true,
   runner: { describe, it, expect, beforeEach, afterEach },
 })

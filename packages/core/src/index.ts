@@ -21,6 +21,18 @@ export {
   LedgerError,
   type LedgerErrorOptions,
 } from './errors.js'
-export type { EventPage, LedgerAdapter, PayloadStore, SubmitResult, SubscribeOptions } from './ledger/index.js'
+export {
+  type CheckedReadOptions,
+  type CheckedSubscription,
+  checkReadEventsOptions,
+  checkSubscription,
+  type EventPage,
+  type LedgerAdapter,
+  MAX_READ_LIMIT,
+  type PayloadStore,
+  type SubmitResult,
+  type SubscribeOptions,
+  subscribeSafely,
+} from './ledger/index.js'
 export { FileSystemPayloadStore } from './stores/fileSystemStore.js'
 export { MemoryPayloadStore } from './stores/memoryStore.js'

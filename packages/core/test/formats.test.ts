@@ -4,6 +4,7 @@ import { CipherSuite, HkdfSha256 } from '@hpke/core'
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519'
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
 import { scrypt } from '@noble/hashes/scrypt.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
@@ -16,6 +17,7 @@ import {
   decodeHeader,
   decryptBytes,
   encodeHeader,
+  keyCommitment,
   merkleLeafHash,
   merkleRoot,
   unlockKeystore,
@@ -48,6 +50,7 @@ interface PayloadVector {
     chunks: string[]
     leafHashes: string[]
     merkleRoot: string
+    keyCommitment: string
     plaintextDigest: string
     chunkCount: number
     ciphertextSize: number
@@ -136,6 +139,9 @@ describe('format vectors: payload header and STREAM chunks', () => {
       expect(hex(specRoot(expected.chunks.map(c => specLeaf(h(c)))))).toBe(expected.merkleRoot)
       expect(hex(sha256(plaintext))).toBe(expected.plaintextDigest)
       expect(expected.ciphertextSize).toBe(plaintext.length + 16 * count)
+      // Data-key commitment: HMAC-SHA256(key = data key, message = "datapact/key-commitment/v1" || header).
+      const commitment = hmac(sha256, h(inputs.dataKey), concatBytes(utf8ToBytes('datapact/key-commitment/v1'), header))
+      expect(hex(commitment)).toBe(expected.keyCommitment)
     })
 
     it(`${v.name}: the library writes and reads the vector's bytes (both backends)`, async () => {
@@ -164,6 +170,7 @@ describe('format vectors: payload header and STREAM chunks', () => {
         })
         expect(hex(decrypted)).toBe(inputs.plaintext.hex)
       }
+      expect(hex(keyCommitment(h(inputs.dataKey), h(expected.header)))).toBe(expected.keyCommitment)
       const fields = decodeHeader(h(expected.header))
       expect(hex(encodeHeader(fields))).toBe(expected.header)
       expect([fields.chunkSize, fields.version, hex(fields.salt)]).toEqual([
@@ -256,14 +263,22 @@ describe('format vectors: key-wrap envelope (HPKE base mode, RFC 9180)', () => {
 })
 
 describe('format vectors: canonical CBOR records and the statement digest', () => {
+  // In the JSON, byte strings are { bytes: hex } and amounts decimal strings (as on the wire).
+  const wire = (v: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        x && typeof x === 'object' && 'bytes' in x ? h((x as { bytes: string }).bytes) : x,
+      ]),
+    )
   const withAmounts = (v: Record<string, unknown>, fields: string[]) =>
-    Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fields.includes(k) ? BigInt(x as string) : x]))
+    Object.fromEntries(Object.entries(wire(v)).map(([k, x]) => [k, fields.includes(k) ? BigInt(x as string) : x]))
 
   it('terms and a usage record: library bytes = deterministic CBOR of the wire form (amounts as decimal strings)', () => {
     const terms = vectors.cbor.terms
     const usage = vectors.cbor.usageRecord
     expect(hex(cborEncode(terms.value))).toBe(terms.cbor)
-    expect(hex(cborEncode(usage.value))).toBe(usage.cbor)
+    expect(hex(cborEncode(wire(usage.value)))).toBe(usage.cbor)
     const t = withAmounts(terms.value, ['pricePerAccess', 'pricePerByte'])
     const u = withAmounts(usage.value, ['amount'])
     expect(hex(encode(records.terms, t as never))).toBe(terms.cbor)
@@ -275,9 +290,9 @@ describe('format vectors: canonical CBOR records and the statement digest', () =
     expect(terms.cbor.slice(2, 18)).toBe(`67${hex(utf8ToBytes('licence'))}`)
   })
 
-  it('statement: digest = SHA-256 of the canonical CBOR body tagged datapact-statement/1', () => {
+  it('statement: digest = SHA-256 of the canonical CBOR body tagged datapact-statement/2', () => {
     const s = vectors.statement
-    const body = cborEncode({ format: 'datapact-statement/1', ...s.statement })
+    const body = cborEncode({ format: 'datapact-statement/2', ...s.statement })
     expect(hex(body)).toBe(s.body)
     expect(hex(sha256(body))).toBe(s.digest)
     const statement = {

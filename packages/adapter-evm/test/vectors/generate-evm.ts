@@ -11,12 +11,21 @@ const provider = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8'
 const consumer = '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc'
 const ds1 = '11'.repeat(32)
 const ds2 = '02'.repeat(32)
+const w1 = Uint8Array.from({ length: 32 }, (_, i) => i)
+const w2 = Uint8Array.from({ length: 32 }, (_, i) => 255 - i)
 const records = [
-  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: '00112233445566778899aabbccddee00' },
-  { datasetId: ds2, version: 1, bytes: 1024, amount: 12345678901234567890n, nonce: '00112233445566778899aabbccddee01' },
-  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: '00112233445566778899aabbccddee02' },
+  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: '00112233445566778899aabbccddee00', wrapHash: w1 },
+  {
+    datasetId: ds2,
+    version: 1,
+    bytes: 1024,
+    amount: 12345678901234567890n,
+    nonce: '00112233445566778899aabbccddee01',
+    wrapHash: w2,
+  },
+  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: '00112233445566778899aabbccddee02', wrapHash: w1 },
 ]
-const [datasetIds, claims] = encodeUsage({ records })
+const [datasetIds, wrapHashes, claims] = encodeUsage({ records })
 const metadata = { title: 'Prices', description: 'EOD', tags: ['finance', 'eu'], mediaType: 'text/csv', schema: '' }
 const header = Uint8Array.from({ length: 78 }, (_, i) => (i * 7) & 0xff)
 const statementKey = keccak256(
@@ -25,7 +34,12 @@ const statementKey = keccak256(
     [provider, consumer, 20_000, currencyToBytes8('CNY')],
   ),
 )
-const json = (v: unknown) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x)))
+const json = (v: unknown) =>
+  JSON.parse(
+    JSON.stringify(v, (_, x) =>
+      typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? `0x${Buffer.from(x).toString('hex')}` : x,
+    ),
+  )
 writeFileSync(
   new URL('./evm.json', import.meta.url),
   `${JSON.stringify(
@@ -41,6 +55,7 @@ writeFileSync(
         at: 1_728_000_123,
         records: json(records),
         datasetIds,
+        wrapHashes,
         claims: claims.map(c => `0x${c.toString(16).padStart(64, '0')}`),
       },
       currencyBytes8: { code: 'CNY', bytes8: currencyToBytes8('CNY') },

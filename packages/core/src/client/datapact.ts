@@ -1,7 +1,8 @@
-import { storeName } from '../codec/records.js'
-import type { MemberKeys } from '../crypto/index.js'
+import { memberId, storeName } from '../codec/records.js'
+import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { assertOptionalBoolean, describe, invalidArgument, readOptions, readParams } from '../internal/assert.js'
+import { equalBytes } from '../internal/bytes.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
 import { type AuditOptions, type AuditReport, verifyLedger } from './audit.js'
 import { Billing } from './billing.js'
@@ -77,46 +78,78 @@ export class Datapact {
     this.data = new Data(ctx, this.usage)
     this.billing = new Billing(ctx)
     this.audit = {
-      verify: async (options = {}) => {
-        checkObject(options, 'options')
-        if (options.payloads !== undefined && typeof options.payloads !== 'boolean')
-          throw invalidArgument('options.payloads', 'boolean', typeof options.payloads)
-        return verifyLedger(ctx, options)
+      verify: async options => {
+        const o = readOptions(options, 'options', ['payloads'])
+        assertOptionalBoolean(o.payloads, 'options.payloads')
+        return verifyLedger(ctx, o.payloads === undefined ? {} : { payloads: o.payloads })
       },
     }
   }
 
   /**
-   * Opens a client for the member the ledger connection acts as.
+   * Opens a client for the member the ledger connection acts as. When that member is on the ledger, its envelope
+   * key there must be the one of `keys`: a client with another member's (or an old, rotated) key set is refused here
+   * rather than failing later at every fetch.
    *
    * @param options - Ledger connection, keys, payload stores.
    * @returns The client.
-   * @throws {@link DatapactError} INVALID_INPUT on a missing ledger or keys, or two stores with one name.
+   * @throws {@link DatapactError} INVALID_INPUT on a missing ledger, keys that are not a usable MemberKeys, keys
+   *   that do not match the member's envelope key on the ledger (`details.argument` `options.keys`), two stores with
+   *   one name or an unknown default store; LEDGER_UNAVAILABLE when the ledger cannot be read.
    */
   static async open(options: DatapactOptions): Promise<Datapact> {
-    checkObject(options, 'options')
-    const { ledger, keys } = options
-    if (typeof ledger?.submit !== 'function' || typeof ledger.query !== 'function')
-      throw invalidArgument('options.ledger', 'a LedgerAdapter', typeof ledger)
-    if (!(keys?.envelope?.publicKey instanceof Uint8Array))
-      throw invalidArgument('options.keys', 'MemberKeys', typeof keys)
+    const o = readParams(options, 'options', ['ledger', 'keys', 'stores', 'defaultStore'])
+    const ledger = o.ledger as LedgerAdapter
+    let me: unknown
+    try {
+      if (
+        typeof ledger !== 'object' ||
+        ledger === null ||
+        typeof ledger.submit !== 'function' ||
+        typeof ledger.query !== 'function' ||
+        typeof ledger.readEvents !== 'function'
+      )
+        throw invalidArgument('options.ledger', 'a LedgerAdapter', describe(ledger))
+      me = ledger.memberId
+    } catch (e) {
+      if (e instanceof DatapactError) throw e
+      throw invalidArgument('options.ledger', 'a LedgerAdapter', 'a value that throws when read')
+    }
+    memberId.check(me, 'options.ledger.memberId')
+    const keys = checkMemberKeys(o.keys, 'options.keys')
     const stores = new Map<string, PayloadStore>([['ledger', new LedgerPayloadStore(ledger)]])
-    if (options.stores !== undefined && !Array.isArray(options.stores))
-      throw invalidArgument('options.stores', 'array of PayloadStore', typeof options.stores)
-    for (const [i, s] of (options.stores ?? []).entries()) {
-      if (typeof s?.put !== 'function' || typeof s.get !== 'function')
-        throw invalidArgument(`options.stores[${i}]`, 'a PayloadStore', typeof s)
-      storeName.check(s.name, `options.stores[${i}].name`)
-      if (stores.has(s.name))
-        throw new DatapactError('INVALID_INPUT', `two payload stores are named "${s.name}"`, {
+    const given = o.stores
+    if (given !== undefined && (!Array.isArray(given) || Object.getPrototypeOf(given) !== Array.prototype))
+      throw invalidArgument('options.stores', 'array of PayloadStore', describe(given))
+    for (let i = 0; i < (given?.length ?? 0); i++) {
+      const s = (given as unknown[])[i] as PayloadStore | undefined
+      let name: unknown
+      try {
+        if (typeof s !== 'object' || s === null || typeof s.put !== 'function' || typeof s.get !== 'function')
+          throw invalidArgument(`options.stores[${i}]`, 'a PayloadStore', describe(s))
+        name = s.name
+      } catch (e) {
+        if (e instanceof DatapactError) throw e
+        throw invalidArgument(`options.stores[${i}]`, 'a PayloadStore', 'a value that throws when read')
+      }
+      storeName.check(name, `options.stores[${i}].name`)
+      if (stores.has(name as string))
+        throw new DatapactError('INVALID_INPUT', `two payload stores are named "${name as string}"`, {
           details: { argument: 'options.stores' },
         })
-      stores.set(s.name, s)
+      stores.set(name as string, s!)
     }
-    const defaultStore = options.defaultStore ?? 'ledger'
-    if (!stores.has(defaultStore))
-      throw invalidArgument('options.defaultStore', 'the name of a given store', defaultStore)
-    return new Datapact({ ledger, keys, stores, defaultStore, me: ledger.memberId })
+    const defaultStore = o.defaultStore ?? 'ledger'
+    if (typeof defaultStore !== 'string' || !stores.has(defaultStore))
+      throw invalidArgument('options.defaultStore', 'the name of a given store', describe(defaultStore))
+    const member = await ledger.query('getMember', { member: me as string })
+    if (member?.status === 'active' && !equalBytes(member.envelopeKey, keys.envelope.publicKey))
+      throw new DatapactError(
+        'INVALID_INPUT',
+        `the keys given do not match the envelope key of member ${member.id} on the ledger: open with that member's keys (after a rotation, the new ones)`,
+        { details: { argument: 'options.keys', expected: `the envelope key of ${member.id}`, got: 'another key' } },
+      )
+    return new Datapact({ ledger, keys, stores, defaultStore, me: me as string })
   }
 
   /**

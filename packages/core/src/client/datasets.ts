@@ -1,11 +1,19 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import * as r from '../codec/records.js'
-import { createEncryptor, type DataSource, generateDataKey, wrapKey } from '../crypto/index.js'
+import { createEncryptor, type DataSource, generateDataKey, keyCommitment, wrapKey } from '../crypto/index.js'
+import { primeDataSource } from '../crypto/source.js'
 import type { Dataset, DatasetMetadata, Member, Terms, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import {
+  assertOptionalBoolean,
+  assertOptionalFunction,
+  describe,
+  invalidArgument,
+  readOptions,
+  readParams,
+} from '../internal/assert.js'
 import { bytesToHex, hexToBytes } from '../internal/bytes.js'
-import { covers, inForce } from '../rules/index.js'
+import { covers, inForce, requireActive } from '../rules/index.js'
 import { type ClientContext, requireDataset, settingsOf, storeFor } from './context.js'
 
 /** Progress of a long operation: plaintext bytes and chunks processed so far. */
@@ -77,26 +85,37 @@ export interface CatalogFilter {
   includeUnlisted?: boolean
 }
 
-const optional = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value)
+const optional = <T>(value: unknown, fallback: T): T => (value === undefined ? fallback : (value as T))
 
-function toMetadata(p: MetadataInput): DatasetMetadata {
-  return {
-    title: p.title,
-    description: optional(p.description, ''),
-    tags: optional(p.tags, []),
-    mediaType: optional(p.mediaType, 'application/octet-stream'),
-    schema: optional(p.schema, ''),
-  }
+const METADATA_FIELDS = ['title', 'description', 'tags', 'mediaType', 'schema'] as const
+const TERMS_FIELDS = ['pricePerAccess', 'pricePerByte', 'currency', 'licence'] as const
+const PUBLISH_FIELDS = ['store', 'chunkSize', 'onProgress'] as const
+const REGISTER_FIELDS = [...METADATA_FIELDS, ...PUBLISH_FIELDS, 'terms', 'listed', 'data'] as const
+
+function toMetadata(p: Partial<Record<(typeof METADATA_FIELDS)[number], unknown>>, path: string): DatasetMetadata {
+  return r.metadata.check(
+    {
+      title: p.title,
+      description: optional(p.description, ''),
+      tags: optional(p.tags, []),
+      mediaType: optional(p.mediaType, 'application/octet-stream'),
+      schema: optional(p.schema, ''),
+    },
+    path,
+  )
 }
 
-function toTerms(t: TermsInput): Terms {
-  checkObject(t, 'terms')
-  return {
-    pricePerAccess: optional(t.pricePerAccess, 0n),
-    pricePerByte: optional(t.pricePerByte, 0n),
-    currency: t.currency,
-    licence: optional(t.licence, ''),
-  }
+function toTerms(given: unknown, path: string): Terms {
+  const t = readParams(given, path, TERMS_FIELDS)
+  return r.terms.check(
+    {
+      pricePerAccess: optional(t.pricePerAccess, 0n),
+      pricePerByte: optional(t.pricePerByte, 0n),
+      currency: t.currency,
+      licence: optional(t.licence, ''),
+    },
+    path,
+  )
 }
 
 /** Members a version's key must be wrapped for, mirroring the ledger's rule (which is what enforces it). */
@@ -136,27 +155,29 @@ export class Datasets {
    * ```
    */
   async register(params: RegisterParameters): Promise<RegisterResult> {
-    checkObject(params, 'params')
+    const p = readParams(params, 'params', REGISTER_FIELDS)
+    assertOptionalBoolean(p.listed, 'params.listed')
     const datasetId = bytesToHex(randomBytes(32))
     const args = {
       datasetId,
-      metadata: toMetadata(params),
-      terms: toTerms(params.terms),
-      listed: optional(params.listed, true),
+      metadata: toMetadata(p, 'params'),
+      terms: toTerms(p.terms, 'params.terms'),
+      listed: optional(p.listed, true),
     }
-    r.metadata.check(args.metadata, 'params')
-    r.terms.check(args.terms, 'params.terms')
-    if (params.data !== undefined) {
-      checkData(params.data)
-      checkPublishOptions(params)
+    // Everything the first version needs is checked before the registration is written.
+    let first: { data: DataSource; options: CheckedPublishOptions } | undefined
+    if (p.data !== undefined) {
+      const options = checkPublishOptions(p, 'params')
+      storeFor(this.#ctx, options.store ?? this.#ctx.defaultStore)
+      first = { data: await primeDataSource(p.data, 'params.data'), options }
     }
     const { events } = await this.#ctx.ledger.submit('registerDataset', args)
     const registered = events.find(e => e.type === 'DatasetRegistered')
     const dataset =
       registered?.type === 'DatasetRegistered' ? registered.dataset : await requireDataset(this.#ctx, datasetId)
-    if (params.data === undefined) return { id: datasetId, dataset, version: null }
+    if (first === undefined) return { id: datasetId, dataset, version: null }
     try {
-      const version = await this.publish(datasetId, params.data, params)
+      const version = await this.#publish(datasetId, first.data, first.options)
       return { id: datasetId, dataset: { ...dataset, latestVersion: version.number }, version }
     } catch (cause) {
       if (cause instanceof DatapactError)
@@ -184,33 +205,29 @@ export class Datasets {
    * @throws {@link DatapactError} NOT_FOUND, ACCESS_DENIED (not the owner), CONFLICT (retired, or a concurrent
    *   publish took the number), INVALID_INPUT, LEDGER_UNAVAILABLE.
    */
-  async publish(datasetId: string, data: DataSource, options: PublishOptions = {}): Promise<Version> {
+  async publish(datasetId: string, data: DataSource, options?: PublishOptions): Promise<Version> {
     r.datasetId.check(datasetId, 'datasetId')
-    checkData(data)
-    checkPublishOptions(options)
+    const checked = checkPublishOptions(options, 'options')
+    storeFor(this.#ctx, checked.store ?? this.#ctx.defaultStore)
+    return this.#publish(datasetId, await primeDataSource(data, 'data'), checked)
+  }
+
+  /** Publishes a checked source: every check the ledger would make runs before the payload is uploaded. */
+  async #publish(datasetId: string, data: DataSource, options: CheckedPublishOptions): Promise<Version> {
     const ctx = this.#ctx
     const ds = await requireDataset(ctx, datasetId)
     if (ds.owner !== ctx.me)
       throw new DatapactError('ACCESS_DENIED', `only the owner of dataset ${datasetId} may publish`, {
         details: { datasetId, caller: ctx.me },
       })
+    requireActive(ds)
     const number = ds.latestVersion + 1
     const store = storeFor(ctx, options.store ?? ctx.defaultStore)
     const dataKey = generateDataKey()
     try {
-      const encryptor = createEncryptor({
-        key: dataKey,
-        datasetId: hexToBytes(datasetId),
-        version: number,
-        ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
-        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      })
-      const address = await store.put(encryptor.encrypt(data))
-      const summary = encryptor.summary()
-      if (summary.plaintextSize === 0) throw invalidArgument('data', 'at least one byte', 'an empty stream')
-      const submit = async () => {
+      const wrapFor = async () => {
         const members = await entitledMembers(ctx, ds, number)
-        const wraps = await Promise.all(
+        return Promise.all(
           members.map(async m => ({
             member: m.id,
             wrapped: await wrapKey({
@@ -222,7 +239,21 @@ export class Datasets {
             }),
           })),
         )
-        return ctx.ledger.submit('publishVersion', {
+      }
+      // The wraps are made before the upload: a key that cannot be wrapped stops the publish before any write.
+      let wraps = await wrapFor()
+      const encryptor = createEncryptor({
+        key: dataKey,
+        datasetId: hexToBytes(datasetId),
+        version: number,
+        ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      })
+      const address = await store.put(encryptor.encrypt(data))
+      const summary = encryptor.summary()
+      if (summary.plaintextSize === 0) throw invalidArgument('data', 'at least one byte', 'an empty stream')
+      const submit = async () =>
+        ctx.ledger.submit('publishVersion', {
           datasetId,
           number,
           plaintextDigest: summary.plaintextDigest,
@@ -231,15 +262,17 @@ export class Datasets {
           chunkSize: encryptor.chunkSize,
           chunkCount: summary.chunkCount,
           header: encryptor.header,
+          keyCommitment: keyCommitment(dataKey, encryptor.header),
           location: { store: store.name, address },
           wraps,
         })
-      }
       // A grant given, revoked or expired between reading the grants and committing changes who must get the
       // key; the ledger refuses the stale wrap set, so read the grants again and try once more.
-      const { events } = await submit().catch(e =>
-        isDatapactError(e, 'INVALID_INPUT') && e.details.argument === 'wraps' ? submit() : Promise.reject(e),
-      )
+      const { events } = await submit().catch(async e => {
+        if (!isDatapactError(e, 'INVALID_INPUT') || e.details.argument !== 'wraps') throw e
+        wraps = await wrapFor()
+        return submit()
+      })
       const published = events.find(e => e.type === 'VersionPublished')
       if (published?.type === 'VersionPublished') return published.version
       return await this.version(datasetId, number)
@@ -254,27 +287,24 @@ export class Datasets {
    */
   async update(datasetId: string, changes: UpdateParameters): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
-    checkObject(changes, 'changes')
-    const fields = ['title', 'description', 'tags', 'mediaType', 'schema', 'terms', 'listed']
-    const given = Object.keys(changes)
-    const unknown = given.find(k => !fields.includes(k))
-    if (unknown !== undefined)
-      throw invalidArgument(`changes.${unknown}`, `one of ${fields.join(', ')}`, 'an unknown field')
-    if (given.length === 0) throw invalidArgument('changes', 'at least one field to change', 'none')
+    const c = readParams(changes, 'changes', [...METADATA_FIELDS, 'terms', 'listed'] as const)
+    if (Object.keys(c).length === 0) throw invalidArgument('changes', 'at least one field to change', 'none')
+    assertOptionalBoolean(c.listed, 'changes.listed')
+    const termChanges = c.terms === undefined ? undefined : readParams(c.terms, 'changes.terms', TERMS_FIELDS)
     const ds = await requireDataset(this.#ctx, datasetId)
     const metadata = { ...ds.metadata }
-    for (const k of ['title', 'description', 'tags', 'mediaType', 'schema'] as const)
-      if (changes[k] !== undefined) (metadata as Record<string, unknown>)[k] = changes[k]
+    for (const k of METADATA_FIELDS) if (c[k] !== undefined) (metadata as Record<string, unknown>)[k] = c[k]
+    r.metadata.check(metadata, 'changes')
     const terms = { ...ds.terms }
-    if (changes.terms !== undefined) {
-      checkObject(changes.terms, 'changes.terms')
-      for (const [k, v] of Object.entries(changes.terms)) if (v !== undefined) (terms as Record<string, unknown>)[k] = v
-    }
+    for (const k of TERMS_FIELDS)
+      if (termChanges?.[k] !== undefined) (terms as Record<string, unknown>)[k] = termChanges[k]
+    r.terms.check(terms, 'changes.terms')
+    const changes_ = c
     const { events } = await this.#ctx.ledger.submit('updateDataset', {
       datasetId,
       metadata,
       terms,
-      listed: optional(changes.listed, ds.listed),
+      listed: optional(changes_.listed, ds.listed),
     })
     return events.some(e => e.type === 'DatasetUpdated') ? await requireDataset(this.#ctx, datasetId) : ds
   }
@@ -306,12 +336,13 @@ export class Datasets {
    * @returns The datasets.
    * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async catalog(filter: CatalogFilter = {}): Promise<Dataset[]> {
-    checkObject(filter, 'filter')
+  async catalog(filter?: CatalogFilter): Promise<Dataset[]> {
+    const f = readOptions(filter, 'filter', ['owner', 'tag', 'includeUnlisted'])
+    assertOptionalBoolean(f.includeUnlisted, 'filter.includeUnlisted')
     return this.#ctx.ledger.query('listDatasets', {
-      owner: filter.owner ?? null,
-      tag: filter.tag ?? null,
-      listedOnly: !filter.includeUnlisted,
+      owner: (f.owner as string | undefined) ?? null,
+      tag: (f.tag as string | undefined) ?? null,
+      listedOnly: f.includeUnlisted !== true,
     })
   }
 
@@ -341,24 +372,28 @@ export class Datasets {
   }
 }
 
-function checkPublishOptions(o: PublishOptions): void {
-  checkObject(o, 'options')
-  if (o.store !== undefined) r.storeName.check(o.store, 'options.store')
-  if (o.chunkSize !== undefined && (!Number.isSafeInteger(o.chunkSize) || o.chunkSize < 1024 || o.chunkSize > 1 << 20))
-    throw invalidArgument('options.chunkSize', 'integer in 1024..1048576', String(o.chunkSize))
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
-    throw invalidArgument('options.onProgress', 'function', typeof o.onProgress)
+interface CheckedPublishOptions {
+  store?: string
+  chunkSize?: number
+  onProgress?: (progress: Progress) => void
 }
 
-function checkData(data: unknown): void {
-  if (data instanceof Uint8Array && data.length === 0)
-    throw invalidArgument('data', 'at least one byte', 'Uint8Array(0)')
-  const ok =
-    data instanceof Uint8Array ||
-    (typeof data === 'object' &&
-      data !== null &&
-      (Symbol.asyncIterator in data ||
-        Symbol.iterator in data ||
-        typeof (data as ReadableStream).getReader === 'function'))
-  if (!ok) throw invalidArgument('data', 'Uint8Array, (async) iterable of Uint8Array or ReadableStream', typeof data)
+/** Reads and checks the publish options (of `publish`, or among the parameters of `register`). */
+function checkPublishOptions(given: unknown, path: string): CheckedPublishOptions {
+  const o = path === 'params' ? (given as Record<string, unknown>) : readOptions(given, path, PUBLISH_FIELDS)
+  const out: CheckedPublishOptions = {}
+  if (o.store !== undefined) out.store = r.storeName.check(o.store, `${path}.store`)
+  if (o.chunkSize !== undefined) {
+    if (
+      typeof o.chunkSize !== 'number' ||
+      !Number.isSafeInteger(o.chunkSize) ||
+      o.chunkSize < 1024 ||
+      o.chunkSize > 1 << 20
+    )
+      throw invalidArgument(`${path}.chunkSize`, 'integer in 1024..1048576', describe(o.chunkSize))
+    out.chunkSize = o.chunkSize
+  }
+  assertOptionalFunction(o.onProgress, `${path}.onProgress`)
+  if (o.onProgress !== undefined) out.onProgress = o.onProgress as (progress: Progress) => void
+  return out
 }

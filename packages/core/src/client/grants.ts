@@ -1,11 +1,12 @@
 import * as r from '../codec/records.js'
-import { unwrapKey, wrapKeys } from '../crypto/index.js'
-import type { Grant, GrantScope } from '../domain/index.js'
+import { array } from '../codec/schema.js'
+import { sha256, unwrapKey, wrapKeys } from '../crypto/index.js'
+import type { Grant, GrantScope, Member } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { describe, invalidArgument, readOptions } from '../internal/assert.js'
 import { hexToBytes } from '../internal/bytes.js'
-import { covers, inForce } from '../rules/index.js'
-import { type ClientContext, requireDataset, requireMember } from './context.js'
+import { covers, granteeRefusal, inForce, requireActive } from '../rules/index.js'
+import { type ClientContext, requireDataset } from './context.js'
 
 /** Which versions a grant covers: every version, versions from N on, or exactly version N. */
 export type ScopeInput = 'all' | { from: number } | { exactly: number }
@@ -27,16 +28,30 @@ export interface GrantView extends Grant {
   effectiveState: 'active' | 'revoked' | 'expired'
 }
 
-function toScope(s: ScopeInput | undefined): GrantScope {
+const SCOPE = "'all', { from: n } or { exactly: n }"
+
+function toScope(s: unknown): GrantScope {
   if (s === undefined || s === 'all') return { kind: 'all', version: 0 }
-  if (typeof s === 'object' && s !== null) {
-    if ('from' in s) return { kind: 'from', version: s.from }
-    if ('exactly' in s) return { kind: 'exact', version: s.exactly }
-  }
-  throw invalidArgument('options.scope', "'all', { from: n } or { exactly: n }", typeof s)
+  if (typeof s !== 'object' || s === null) throw invalidArgument('options.scope', SCOPE, describe(s))
+  const given = readOptions(s, 'options.scope', ['from', 'exactly'])
+  const keys = Object.keys(given)
+  if (keys.length !== 1) throw invalidArgument('options.scope', SCOPE, keys.length === 0 ? 'no version' : 'both')
+  const scope: GrantScope =
+    given.from !== undefined
+      ? { kind: 'from', version: given.from as number }
+      : { kind: 'exact', version: given.exactly as number }
+  r.versionNumber.check(scope.version, `options.scope.${keys[0]}`)
+  return scope
 }
 
-const toSeconds = (t: number | Date): number => (t instanceof Date ? Math.floor(t.getTime() / 1000) : t)
+function toSeconds(t: unknown): unknown {
+  if (!(t instanceof Date)) return t
+  const ms = t.getTime()
+  if (!Number.isFinite(ms)) throw invalidArgument('options.expiresAt', 'a valid Date or ledger seconds', 'Invalid Date')
+  return Math.floor(ms / 1000)
+}
+
+const granteeList = array(r.memberId, 10_000, 1)
 
 /** Grants: give consumers access under terms, revoke it, list who holds what. */
 export class Grants {
@@ -55,7 +70,8 @@ export class Grants {
    * @param grantee - Member id of a consumer.
    * @param options - Scope, expiry, quota, price override.
    * @returns The committed grant.
-   * @throws {@link DatapactError} NOT_FOUND (dataset or grantee), ACCESS_DENIED (not the owner), CONFLICT (a grant
+   * @throws {@link DatapactError} NOT_FOUND (dataset), INVALID_INPUT (the grantee is not an active consumer, or is
+   *   the owner: the same check as the ledger rule), ACCESS_DENIED (not the owner), CONFLICT (a grant
    *   in force exists, or the dataset is retired), INVALID_INPUT, INTEGRITY (the owner's own wrap fails to open).
    * @example
    * ```ts
@@ -79,32 +95,31 @@ export class Grants {
    * @returns The committed grants, in the order of `grantees`.
    * @throws {@link DatapactError} as {@link Grants.grant}.
    */
-  async grantMany(datasetId: string, grantees: string[], options: GrantOptions = {}): Promise<Grant[]> {
+  async grantMany(datasetId: string, grantees: string[], options?: GrantOptions): Promise<Grant[]> {
     r.datasetId.check(datasetId, 'datasetId')
-    if (!Array.isArray(grantees) || grantees.length < 1 || grantees.length > 10_000)
-      throw invalidArgument('grantees', 'array of 1..10000 member ids', typeof grantees)
-    for (const [i, g] of grantees.entries()) r.memberId.check(g, `grantees[${i}]`)
-    if (new Set(grantees).size !== grantees.length)
-      throw invalidArgument('grantees', 'distinct member ids', 'duplicates')
-    checkObject(options, 'options')
+    const ids = granteeList.check(grantees, 'grantees')
+    if (new Set(ids).size !== ids.length) throw invalidArgument('grantees', 'distinct member ids', 'duplicates')
+    const o = readOptions(options, 'options', ['scope', 'expiresAt', 'maxAccesses', 'price'])
     const ctx = this.#ctx
-    const scope = toScope(options.scope)
+    const scope = toScope(o.scope)
     const terms = {
       scope,
-      expiresAt: options.expiresAt === undefined ? null : toSeconds(options.expiresAt),
-      maxAccesses: options.maxAccesses ?? null,
-      priceOverride: options.price ?? null,
+      expiresAt: o.expiresAt === undefined ? null : r.time.check(toSeconds(o.expiresAt), 'options.expiresAt'),
+      maxAccesses: o.maxAccesses === undefined ? null : r.versionNumber.check(o.maxAccesses, 'options.maxAccesses'),
+      priceOverride: o.price === undefined ? null : r.money.check(o.price, 'options.price'),
     }
-    r.scope.check(scope, 'options.scope')
-    if (terms.expiresAt !== null) r.time.check(terms.expiresAt, 'options.expiresAt')
-    if (terms.maxAccesses !== null) r.versionNumber.check(terms.maxAccesses, 'options.maxAccesses')
-    if (terms.priceOverride !== null) r.money.check(terms.priceOverride, 'options.price')
     const ds = await requireDataset(ctx, datasetId)
     if (ds.owner !== ctx.me)
       throw new DatapactError('ACCESS_DENIED', `only the owner of dataset ${datasetId} may grant access`, {
         details: { datasetId, caller: ctx.me },
       })
-    const members = await Promise.all(grantees.map(g => requireMember(ctx, g)))
+    requireActive(ds)
+    // The same check as the ledger's rule, so the courtesy refusal has the ledger's code. Grantees before the first
+    // refused one are granted (in order, as documented); the refusal then names how many were.
+    const found = await Promise.all(ids.map(member => ctx.ledger.query('getMember', { member })))
+    const refusals = ids.map((g, i) => granteeRefusal(ds, g, found[i]))
+    const firstRefused = refusals.findIndex(e => e !== undefined)
+    const members = (firstRefused === -1 ? found : found.slice(0, firstRefused)) as Member[]
     const granted: Grant[] = []
     // Every wrap is made before the first grant is sent: HPKE runs in parallel across grantees, submits in order.
     const wrapsOf: Array<Array<{ version: number; wrapped: Uint8Array }>> = members.map(() => [])
@@ -143,6 +158,14 @@ export class Grants {
         })
       }
     }
+    if (firstRefused !== -1) {
+      const refusal = refusals[firstRefused]!
+      if (granted.length === 0) throw refusal
+      throw new DatapactError(refusal.code, `${granted.length} grants committed, then: ${refusal.message}`, {
+        details: { ...refusal.details, granted: granted.length, grantee: ids[firstRefused] },
+        cause: refusal,
+      })
+    }
     return granted
   }
 
@@ -157,6 +180,33 @@ export class Grants {
     const revoked = events.find(e => e.type === 'AccessRevoked')
     if (!revoked) throw new DatapactError('INTERNAL', 'the ledger committed a revocation without its event')
     return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee }))!
+  }
+
+  /**
+   * Accepts, as the grantee, the dataset's current terms for this member's grant in force. A grant keeps the price
+   * it was made under; new terms reach it only through this call. Pass the terms read from the dataset (for
+   * example `(await client.datasets.get(id)).terms`): the ledger refuses if they changed again meanwhile.
+   *
+   * @param datasetId - A dataset this member holds a grant in force on.
+   * @param terms - The terms accepted: price per access, price per byte and currency.
+   * @returns The grant with the accepted terms pinned.
+   * @throws {@link DatapactError} NOT_FOUND (no grant), GRANT_REVOKED, GRANT_EXPIRED, CONFLICT (the dataset's terms
+   *   are not the ones given), INVALID_INPUT.
+   */
+  async acceptTerms(
+    datasetId: string,
+    terms: { pricePerAccess: bigint; pricePerByte: bigint; currency: string },
+  ): Promise<Grant> {
+    r.datasetId.check(datasetId, 'datasetId')
+    // A dataset's whole terms may be passed as read: the licence is not part of the price a grant pins.
+    const t = readOptions(terms, 'terms', ['pricePerAccess', 'pricePerByte', 'currency', 'licence'])
+    if (terms === undefined) throw invalidArgument('terms', 'the terms accepted', 'undefined')
+    const pinned = r.pinnedTerms.check(
+      { pricePerAccess: t.pricePerAccess, pricePerByte: t.pricePerByte, currency: t.currency },
+      'terms',
+    )
+    await this.#ctx.ledger.submit('acceptTerms', { datasetId, terms: pinned })
+    return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee: this.#ctx.me }))!
   }
 
   /**
@@ -184,12 +234,12 @@ export class Grants {
    * @returns The grants.
    * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async list(filter: { datasetId?: string; grantee?: string } = {}): Promise<GrantView[]> {
-    checkObject(filter, 'filter')
-    if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')
-    if (filter.grantee !== undefined) r.memberId.check(filter.grantee, 'filter.grantee')
+  async list(filter?: { datasetId?: string; grantee?: string }): Promise<GrantView[]> {
+    const f = readOptions(filter, 'filter', ['datasetId', 'grantee'])
+    const datasetId = f.datasetId === undefined ? null : r.datasetId.check(f.datasetId, 'filter.datasetId')
+    const grantee = f.grantee === undefined ? null : r.memberId.check(f.grantee, 'filter.grantee')
     const [grants, now] = await Promise.all([
-      this.#ctx.ledger.query('listGrants', { datasetId: filter.datasetId ?? null, grantee: filter.grantee ?? null }),
+      this.#ctx.ledger.query('listGrants', { datasetId, grantee }),
       this.#ctx.ledger.query('getLedgerTime', {}),
     ])
     return grants.map(g => view(g, now))
@@ -205,6 +255,24 @@ const view = (g: Grant, now: number): GrantView => ({
  * Unwraps this member's wrap of a version's data key. Returns null when the ledger holds no wrap for it.
  * @throws {@link DatapactError} INTEGRITY when the wrap does not open with this member's key and bindings.
  */
+/** This member's key wrap of a version, opened: the data key and the SHA-256 of the wrap; null without a wrap. */
+export async function ownKeyWrap(
+  ctx: ClientContext,
+  datasetId: string,
+  n: number,
+): Promise<{ key: Uint8Array; hash: Uint8Array } | null> {
+  const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: n, member: ctx.me })
+  if (!wrapped) return null
+  const key = await unwrapKey({
+    wrapped,
+    recipientSecretKey: ctx.keys.envelope.secretKey,
+    datasetId: hexToBytes(datasetId),
+    version: n,
+    recipientId: ctx.me,
+  })
+  return { key, hash: sha256(wrapped) }
+}
+
 export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number): Promise<Uint8Array>
 export async function unwrapOwnKey(
   ctx: ClientContext,

@@ -1,6 +1,9 @@
 import { randomBytes } from '@noble/hashes/utils.js'
+import { DatapactError } from '../errors.js'
+import { invalidArgument } from '../internal/assert.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
+import { checkGetArguments, storedChunks } from '../stores/checks.js'
 
 /** Most chunks and bytes one storePayload transaction carries, and most chunks one read returns (gRPC and Fabric cap messages at a few MiB). */
 const BATCH_CHUNKS = 32
@@ -20,9 +23,21 @@ export class LedgerPayloadStore implements PayloadStore {
   /**
    * Creates the store over a ledger connection (the client creates one for every `Datapact`).
    *
-   * @param ledger - The member's ledger connection.
+   * @param ledger - The ledger connection the chunks go through.
+   * @throws {@link DatapactError} INVALID_INPUT when `ledger` is not a LedgerAdapter.
    */
   constructor(ledger: LedgerAdapter) {
+    let ok = false
+    try {
+      ok =
+        typeof ledger === 'object' &&
+        ledger !== null &&
+        typeof ledger.submit === 'function' &&
+        typeof ledger.query === 'function'
+    } catch (e) {
+      if (e instanceof DatapactError) throw e
+    }
+    if (!ok) throw invalidArgument('ledger', 'a LedgerAdapter', 'something else')
     this.#ledger = ledger
   }
 
@@ -40,7 +55,7 @@ export class LedgerPayloadStore implements PayloadStore {
       pending = undefined
     }
     const maxBytes = Math.min(BATCH_BYTES, this.#ledger.maxPayloadBatchBytes ?? BATCH_BYTES)
-    for await (const chunk of chunks) {
+    for await (const chunk of storedChunks(chunks)) {
       const cost = chunk.length + CHUNK_OVERHEAD
       if (batch.length === BATCH_CHUNKS || (batch.length > 0 && size + cost > maxBytes)) {
         await flush(false)
@@ -60,6 +75,7 @@ export class LedgerPayloadStore implements PayloadStore {
   }
 
   async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
+    checkGetArguments(address, chunkCount)
     for (let first = 0; first < chunkCount; first += READ_CHUNKS) {
       const count = Math.min(READ_CHUNKS, chunkCount - first)
       yield* await this.#ledger.query('getPayload', { upload: address, first, count })

@@ -1,7 +1,7 @@
 import * as r from '../codec/records.js'
-import type { MemberKeys } from '../crypto/index.js'
+import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
 import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
-import { checkObject, invalidArgument } from '../internal/assert.js'
+import { readParams } from '../internal/assert.js'
 import { type ClientContext, requireMember, settingsOf } from './context.js'
 
 /** What `members.join()` asks for. */
@@ -35,8 +35,8 @@ export class Members {
    * await alice.members.join({ name: 'Alice Data Ltd', roles: ['provider'] })
    * ```
    */
-  async join(params: JoinParameters): Promise<Member> {
-    checkObject(params, 'params')
+  async join(given: JoinParameters): Promise<Member> {
+    const params = readParams(given, 'params', ['name', 'roles', 'settings']) as JoinParameters
     await this.#ctx.ledger.submit('joinConsortium', {
       name: params.name,
       roles: params.roles,
@@ -108,9 +108,8 @@ export class Members {
    * @throws {@link DatapactError} ACCESS_DENIED (not an active member), INVALID_INPUT.
    */
   async rotateEnvelopeKey(newKeys: MemberKeys): Promise<Member> {
-    if (!(newKeys?.envelope?.publicKey instanceof Uint8Array))
-      throw invalidArgument('newKeys', 'MemberKeys', typeof newKeys)
-    await this.#ctx.ledger.submit('rotateEnvelopeKey', { envelopeKey: newKeys.envelope.publicKey })
+    const keys = checkMemberKeys(newKeys, 'newKeys')
+    await this.#ctx.ledger.submit('rotateEnvelopeKey', { envelopeKey: keys.envelope.publicKey })
     return requireMember(this.#ctx, this.#ctx.me)
   }
 

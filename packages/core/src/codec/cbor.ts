@@ -25,7 +25,14 @@ const DECODE_OPTIONS = {
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value does not fit the schema.
  */
 export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Array {
-  return cborEncode(schema.toWire(schema.check(value, path)))
+  let checked: T
+  try {
+    checked = schema.check(value, path)
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw new DatapactError('INVALID_INPUT', `"${path}" cannot be read`, { details: { argument: path }, cause: e })
+  }
+  return cborEncode(schema.toWire(checked))
 }
 
 /**
@@ -39,7 +46,7 @@ export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Arr
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on anything but the canonical encoding of a valid value.
  */
 export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'): T {
-  if (!(bytes instanceof Uint8Array))
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))
     throw new DatapactError('INVALID_INPUT', `"${path}" must be canonical CBOR bytes`, { details: { argument: path } })
   let wire: unknown
   try {

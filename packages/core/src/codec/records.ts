@@ -8,14 +8,16 @@ import type {
   LedgerEvent,
   Member,
   PayloadLocation,
+  PinnedTerms,
   Settlement,
+  StatementAck,
   Terms,
   UsageRecord,
   UsageTotals,
   Version,
 } from '../domain/index.js'
 import { ROLES } from '../domain/index.js'
-import { MAX_AMOUNT } from '../internal/assert.js'
+import { invalidArgument, MAX_AMOUNT } from '../internal/assert.js'
 import {
   amount,
   array,
@@ -53,6 +55,12 @@ export const LIMITS = {
   uint53: Number.MAX_SAFE_INTEGER,
 } as const
 
+/** The key-wrap envelope every ledger accepts: its length and fixed prefix (see `crypto/wrap.ts`). */
+export const WRAP = {
+  length: 91,
+  prefix: /* @__PURE__ */ Uint8Array.of(0x44, 0x50, 0x4b, 0x57, 0x01, 0x00, 0x20, 0x00, 0x01, 0x00, 0x03),
+} as const
+
 /**
  * A tag: no ASCII space or control character; anything else (other scripts included) is allowed. Byte-checkable, so
  * the EVM contract enforces exactly the same rule.
@@ -84,8 +92,60 @@ export const nonce = string(32, 32, /^[0-9a-f]{32}$/, '32 lowercase hex characte
 export const role = literal(...ROLES)
 /** A non-empty list of roles. */
 export const roles = array(role, ROLES.length, 1)
-/** A member's 32-byte X25519 envelope public key. */
-export const envelopeKey = bytes({ length: 32 })
+/**
+ * X25519 public keys (u-coordinates, little-endian) of small order, or otherwise unusable: libsodium's blacklist
+ * (`has_small_order` in crypto_scalarmult/curve25519/ref10/x25519_ref10.c). A key is refused when its first 31
+ * bytes and its last byte with the top bit cleared equal one of these. The Solidity contract mirrors this list.
+ */
+export const WEAK_ENVELOPE_KEYS: readonly string[] = [
+  // 0
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  // 1
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  // order 8
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  // order 8
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  // p - 1
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  // p (= 0)
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  // p + 1 (= 1)
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+]
+
+const WEAK_KEY_BYTES = /* @__PURE__ */ WEAK_ENVELOPE_KEYS.map(h =>
+  Uint8Array.from({ length: 32 }, (_, i) => Number.parseInt(h.slice(2 * i, 2 * i + 2), 16)),
+)
+
+/**
+ * Whether a 32-byte X25519 public key is on libsodium's small-order blacklist ({@link WEAK_ENVELOPE_KEYS}),
+ * compared after clearing the top bit of the last byte. Such a key gives an all-zero shared secret: HPKE refuses to
+ * wrap to it, so a member holding one would block every publish of a dataset it has a grant on.
+ */
+export function isWeakEnvelopeKey(key: Uint8Array): boolean {
+  if (key.length !== 32) return true
+  return WEAK_KEY_BYTES.some(weak => {
+    for (let i = 0; i < 31; i++) if (key[i] !== weak[i]) return false
+    return (key[31]! & 0x7f) === weak[31]
+  })
+}
+
+const x25519Key = bytes({ length: 32 })
+
+/** An envelope (X25519) public key: 32 bytes, not of small order (see {@link isWeakEnvelopeKey}). */
+export const envelopeKey: Schema<Uint8Array> = {
+  check(v, path) {
+    const key = x25519Key.check(v, path)
+    if (isWeakEnvelopeKey(key))
+      throw invalidArgument(path, 'an X25519 public key not of small order', 'a small-order key')
+    return key
+  },
+  toWire: v => v,
+  fromWire(w, path) {
+    return this.check(w, path)
+  },
+}
 /** A member's display name: 1..200 characters. */
 export const memberName = string(LIMITS.name, 1)
 
@@ -160,11 +220,15 @@ export const version: Schema<Version> = object({
   chunkSize: int(1024, 16 * 1024 * 1024),
   chunkCount: int(1, LIMITS.uint32),
   header: bytes({ min: 1, max: LIMITS.header }),
+  keyCommitment: digest,
   location,
   previous: uint32,
   publisher: memberId,
   publishedAt: time,
 })
+
+/** The terms a grant pins: prices and currency (the licence is not part of the price). */
+export const pinnedTerms: Schema<PinnedTerms> = object({ pricePerAccess: money, pricePerByte: money, currency })
 
 /** A grant's scope: all versions, from version N, or exactly version N. */
 export const scope = object({ kind: literal('all', 'from', 'exact'), version: uint32 }) as Schema<GrantScope>
@@ -178,14 +242,28 @@ export const grant: Schema<Grant> = object({
   expiresAt: nullable(time),
   maxAccesses: nullable(int(1, LIMITS.uint32)),
   priceOverride: nullable(money),
+  terms: pinnedTerms,
   used: uint32,
   state: literal('active', 'revoked'),
   grantedAt: time,
   revokedAt: nullable(time),
+  lastUsedAt: nullable(time),
 })
 
-/** A wrapped key envelope (1..256 bytes; 91 for the current format). */
-export const wrapped = bytes({ min: 1, max: LIMITS.wrapped })
+/**
+ * A key wrap as the ledger accepts it: the fixed-size envelope of `crypto/wrap.ts` (91 bytes: `DPKW`, version 1,
+ * the HPKE suite ids 0x0020 0x0001 0x0003, enc, sealed key). Checked byte by byte so every ledger refuses the same.
+ */
+export const wrapped: Schema<Uint8Array> = (() => {
+  const inner = bytes({ length: WRAP.length })
+  const check = (v: unknown, path: string): Uint8Array => {
+    const b = inner.check(v, path)
+    for (let i = 0; i < WRAP.prefix.length; i++)
+      if (b[i] !== WRAP.prefix[i]) throw invalidArgument(path, 'a Datapact key wrap envelope (DPKW v1)', 'other bytes')
+    return b
+  }
+  return { check, toWire: v => v, fromWire: check }
+})()
 /** A wrapped data key for one member. */
 export const keyWrap: Schema<KeyWrap> = object({ member: memberId, wrapped })
 /** A wrapped data key for one version. */
@@ -204,6 +282,7 @@ export const usageRecord: Schema<UsageRecord> = object({
   at: time,
   nonce,
   grantSeq: int(1, LIMITS.uint32),
+  wrapHash: digest,
 })
 
 /** Running usage totals of one provider, consumer, period and currency. */
@@ -217,14 +296,20 @@ export const totals: Schema<UsageTotals> = object({
   amount: money,
 })
 
+/** One party's acknowledgement of a statement: digest, amount and count. */
+export const statementAck: Schema<StatementAck> = object({ digest, amount: money, count: int(0, LIMITS.uint53) })
+
 /** A settlement record: both parties' acknowledged digests and the settled totals. */
 export const settlement: Schema<Settlement> = object({
   provider: memberId,
   consumer: memberId,
   period: int(0, LIMITS.uint53),
   currency,
-  providerDigest: nullable(digest),
-  consumerDigest: nullable(digest),
+  providerAck: nullable(statementAck),
+  consumerAck: nullable(statementAck),
+  statements: uint32,
+  closedCount: int(0, LIMITS.uint53),
+  closedAmount: money,
   settledDigest: nullable(digest),
   settledAmount: nullable(money),
   settledCount: nullable(int(0, LIMITS.uint53)),
@@ -254,6 +339,7 @@ export const event = variant('type', {
   AccessGranted: object({ grant, wrappedVersions: array(versionNumber, LIMITS.wraps) }),
   KeysWrapped: object({ datasetId, member: memberId, versions: array(versionNumber, LIMITS.wraps) }),
   AccessRevoked: object({ datasetId, grantee: memberId, seq: int(1, LIMITS.uint32) }),
+  TermsAccepted: object({ datasetId, grantee: memberId, seq: int(1, LIMITS.uint32), terms: pinnedTerms }),
   UsageRecorded: object({ record: usageRecord }),
   StatementAcknowledged: object({
     ...statementKey,
@@ -262,7 +348,13 @@ export const event = variant('type', {
     amount: money,
     count: int(0, LIMITS.uint53),
   }),
-  StatementSettled: object({ ...statementKey, digest, amount: money, count: int(0, LIMITS.uint53) }),
+  StatementSettled: object({
+    ...statementKey,
+    sequence: int(1, LIMITS.uint32),
+    digest,
+    amount: money,
+    count: int(0, LIMITS.uint53),
+  }),
   PayloadStored: object({ upload: hex32, first: uint32, count: uint32, complete: boolean }),
 }) as unknown as Schema<LedgerEvent>
 

@@ -1,3 +1,4 @@
+import { DatapactError } from '../errors.js'
 import { invalidArgument, describe as shape } from '../internal/assert.js'
 
 /**
@@ -32,8 +33,33 @@ export interface Schema<T> {
 export type Infer<S> = S extends Schema<infer T> ? T : never
 
 const fail = (path: string, expected: string, value: unknown): never => {
-  throw invalidArgument(path, expected, shape(value))
+  throw invalidArgument(path, expected, safeShape(value))
 }
+
+/** {@link shape}, but never throws (a revoked Proxy, say, is described by its type only). */
+function safeShape(value: unknown): string {
+  try {
+    return shape(value)
+  } catch {
+    return typeof value
+  }
+}
+
+/**
+ * Runs a read of a caller's value (property access, key listing, prototype lookup) so that whatever the value does
+ * when read (a getter or a Proxy trap that throws) becomes INVALID_INPUT naming `path`; our own errors pass through.
+ */
+function guarded<T>(path: string, expected: string, read: () => T): T {
+  try {
+    return read()
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw invalidArgument(path, expected, 'a value that throws when read')
+  }
+}
+
+// A lone UTF-16 surrogate has no UTF-8 form: CBOR would carry U+FFFD instead, so the value would change on the way.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const simple = <T>(check: (value: unknown, path: string) => T): Schema<T> => ({
   check,
@@ -44,7 +70,13 @@ const simple = <T>(check: (value: unknown, path: string) => T): Schema<T> => ({
 /** A string of `min..max` UTF-16 code units, optionally matching `pattern`. */
 export const string = (max: number, min = 0, pattern?: RegExp, expected?: string): Schema<string> =>
   simple((v, path) => {
-    if (typeof v !== 'string' || v.length < min || v.length > max || (pattern && !pattern.test(v)))
+    if (
+      typeof v !== 'string' ||
+      v.length < min ||
+      v.length > max ||
+      (pattern && !pattern.test(v)) ||
+      LONE_SURROGATE.test(v)
+    )
       fail(path, expected ?? `string of ${min}..${max} characters`, v)
     return v as string
   })
@@ -63,14 +95,35 @@ export const boolean: Schema<boolean> = simple((v, path) => {
   return v as boolean
 })
 
-/** Bytes, exactly `length` long or within `min..max`. */
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!
+  .get as (this: unknown) => number
+
+/**
+ * The bytes of a genuine Uint8Array (or subclass such as Buffer), as a fresh copy; undefined for anything else,
+ * a Proxy around a Uint8Array included. The length is read through the intrinsic getter, so a subclass cannot lie.
+ */
+export function ownBytes(v: unknown): Uint8Array | undefined {
+  if (typeof v !== 'object' || v === null || !ArrayBuffer.isView(v)) return undefined
+  try {
+    if (!(v instanceof Uint8Array)) return undefined
+    const length = typedArrayLength.call(v)
+    const out = new Uint8Array(length)
+    out.set(new Uint8Array(v.buffer, v.byteOffset, length))
+    return out
+  } catch {
+    return undefined
+  }
+}
+
+/** Bytes, exactly `length` long or within `min..max`. Checking returns a copy, so later changes to the input do not reach it. */
 export const bytes = (opts: { length?: number; min?: number; max?: number }): Schema<Uint8Array> =>
   simple((v, path) => {
     const { length, min = 0, max = Number.MAX_SAFE_INTEGER } = opts
     const expected = length === undefined ? `Uint8Array of ${min}..${max} bytes` : `Uint8Array(${length})`
-    if (!(v instanceof Uint8Array)) return fail(path, expected, v)
-    if (length !== undefined ? v.length !== length : v.length < min || v.length > max) fail(path, expected, v)
-    return v
+    const b = ownBytes(v)
+    if (b === undefined) return fail(path, expected, v)
+    if (length !== undefined ? b.length !== length : b.length < min || b.length > max) fail(path, expected, b)
+    return b
   })
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/
@@ -103,24 +156,62 @@ export const nullable = <T>(inner: Schema<T>): Schema<T | null> => ({
   fromWire: (w, path) => (w === null ? null : inner.fromWire(w, path)),
 })
 
-/** An array of at most `max` items. */
+/**
+ * An array of at most `max` items. Only a genuine, dense array is accepted (no holes, no extra own properties);
+ * each item is read once, and a read that throws is INVALID_INPUT.
+ */
 export const array = <T>(item: Schema<T>, max: number, min = 0): Schema<T[]> => {
-  const guard = (v: unknown, path: string): unknown[] => {
-    if (!Array.isArray(v) || v.length > max || v.length < min) return fail(path, `array of ${min}..${max} items`, v)
-    return v
-  }
+  const expected = `array of ${min}..${max} items`
+  const walk = (v: unknown, path: string, method: 'check' | 'fromWire'): T[] =>
+    guarded(path, expected, () => {
+      if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return fail(path, expected, v)
+      const length = v.length
+      if (length > max || length < min) return fail(path, expected, v)
+      const own = Reflect.ownKeys(v)
+      if (own.length !== length + 1) return fail(path, `${expected}, without holes or extra properties`, v)
+      const out: T[] = []
+      for (let i = 0; i < length; i++) {
+        if (!Object.hasOwn(v, i)) return fail(path, `${expected}, without holes`, v)
+        out.push(item[method](v[i], `${path}[${i}]`))
+      }
+      return out
+    })
   return {
-    check: (v, path) => guard(v, path).map((x, i) => item.check(x, `${path}[${i}]`)),
+    check: (v, path) => walk(v, path, 'check'),
     toWire: v => v.map(x => item.toWire(x)),
-    fromWire: (w, path) => guard(w, path).map((x, i) => item.fromWire(x, `${path}[${i}]`)),
+    fromWire: (w, path) => walk(w, path, 'fromWire'),
   }
 }
 
 type Shape = Record<string, Schema<unknown>>
 type ObjectOf<S extends Shape> = { -readonly [K in keyof S]: Infer<S[K]> }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
+/** A plain object: its prototype is Object.prototype or null (no arrays, bytes, dates, maps or class instances). */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * The own properties of a plain object, each read exactly once; INVALID_INPUT for anything else, for a symbol key
+ * and for a key `allowed` refuses. Inherited properties are never read.
+ */
+function ownFields(v: unknown, path: string, allowed: (key: string) => boolean): Map<string, unknown> {
+  return guarded(path, 'object', () => {
+    if (!isPlainObject(v)) return fail(path, 'object', v)
+    const out = new Map<string, unknown>()
+    for (const k of Reflect.ownKeys(v)) {
+      if (typeof k !== 'string') throw invalidArgument(path, 'object with string keys only', 'a symbol key')
+      if (!allowed(k)) throw invalidArgument(path ? `${path}.${k}` : k, 'no such field', 'a value')
+      out.set(
+        k,
+        guarded(path ? `${path}.${k}` : k, 'a readable value', () => v[k]),
+      )
+    }
+    return out
+  })
+}
 
 /**
  * An object with exactly these keys. On check, keys absent from the value are read as `undefined`
@@ -128,24 +219,22 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export const object = <S extends Shape>(fields: S): Schema<ObjectOf<S>> & { fields: S } => {
   const keys = Object.keys(fields)
-  const walk = (v: unknown, path: string, method: 'check' | 'fromWire', strictKeys: boolean): ObjectOf<S> => {
-    if (!isPlainObject(v)) return fail(path, 'object', v)
-    if (strictKeys)
-      for (const k of Object.keys(v))
-        if (!(k in fields)) throw invalidArgument(`${path}.${k}`, 'no such field', 'a value')
+  const walk = (v: unknown, path: string, method: 'check' | 'fromWire'): ObjectOf<S> => {
+    // Own keys only: `k in fields` would let `toString`, `constructor` or `__proto__` through.
+    const given = ownFields(v, path, k => Object.hasOwn(fields, k))
     const out: Record<string, unknown> = {}
-    for (const k of keys) out[k] = fields[k]![method](v[k], path ? `${path}.${k}` : k)
+    for (const k of keys) out[k] = fields[k]![method](given.get(k), path ? `${path}.${k}` : k)
     return out as ObjectOf<S>
   }
   return {
     fields,
-    check: (v, path) => walk(v, path, 'check', true),
+    check: (v, path) => walk(v, path, 'check'),
     toWire(v) {
       const out: Record<string, unknown> = {}
       for (const k of keys) out[k] = fields[k]!.toWire((v as Record<string, unknown>)[k])
       return out
     },
-    fromWire: (w, path) => walk(w, path, 'fromWire', true),
+    fromWire: (w, path) => walk(w, path, 'fromWire'),
   }
 }
 
@@ -156,10 +245,15 @@ export const variant = <const D extends string, V extends Record<string, Schema<
 ): Schema<{ [K in keyof V]: Infer<V[K]> & { [T in D]: K } }[keyof V]> => {
   type Out = { [K in keyof V]: Infer<V[K]> & { [T in D]: K } }[keyof V]
   const pick = (v: unknown, path: string) => {
-    if (!isPlainObject(v) || typeof v[tag] !== 'string' || !Object.hasOwn(variants, v[tag] as string))
-      return fail(`${path}.${tag}`, `one of ${Object.keys(variants).join(', ')}`, isPlainObject(v) ? v[tag] : v)
-    const { [tag]: name, ...rest } = v
-    return { name: name as string, rest, schema: variants[name as string]! }
+    const given = ownFields(v, path, () => true)
+    const name = given.get(tag)
+    if (typeof name !== 'string' || !Object.hasOwn(variants, name))
+      return fail(`${path}.${tag}`, `one of ${Object.keys(variants).join(', ')}`, name)
+    given.delete(tag)
+    const rest: Record<string, unknown> = {}
+    for (const [k, x] of given)
+      Object.defineProperty(rest, k, { value: x, enumerable: true, writable: true, configurable: true })
+    return { name, rest, schema: variants[name]! }
   }
   return {
     check(v, path) {

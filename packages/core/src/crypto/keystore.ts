@@ -2,7 +2,14 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { DatapactError } from '../errors.js'
-import { assertInteger, assertRecord, assertString, describe, invalidArgument } from '../internal/assert.js'
+import {
+  assertInteger,
+  assertRecord,
+  assertString,
+  describe,
+  invalidArgument,
+  readOptions,
+} from '../internal/assert.js'
 import { bytesToHex, equalBytes, hexToBytes, isHex, textEncoder } from '../internal/bytes.js'
 import { createMemberKeys, type MemberKeys, SIGNING_KINDS, type SigningKind, secretsOf } from './memberKeys.js'
 
@@ -118,8 +125,7 @@ function associatedData(f: Omit<KeystoreFile, 'ciphertext'>): Uint8Array {
 export async function lockKeystore(keys: MemberKeys, passphrase: string, opts?: LockKeystoreOptions): Promise<string> {
   const secrets = secretsOf(keys)
   assertPassphrase(passphrase)
-  if (opts !== undefined) assertRecord(opts, 'options')
-  const o: Record<string, unknown> = opts ?? {}
+  const o: Record<string, unknown> = readOptions(opts, 'options', ['N', 'r', 'p'])
   const { N, r, p } = checkScryptCost(o.N ?? DEFAULT_SCRYPT_N, o.r ?? 8, o.p ?? 1, 'options.')
   const salt = randomBytes(SALT_LENGTH)
   const nonce = randomBytes(NONCE_LENGTH)

@@ -2,7 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { DatapactError } from '../errors.js'
-import { assertBytes, assertOneOf, assertRecord, describe, invalidArgument } from '../internal/assert.js'
+import { assertBytes, assertOneOf, describe, invalidArgument, readOptions, readParams } from '../internal/assert.js'
 import { bytesToHex } from '../internal/bytes.js'
 import { nodeCrypto } from './native.js'
 import { X25519_KEY_LENGTH, x25519On } from './x25519.js'
@@ -183,12 +183,11 @@ export interface MemberKeysParameters {
  * ```
  */
 export function createMemberKeys(params: MemberKeysParameters): MemberKeys {
-  assertRecord(params, 'params')
-  const { envelopeSecretKey, signing } = params
+  const { envelopeSecretKey, signing: given } = readParams(params, 'params', ['envelopeSecretKey', 'signing'])
   assertBytes(envelopeSecretKey, 'envelopeSecretKey', X25519_KEY_LENGTH)
   let signingKeys: SigningKeys | undefined
-  if (signing !== undefined) {
-    assertRecord(signing, 'signing')
+  if (given !== undefined) {
+    const signing = readParams(given, 'signing', ['kind', 'secretKey'])
     assertOneOf(signing.kind, 'signing.kind', SIGNING_KINDS)
     assertBytes(signing.secretKey, 'signing.secretKey', SECRET_KEY_LENGTH)
     signingKeys = signingKeysFrom(signing.kind, signing.secretKey.slice())
@@ -229,8 +228,7 @@ export interface GenerateMemberKeysOptions {
  * ```
  */
 export function generateMemberKeys(opts?: GenerateMemberKeysOptions): MemberKeys {
-  if (opts !== undefined) assertRecord(opts, 'options')
-  const kind = opts?.signing ?? 'ed25519'
+  const kind = readOptions(opts, 'options', ['signing']).signing ?? 'ed25519'
   if (kind !== false) assertOneOf(kind, 'options.signing', SIGNING_KINDS)
   const ops = x25519On(nodeCrypto())
   const sk = ops.randomSecretKey()
@@ -249,10 +247,60 @@ export function secretsOf(keys: MemberKeys): {
   envelope: Uint8Array
   signing?: { kind: SigningKind; secretKey: Uint8Array }
 } {
-  if (!(keys instanceof MemberKeys)) throw invalidArgument('keys', 'MemberKeys', describe(keys))
+  if (!isMemberKeys(keys)) throw invalidArgument('keys', 'MemberKeys', describe(keys))
   const s = keys.signing
   return {
     envelope: keys.envelope.secretKey,
     ...(s === undefined ? {} : { signing: { kind: s.kind, secretKey: s.secretKey } }),
+  }
+}
+
+/**
+ * Checks that `value` is a usable {@link MemberKeys}: a key set made by this library whose envelope secret key is
+ * 32 bytes and derives exactly its 32-byte public key.
+ *
+ * @param value - Candidate keys.
+ * @param argument - Name used in errors.
+ * @returns The keys.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `argument`, never showing the keys.
+ */
+export function checkMemberKeys(value: unknown, argument: string): MemberKeys {
+  if (!isMemberKeys(value))
+    throw invalidArgument(
+      argument,
+      'MemberKeys (from generateMemberKeys, createMemberKeys or a keystore)',
+      describe(value),
+    )
+  let publicKey: unknown
+  let secretKey: unknown
+  try {
+    publicKey = value.envelope.publicKey
+    secretKey = value.envelope.secretKey
+  } catch {
+    throw invalidArgument(argument, 'MemberKeys with an envelope key pair', 'keys that cannot be read')
+  }
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== X25519_KEY_LENGTH)
+    throw invalidArgument(`${argument}.envelope.publicKey`, 'Uint8Array(32)', describe(publicKey))
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== X25519_KEY_LENGTH)
+    throw invalidArgument(`${argument}.envelope.secretKey`, 'Uint8Array(32)', describe(secretKey))
+  let derived: Uint8Array
+  try {
+    derived = x25519On(nodeCrypto()).publicKey(secretKey)
+  } finally {
+    secretKey.fill(0)
+  }
+  let same = derived.length === publicKey.length
+  for (let i = 0; i < derived.length; i++) same &&= derived[i] === publicKey[i]
+  if (!same)
+    throw invalidArgument(`${argument}.envelope`, 'a public key derived from its secret key', 'a mismatched pair')
+  return value
+}
+
+/** `instanceof MemberKeys` that never throws (a Proxy's getPrototypeOf trap may). */
+function isMemberKeys(value: unknown): value is MemberKeys {
+  try {
+    return value instanceof MemberKeys
+  } catch {
+    return false
   }
 }

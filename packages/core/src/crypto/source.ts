@@ -1,3 +1,4 @@
+import { DatapactError } from '../errors.js'
 import { describe, invalidArgument } from '../internal/assert.js'
 
 /**
@@ -131,3 +132,76 @@ export async function* frames(pieces: AsyncIterable<Uint8Array>, size: number): 
   if (pending !== undefined) yield { index, last: true, bytes: pending }
   else yield { index, last: true, bytes: staging === undefined ? new Uint8Array(0) : staging.subarray(0, fill) }
 }
+
+/**
+ * Makes sure a {@link DataSource} holds at least one byte before anything is written, without reading more than
+ * needed: a Uint8Array is checked as it is; a genuine array of pieces is checked piece by piece (a copy of the
+ * list is kept, so later changes to the array do not matter); any other iterable, async iterable or ReadableStream
+ * is read up to its first non-empty piece, which is held and replayed. The result reads exactly the same bytes.
+ *
+ * A piece that is not a Uint8Array among those read, a source that throws when read, and a source without a single
+ * byte are INVALID_INPUT. Failures of a stream after its first non-empty piece surface when it is consumed.
+ *
+ * @param source - The candidate source.
+ * @param argument - Name used in errors.
+ * @returns A source of the same bytes.
+ * @throws {@link DatapactError} INVALID_INPUT naming `argument`.
+ */
+export async function primeDataSource(source: unknown, argument: string): Promise<DataSource> {
+  try {
+    assertDataSource(source, argument)
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw invalidArgument(argument, 'a readable data source', 'a value that throws when read')
+  }
+  if (source instanceof Uint8Array) {
+    // A Proxy around bytes passes `instanceof` but is not bytes.
+    if (!ArrayBuffer.isView(source)) throw invalidArgument(argument, 'a Uint8Array', 'a Proxy')
+    if (byteLength(source) === 0) throw invalidArgument(argument, 'at least one byte', 'Uint8Array(0)')
+    return source
+  }
+  if (Array.isArray(source)) {
+    const pieces: Uint8Array[] = []
+    let total = 0
+    for (let i = 0; i < source.length; i++) {
+      const piece: unknown = Object.hasOwn(source, i) ? source[i] : undefined
+      if (!ArrayBuffer.isView(piece) || !(piece instanceof Uint8Array))
+        throw invalidArgument(`${argument}[${i}]`, 'Uint8Array', describe(piece))
+      pieces.push(piece)
+      total += byteLength(piece)
+    }
+    if (total === 0) throw invalidArgument(argument, 'at least one byte', 'no bytes')
+    return pieces
+  }
+  const iterator = readPieces(source, argument)
+  let first: Uint8Array | undefined
+  try {
+    for (;;) {
+      const next = await iterator.next()
+      if (next.done) break
+      if (next.value.length > 0) {
+        first = next.value
+        break
+      }
+    }
+  } catch (e) {
+    await iterator.return(undefined).catch(() => undefined)
+    if (e instanceof DatapactError) throw e
+    throw new DatapactError('INVALID_INPUT', `"${argument}" failed when read`, {
+      details: { argument, expected: 'a readable source', got: 'a source that throws' },
+      cause: e,
+    })
+  }
+  if (first === undefined) throw invalidArgument(argument, 'at least one byte', 'an empty stream')
+  const head = first
+  return (async function* () {
+    yield head
+    yield* { [Symbol.asyncIterator]: () => iterator }
+  })()
+}
+
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!
+  .get as (this: unknown) => number
+
+/** The length of genuine bytes, read through the intrinsic getter (a subclass cannot lie about it). */
+const byteLength = (bytes: Uint8Array): number => typedArrayLength.call(bytes)

@@ -6,8 +6,19 @@ export const invalidArgument = (argument: string, expected: string, got: string)
     details: { argument, expected, got },
   })
 
+// A lone UTF-16 surrogate has no UTF-8 form: encoded, it would silently become U+FFFD.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** A short, secret-free description of a value's shape for error messages. */
 export function describe(value: unknown): string {
+  try {
+    return describeUnsafe(value)
+  } catch {
+    return typeof value
+  }
+}
+
+function describeUnsafe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return `array(${value.length})`
   if (value instanceof Uint8Array) return `Uint8Array(${value.length})`
@@ -17,7 +28,7 @@ export function describe(value: unknown): string {
 }
 
 export function assertBytes(value: unknown, argument: string, length?: number): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array))
+  if (!ArrayBuffer.isView(value) || !(value instanceof Uint8Array))
     throw invalidArgument(argument, length === undefined ? 'Uint8Array' : `Uint8Array(${length})`, describe(value))
   if (length !== undefined && value.length !== length)
     throw invalidArgument(argument, `${length} bytes`, `${value.length} bytes`)
@@ -35,6 +46,7 @@ export function assertString(
   minLength = 0,
 ): asserts value is string {
   if (typeof value !== 'string') throw invalidArgument(argument, 'string', describe(value))
+  if (LONE_SURROGATE.test(value)) throw invalidArgument(argument, 'well-formed text', 'a lone UTF-16 surrogate')
   if (value.length < minLength || value.length > maxLength)
     throw invalidArgument(argument, `string of ${minLength}..${maxLength} characters`, `string(${value.length})`)
 }
@@ -71,4 +83,70 @@ export function assertOneOf<T extends string>(
 /** Like {@link assertRecord} without narrowing: for typed parameter objects whose fields are checked one by one. */
 export function checkObject(value: unknown, argument: string): void {
   assertRecord(value, argument)
+}
+
+/**
+ * Reads a caller's options object safely, once: it must be a plain object (or, with `optional`, undefined), every
+ * own key must be one of `allowed` (a symbol, an unknown or a prototype-named key like `toString` is INVALID_INPUT),
+ * each field is read exactly once (a getter or Proxy trap that throws is INVALID_INPUT), and inherited properties
+ * are never read. Returns a plain copy, so later changes by the caller cannot reach the operation.
+ */
+export function readOptions<K extends string>(
+  value: unknown,
+  argument: string,
+  allowed: readonly K[],
+): Partial<Record<K, unknown>> {
+  if (value === undefined) return {}
+  let proto: unknown
+  let keys: Array<string | symbol>
+  try {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw invalidArgument(argument, 'an object', describe(value))
+    proto = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) throw invalidArgument(argument, 'a plain object', describe(value))
+    keys = Reflect.ownKeys(value)
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw invalidArgument(argument, 'an object', 'a value that throws when read')
+  }
+  const out: Partial<Record<K, unknown>> = {}
+  for (const k of keys) {
+    if (typeof k !== 'string' || !(allowed as readonly string[]).includes(k))
+      throw invalidArgument(
+        typeof k === 'string' ? `${argument}.${k}` : argument,
+        `one of ${allowed.join(', ')}`,
+        typeof k === 'string' ? 'an unknown field' : 'a symbol key',
+      )
+    let v: unknown
+    try {
+      v = (value as Record<string, unknown>)[k]
+    } catch {
+      throw invalidArgument(`${argument}.${k}`, 'a readable value', 'a value that throws when read')
+    }
+    if (v !== undefined) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true })
+  }
+  return out
+}
+
+/** Like {@link readOptions}, but the object is required. */
+export function readParams<K extends string>(
+  value: unknown,
+  argument: string,
+  allowed: readonly K[],
+): Partial<Record<K, unknown>> {
+  if (value === undefined) throw invalidArgument(argument, 'an object', 'undefined')
+  return readOptions(value, argument, allowed)
+}
+
+/** A function or undefined. */
+export function assertOptionalFunction(
+  value: unknown,
+  argument: string,
+): asserts value is undefined | ((...a: never[]) => unknown) {
+  if (value !== undefined && typeof value !== 'function') throw invalidArgument(argument, 'a function', describe(value))
+}
+
+/** A boolean or undefined. */
+export function assertOptionalBoolean(value: unknown, argument: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(argument, 'a boolean', describe(value))
 }

@@ -20,6 +20,11 @@ export interface EventPage {
 export interface SubscribeOptions {
   /** Deliver the events after this cursor first (null: from the first event). Absent: only events from now on. */
   readonly after?: string | null
+  /**
+   * Called with every failure of the subscription, asynchronously: bad arguments (INVALID_INPUT), a closed
+   * connection (CLOSED), a backend that cannot be reached (LEDGER_UNAVAILABLE). `subscribe` itself never throws.
+   */
+  readonly onError?: (error: import('../errors.js').DatapactError) => void
 }
 
 /**
@@ -62,7 +67,8 @@ export interface LedgerAdapter {
    */
   query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]>
   /**
-   * Reads committed events after `after` (from the start when absent), at most `limit` of them.
+   * Reads committed events after `after` (from the start when absent), at most `limit` (1..100000) of them.
+   * Rejects with INVALID_INPUT for anything else (implementers: `checkReadEventsOptions` from `@datapact/core`).
    *
    * @param options - The cursor to read after and the page size.
    * @returns The events and the cursor to read on from.
@@ -73,12 +79,12 @@ export interface LedgerAdapter {
    * Calls `listener` for every event committed from now on, in ledger order; returns an unsubscribe function.
    * With `after` (a cursor from `readEvents`, or null for the first event) it first delivers every event after that
    * cursor, then live ones, without a gap or a repeat.
+   * Never throws: a bad listener or options, or a closed connection, go to `options.onError` (asynchronously) and
+   * the returned function does nothing. Implementers: use `subscribeSafely` from `@datapact/core`.
    *
    * @param listener - Called with each event. Implementers: an error the listener throws must not stop delivery.
-   * @param options - Where to start (`after`).
+   * @param options - Where to start (`after`), and `onError`.
    * @returns A function that stops delivery.
-   * @throws {@link DatapactError} CLOSED after `close()`; an adapter may also refuse a malformed `after` cursor
-   *   with INVALID_INPUT.
    */
   subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void
   /**

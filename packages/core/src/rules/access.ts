@@ -1,4 +1,3 @@
-import * as r from '../codec/records.js'
 import type { ConsortiumSettings, Dataset, Grant, GrantScope, Member } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { keys, type State } from './state.js'
@@ -24,6 +23,44 @@ export async function requireOwner(state: State, datasetId: string): Promise<{ d
   return { ds, me }
 }
 
+/** Refuses a grant that is not in force: GRANT_REVOKED, then GRANT_EXPIRED (expiry by ledger time `now`). */
+export function requireInForce(grant: Grant, now: number, where: Record<string, string | number> = {}): void {
+  const details = { datasetId: grant.datasetId, ...where }
+  if (grant.state === 'revoked')
+    throw new DatapactError('GRANT_REVOKED', `the grant on dataset ${grant.datasetId} was revoked`, { details })
+  if (isExpired(grant, now))
+    throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${grant.datasetId} expired at ${grant.expiresAt}`, {
+      details: { ...details, expiresAt: grant.expiresAt ?? undefined, now },
+    })
+}
+
+/**
+ * Why `grantee` may not receive a grant on `ds`, or undefined when it may: the owner needs none, and a grantee must be
+ * an active member with the consumer role (INVALID_INPUT either way). Pure: the rule and the client's courtesy check
+ * call this one function, so both refuse with the same code.
+ */
+export function granteeRefusal(
+  ds: Pick<Dataset, 'owner'>,
+  granteeId: string,
+  grantee: Member | null | undefined,
+): DatapactError | undefined {
+  if (granteeId === ds.owner)
+    return new DatapactError('INVALID_INPUT', 'the owner needs no grant on its own dataset', {
+      details: { argument: 'grantee' },
+    })
+  if (grantee?.status !== 'active' || !grantee.roles.includes('consumer'))
+    return new DatapactError('INVALID_INPUT', 'the grantee must be an active member with the consumer role', {
+      details: { argument: 'grantee', grantee: granteeId },
+    })
+  return undefined
+}
+
+/**
+ * Refuses a change to a retired dataset.
+ *
+ * @param ds - The dataset.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT when the dataset is retired.
+ */
 export function requireActive(ds: Dataset): void {
   if (ds.status !== 'active')
     throw new DatapactError('CONFLICT', `dataset ${ds.id} is retired`, { details: { datasetId: ds.id } })
@@ -31,7 +68,9 @@ export function requireActive(ds: Dataset): void {
 
 /**
  * The members a version's data key must be wrapped for: the owner, the escrow regulator when the consortium
- * requires one, and every active member whose grant is in force and covers the version. Sorted.
+ * requires one, and every active member whose grant is in force and covers the version. Sorted. Reads only the
+ * grants that may be in force (the `active/` index), so the work follows the grants in force, not every grant ever
+ * made; grants found expired leave the index here, once.
  */
 export async function entitledMembers(
   state: State,
@@ -42,8 +81,14 @@ export async function entitledMembers(
   const now = state.port.now()
   const out = new Set<string>([ds.owner])
   if (settings?.regulatorEscrow) out.add(settings.regulatorEscrow)
-  for (const g of await state.list(r.grant, keys.grants(ds.id))) {
-    if (!inForce(g, now) || !covers(g.scope, n)) continue
+  for (const [key] of await state.port.range(keys.actives(ds.id))) {
+    const grantee = key.slice(keys.actives(ds.id).length)
+    const g = await state.grant(ds.id, grantee)
+    if (!g || !inForce(g, now)) {
+      await state.port.delete(key)
+      continue
+    }
+    if (!covers(g.scope, n)) continue
     const m = await state.member(g.grantee)
     if (m?.status === 'active') out.add(g.grantee)
   }

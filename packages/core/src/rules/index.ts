@@ -10,7 +10,7 @@ import { DatapactError } from '../errors.js'
 import { acknowledgeStatement } from './billing.js'
 import { publishVersion, registerDataset, retireDataset, storePayload, updateDataset } from './datasets.js'
 import { type RuleDefinition, runDefinition } from './define.js'
-import { addKeyWraps, grantAccess, revokeAccess } from './grants.js'
+import { acceptTerms, addKeyWraps, grantAccess, revokeAccess } from './grants.js'
 import {
   admitMember,
   joinConsortium,
@@ -38,6 +38,7 @@ export const writeRules = {
   grantAccess,
   addKeyWraps,
   revokeAccess,
+  acceptTerms,
   recordUsage,
   acknowledgeStatement,
 } as const
@@ -55,6 +56,7 @@ export const queryRules = {
   getGrant: queries.getGrant,
   listGrants: queries.listGrants,
   getKeyWrap: queries.getKeyWrap,
+  getUsage: queries.getUsage,
   getTotals: queries.getTotals,
   getSettlement: queries.getSettlement,
   getPayload: queries.getPayload,
@@ -78,27 +80,35 @@ export type QueryArgs = { [K in QueryName]: ArgsOf<(typeof queryRules)[K]> }
 /** Result of each query. */
 export type QueryResults = { [K in QueryName]: ResultOf<(typeof queryRules)[K]> }
 
-const definitionOf = (name: string): RuleDefinition<unknown, unknown> => {
-  const def = (writeRules as Record<string, unknown>)[name] ?? (queryRules as Record<string, unknown>)[name]
-  if (!def || (!Object.hasOwn(writeRules, name) && !Object.hasOwn(queryRules, name)))
-    throw new DatapactError('INVALID_INPUT', `unknown rule "${name}"`, { details: { argument: 'rule' } })
-  return def as RuleDefinition<unknown, unknown>
+/** A rule name as a caller may pass it: anything. Only an own key of the rule tables is a rule. */
+const unknownRule = (name: unknown, what = 'rule') =>
+  new DatapactError(
+    'INVALID_INPUT',
+    typeof name === 'string' && name.length <= 64 ? `unknown ${what} "${name}"` : `unknown ${what}`,
+    { details: { argument: 'rule', expected: `the name of a ${what}`, got: typeof name } },
+  )
+
+const definitionOf = (name: unknown): RuleDefinition<unknown, unknown> => {
+  if (isWriteRule(name)) return writeRules[name] as RuleDefinition<unknown, unknown>
+  if (isQuery(name)) return queryRules[name] as RuleDefinition<unknown, unknown>
+  throw unknownRule(name)
 }
 
 /**
  * Whether `name` is a write rule.
  *
- * @param name - Any string.
+ * @param name - Anything.
  * @returns `true` for a write rule name.
  */
-export const isWriteRule = (name: string): name is WriteRuleName => Object.hasOwn(writeRules, name)
+export const isWriteRule = (name: unknown): name is WriteRuleName =>
+  typeof name === 'string' && Object.hasOwn(writeRules, name)
 /**
  * Whether `name` is a query.
  *
- * @param name - Any string.
+ * @param name - Anything.
  * @returns `true` for a query name.
  */
-export const isQuery = (name: string): name is QueryName => Object.hasOwn(queryRules, name)
+export const isQuery = (name: unknown): name is QueryName => typeof name === 'string' && Object.hasOwn(queryRules, name)
 
 /**
  * Runs a write rule over a port. Arguments are checked before any state is read. On a thrown error the caller
@@ -111,7 +121,7 @@ export function executeRule<N extends WriteRuleName>(
   name: N,
   args: WriteArgs[N],
 ): Promise<WriteResults[N]> {
-  if (!isWriteRule(name)) throw new DatapactError('INVALID_INPUT', `unknown write rule "${String(name)}"`)
+  if (!isWriteRule(name)) return Promise.reject(unknownRule(name, 'write rule'))
   return runDefinition(writeRules[name] as RuleDefinition<unknown, WriteResults[N]>, port, args)
 }
 
@@ -129,12 +139,14 @@ export function executeQuery<N extends QueryName>(
   name: N,
   args: QueryArgs[N],
 ): Promise<QueryResults[N]> {
-  if (!isQuery(name)) throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`)
+  if (!isQuery(name)) return Promise.reject(unknownRule(name, 'query'))
   return runDefinition(queryRules[name] as RuleDefinition<unknown, QueryResults[N]>, port, args)
 }
 
 /**
- * Canonical bytes of a rule call's arguments (what a chaincode transaction carries).
+ * Canonical bytes of a rule call's arguments (what a chaincode transaction carries). Every ledger passes a call
+ * through this and {@link decodeArgs}, so a value that has no canonical form (a holey array, a getter that throws,
+ * a Proxy, an inherited or unknown key) is INVALID_INPUT on every ledger alike.
  *
  * @param name - The rule or query.
  * @param args - Its arguments.
@@ -173,9 +185,10 @@ export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 
 export { events as eventListSchema } from '../codec/records.js'
-export { covers, inForce, isExpired } from './access.js'
+export { covers, granteeRefusal, inForce, isExpired, requireActive, requireInForce } from './access.js'
+export { checkChunkCount, checkUsageTime, chunkCountOf, pinTerms, priceOf, samePinnedTerms } from './checks.js'
 export { DEFAULT_SETTINGS, normalizeRoles } from './members.js'
 export type { StatePort } from './port.js'
 export { keys } from './state.js'
-export { periodOf, priceOf } from './usage.js'
+export { periodOf } from './usage.js'
 export type { LedgerEvent }

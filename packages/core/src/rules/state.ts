@@ -32,6 +32,10 @@ export const keys = {
   grants: (id: string) => `grant/${id}/`,
   /** Prefix of every grant. */
   allGrants: () => 'grant/',
+  /** Grantees whose grant may be in force (granted, not revoked; expired ones are pruned by the next publish). */
+  active: (id: string, grantee: MemberId) => `active/${id}/${grantee}`,
+  /** Prefix of a dataset's grantees whose grant may be in force. */
+  actives: (id: string) => `active/${id}/`,
   /** A member's wrapped data key for version `n` of a dataset. */
   wrap: (id: string, n: number, member: MemberId) => `wrap/${id}/${pad(n)}/${member}`,
   /** Marks a consumer's used usage nonce. */
@@ -129,8 +133,11 @@ export class State {
     return (
       (await this.settlement(k)) ?? {
         ...k,
-        providerDigest: null,
-        consumerDigest: null,
+        providerAck: null,
+        consumerAck: null,
+        statements: 0,
+        closedCount: 0,
+        closedAmount: 0n,
         settledDigest: null,
         settledAmount: null,
         settledCount: null,

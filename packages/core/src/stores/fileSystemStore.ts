@@ -4,6 +4,7 @@ import { DatapactError } from '../errors.js'
 import { assertString } from '../internal/assert.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
+import { checkGetArguments, storedChunks } from './checks.js'
 
 /** Node's fs, loaded on first use so that core stays importable where there is no file system. */
 const fs = () => import('node:fs/promises')
@@ -42,7 +43,7 @@ export class FileSystemPayloadStore implements PayloadStore {
     const file = await open(tmp, 'wx')
     try {
       const len = new Uint8Array(4)
-      for await (const c of chunks) {
+      for await (const c of storedChunks(chunks)) {
         new DataView(len.buffer).setUint32(0, c.length, false)
         await file.write(len)
         await file.write(c)
@@ -59,6 +60,7 @@ export class FileSystemPayloadStore implements PayloadStore {
   }
 
   async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
+    checkGetArguments(address, chunkCount)
     if (!/^[0-9a-f]{32}$/.test(address))
       throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address } })
     const { open } = await fs()

@@ -3,6 +3,7 @@ import { storeName } from '../codec/records.js'
 import { DatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
+import { checkGetArguments, storedChunks } from './checks.js'
 
 /**
  * A payload store in this process's memory: for tests, demos, and as the model of a store implementation.
@@ -25,17 +26,35 @@ export class MemoryPayloadStore implements PayloadStore {
 
   async put(chunks: AsyncIterable<Uint8Array>): Promise<string> {
     const stored: Uint8Array[] = []
-    for await (const c of chunks) stored.push(c.slice())
+    for await (const c of storedChunks(chunks)) stored.push(c)
     const address = bytesToHex(randomBytes(16))
     this.#payloads.set(address, stored)
     return address
   }
 
   async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
+    checkGetArguments(address, chunkCount)
     const chunks = this.#payloads.get(address)
     if (!chunks)
       throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address } })
     yield* chunks.slice(0, chunkCount).map(c => c.slice())
+  }
+
+  /** Test hook: canonical bytes of everything stored (addresses in order, each chunk with its length). */
+  snapshot(): Uint8Array {
+    const parts: Uint8Array[] = []
+    const enc = new TextEncoder()
+    for (const address of [...this.#payloads.keys()].sort()) {
+      parts.push(enc.encode(`${address}:${this.#payloads.get(address)!.length};`))
+      for (const c of this.#payloads.get(address)!) parts.push(enc.encode(`${c.length}:`), c)
+    }
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+    let at = 0
+    for (const p of parts) {
+      out.set(p, at)
+      at += p.length
+    }
+    return out
   }
 
   /** Test hook: applies `edit` to the stored chunk list of `address` (flip bits, drop, reorder, append). */

@@ -6,7 +6,17 @@
  */
 
 export {
+  CLIENT_ENTRY_POINTS,
+  CLIENT_WITHOUT_INPUT,
+  type ClientEntryPoint,
+  type ClientFixture,
+  type ClientSweepOptions,
+  clientMethods,
+  describeClientInputSweep,
+} from './clientSweep.js'
+export {
   eventCount,
+  fakeWrap,
   nonce,
   type Party,
   party,
@@ -15,7 +25,27 @@ export {
   type World,
   type WorldOptions,
   world,
+  ZERO32,
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
 export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
+export {
+  ADAPTER_ENTRY_POINTS,
+  describeLedgerInputSweep,
+  type LedgerSweepOptions,
+  QUERY_ENTRY_POINTS,
+  refusal,
+  type SweepContext,
+  WRITE_ENTRY_POINTS,
+} from './ledgerSweep.js'
+export {
+  applyMutation,
+  describeMutation,
+  FORBIDDEN_KEYS,
+  MALFORMED_KINDS,
+  type Malformed,
+  type Mutation,
+  malformed,
+  mutation,
+} from './malformed.js'
 export type { ConformanceAssertion, ConformanceExpect, ConformanceRunner } from './runner.js'

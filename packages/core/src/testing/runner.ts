@@ -34,17 +34,27 @@ export interface ConformanceRunner {
   beforeEach(fn: () => unknown, timeout?: number): void
   /** Runs `fn` after each test of the enclosing group, within `timeout` ms. */
   afterEach(fn: () => unknown, timeout?: number): void
+  /** Runs `fn` once before the tests of the enclosing group (needed by the bad-input sweeps). */
+  beforeAll?(fn: () => unknown, timeout?: number): void
+  /** Runs `fn` once after the tests of the enclosing group (needed by the bad-input sweeps). */
+  afterAll?(fn: () => unknown, timeout?: number): void
   /** The runner's `expect`. */
   expect: ConformanceExpect
 }
 
 const RUNNER_KEYS = ['describe', 'it', 'expect', 'beforeEach', 'afterEach'] as const
 
+type Hook = (fn: () => unknown, timeout?: number) => void
+const hook = (h: Hook | undefined, name: string): Hook => {
+  if (typeof h !== 'function') throw new Error(`this suite needs the test runner's ${name}: pass it in options.runner`)
+  return h
+}
+
 /**
  * The runner the suite uses: `runner` when given, else the runner's globals (jest; vitest with `globals: true`),
  * with `it` defaulting to the suite's timeout. Throws a plain `Error` naming what to pass when neither is there.
  */
-export function bindRunner(runner: ConformanceRunner | undefined, timeout: number): ConformanceRunner {
+export function bindRunner(runner: ConformanceRunner | undefined, timeout: number): Required<ConformanceRunner> {
   const g = globalThis as unknown as Partial<ConformanceRunner>
   const r = runner ?? (RUNNER_KEYS.every(k => typeof g[k] === 'function') ? (g as ConformanceRunner) : undefined)
   if (!r)
@@ -57,6 +67,8 @@ export function bindRunner(runner: ConformanceRunner | undefined, timeout: numbe
     it: (name, fn, t) => r.it(name, fn, t ?? timeout),
     beforeEach: (fn, t) => r.beforeEach(fn, t ?? timeout),
     afterEach: (fn, t) => r.afterEach(fn, t ?? timeout),
+    beforeAll: (fn, t) => hook(r.beforeAll, 'beforeAll')(fn, t ?? timeout),
+    afterAll: (fn, t) => hook(r.afterAll, 'afterAll')(fn, t ?? timeout),
     expect: r.expect,
   }
 }

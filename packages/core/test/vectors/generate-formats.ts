@@ -13,7 +13,7 @@ import { statementDigest } from '../../src/client/billing.js'
 import { encode } from '../../src/codec/cbor.js'
 import * as r from '../../src/codec/records.js'
 import { hpkeSeal } from '../../src/crypto/hpke.js'
-import { createMemberKeys, lockKeystore, merkleLeafHash, merkleRoot } from '../../src/crypto/index.js'
+import { createMemberKeys, keyCommitment, lockKeystore, merkleLeafHash, merkleRoot } from '../../src/crypto/index.js'
 import { createEncryptorWithSalt } from '../../src/crypto/stream.js'
 import { bytesToHex, concatBytes, u32be, utf8ToBytes } from '../../src/internal/bytes.js'
 
@@ -53,6 +53,7 @@ async function payload(name: string, plaintextLength: number) {
       chunks: chunks.map(hex),
       leafHashes: chunks.map(c => hex(merkleLeafHash(c))),
       merkleRoot: hex(s.merkleRoot),
+      keyCommitment: hex(keyCommitment(key, enc.header)),
       plaintextDigest: hex(s.plaintextDigest),
       chunkCount: s.chunkCount,
       ciphertextSize: s.ciphertextSize,
@@ -89,6 +90,8 @@ async function main() {
   const aad = concatBytes(prefix, u32be(32), datasetId, u32be(7), u32be(id.length), id)
   const info = utf8ToBytes('datapact/key-wrap/v1')
   const { enc, ct } = await hpkeSeal(undefined, { recipientPublicKey, plaintext: dataKey, info, aad, ikmE })
+  const keyWrapEnvelope = hex(concatBytes(prefix, enc, ct))
+  const h = (x: string) => Uint8Array.from(Buffer.from(x, 'hex'))
   const keyWrap = {
     inputs: {
       recipientSecretKey: hex(recipientSecretKey),
@@ -116,6 +119,7 @@ async function main() {
     at: 1_764_547_200,
     nonce: '00112233445566778899aabbccddee01',
     grantSeq: 1,
+    wrapHash: sha256(h(keyWrapEnvelope)),
   }
   const rows = [
     { datasetId: hex(datasetId), version: 7, bytes: 2500, amount: 100n, at: 1_764_547_200, nonce: usage.nonce },
@@ -133,6 +137,8 @@ async function main() {
     consumer: 'Org2MSP/bob',
     period: 20_000,
     currency: 'CNY',
+    sequence: 1,
+    first: 0,
     periodStart: 20_000 * 86_400,
     periodEnd: 20_001 * 86_400,
     rows,
@@ -140,8 +146,13 @@ async function main() {
     bytes: 5000,
     amount: 200n,
   }
-  const json = (v: unknown) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x)))
-  const statementBody = { format: 'datapact-statement/1', ...statement }
+  const json = (v: unknown) =>
+    JSON.parse(
+      JSON.stringify(v, (_, x) =>
+        typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? { bytes: hex(x) } : x,
+      ),
+    )
+  const statementBody = { format: 'datapact-statement/2', ...statement }
   const { encode: cborg } = await import('cborg')
   const cbor = {
     terms: { value: json(terms), cbor: hex(encode(r.terms, terms)) },
