@@ -19,3 +19,8 @@ export {
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
 export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
+export {
+  describePayloadStoreConformance,
+  type PayloadStoreConformanceOptions,
+  type PayloadStoreHarness,
+} from './payloadStoreConformance.js'
