@@ -146,11 +146,12 @@ export function describePayloadStoreConformance(
         const v = await w.provider.client.datasets.publish(id, pieces(data, 7001), { chunkSize: 65536 })
         expect(v.chunkCount).toBe(11)
         await w.provider.client.grants.grant(id, w.consumer.id)
-        const progress: number[] = []
-        const { stream, receipt } = await w.consumer.client.data.stream(id, { onProgress: p => progress.push(p.bytes) })
+        const progress: Array<{ bytes: number; total?: number }> = []
+        const { stream, receipt } = await w.consumer.client.data.stream(id, { onProgress: p => progress.push(p) })
         expect(receipt).not.toBeNull()
         expect(Buffer.from(concat(await collect(stream))).equals(Buffer.from(data))).toBe(true)
-        expect(progress.at(-1)).toBe(data.length)
+        expect(progress.at(-1)).toMatchObject({ bytes: data.length, total: data.length })
+        expect(progress.every(p => p.total === data.length)).toBe(true)
       })
       it('lets the regulator audit every payload through its own node', async () => {
         const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(5000, 5) })
