@@ -92,14 +92,26 @@ export function startReplication(options: ReplicationOptions): Replication {
   }
   const key = (datasetId: string, version: number) => `${datasetId}/${version}`
 
+  /** The address of a version in this store: from its VersionPublished event, else (published before `after`) from the ledger. */
+  const addressOf = async (datasetId: string, version: number): Promise<string | undefined> => {
+    const known = addresses.get(key(datasetId, version))
+    if (known) return known
+    const v = await options.ledger.query('getVersion', { datasetId, number: version })
+    if (!v || v.location.store !== store) return undefined
+    addresses.set(key(datasetId, version), v.location.address)
+    return v.location.address
+  }
+
   const pin = (member: string, datasetId: string, version: number) => {
     const node = nodes[member]
-    const address = addresses.get(key(datasetId, version))
-    if (!node || !address) return
-    const held = `${member} ${address}`
+    if (!node) return
     enqueue(async () => {
-      const event = { member, datasetId, version, address }
+      const event = { member, datasetId, version, address: addresses.get(key(datasetId, version)) ?? '' }
       try {
+        const address = await addressOf(datasetId, version)
+        if (!address) return
+        event.address = address
+        const held = `${member} ${address}`
         await node.pin(address, { signal: controller.signal })
         const set = holders.get(held) ?? new Set<string>()
         holders.set(held, set)

@@ -85,6 +85,29 @@ describe('startReplication', () => {
     await replication.stop()
   })
 
+  it('resumes after a cursor and still pins versions published before it, from the ledger', async () => {
+    const { h, parties: p } = await consortium()
+    const { id, version } = await p.provider.client.datasets.register({
+      title: 'T',
+      terms: TERMS,
+      data: testBytes(9000, 4),
+    })
+    const observer = await h.member('observer')
+    const { cursor } = await observer.readEvents({ limit: 10_000 })
+    const pinned: string[] = []
+    const replication = startReplication({
+      ledger: observer,
+      nodes: { [p.consumer.id]: p.consumer.store },
+      after: cursor,
+      onPinned: e => pinned.push(`${e.version} ${e.address}`),
+    })
+    await p.provider.client.grants.grant(id, p.consumer.id)
+    await replication.idle()
+    expect(pinned).toEqual([`1 ${version!.location.address}`])
+    expect(await p.consumer.store.isPinned(version!.location.address)).toBe(true)
+    await replication.stop()
+  })
+
   it('reports a node that cannot pin through onError and carries on', async () => {
     const { h, parties: p } = await consortium()
     const errors: string[] = []
