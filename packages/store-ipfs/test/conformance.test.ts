@@ -14,7 +14,7 @@ describePayloadStoreConformance('ipfs (kubo) on the memory ledger', async () => 
   const ledger = createMemoryHarness()
   return {
     ledger,
-    store: label => swarm.nodes.find(n => n.label === label)!.store({ stallTimeoutMs: 5000 }),
+    store: label => swarm.nodes.find(n => n.label === label)!.store(),
     teardown: () => ledger.teardown(),
   }
 })

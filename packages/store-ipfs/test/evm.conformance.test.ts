@@ -20,7 +20,7 @@ describePayloadStoreConformance(
     const ledger = await createEvmHarness({ anvil })
     return {
       ledger,
-      store: label => swarm.nodes.find(n => n.label === label)!.store({ stallTimeoutMs: 5000 }),
+      store: label => swarm.nodes.find(n => n.label === label)!.store(),
       teardown: () => ledger.teardown(),
     }
   },

@@ -53,8 +53,11 @@ export interface KuboSwarmOptions {
 }
 
 const live = new Set<ChildProcess>()
+const folders = new Set<string>()
+// A test process that dies without stopping its swarm takes the daemons and their folders with it.
 process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL')
+  for (const d of folders) rmSync(d, { recursive: true, force: true })
 })
 
 /**
@@ -71,10 +74,22 @@ process.once('exit', () => {
  * ```
  */
 export async function startKuboSwarm(options: KuboSwarmOptions = {}): Promise<KuboSwarm> {
+  // A port found free may be taken by another process before the daemon binds it: start afresh, twice at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options)
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/i.test(String(e))) throw e
+    }
+  }
+}
+
+async function startOnce(options: KuboSwarmOptions): Promise<KuboSwarm> {
   const labels = options.labels ?? Array.from({ length: options.count ?? 3 }, (_, i) => `node${i}`)
   const binary = options.binary ?? kuboBinary()
   const timeout = options.startTimeoutMs ?? 180_000
   const dir = mkdtempSync(join(tmpdir(), 'datapact-kubo-'))
+  folders.add(dir)
   const swarmKey = generateSwarmKey()
   const nodes: NodeImpl[] = []
   let stopped = false
@@ -83,6 +98,7 @@ export async function startKuboSwarm(options: KuboSwarmOptions = {}): Promise<Ku
     stopped = true
     await Promise.all(nodes.map(n => n.stop()))
     rmSync(dir, { recursive: true, force: true })
+    folders.delete(dir)
   }
   try {
     const ports = await freePorts(labels.length * 2)
