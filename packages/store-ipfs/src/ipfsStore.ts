@@ -86,6 +86,12 @@ export class IpfsPayloadStore implements PayloadStore {
       throw invalid('options.stallTimeoutMs', 'a positive integer', String(stallMs))
     if (options.pin !== undefined && typeof options.pin !== 'boolean')
       throw invalid('options.pin', 'a boolean', typeof options.pin)
+    const headers: unknown = options.headers
+    if (
+      headers !== undefined &&
+      (typeof headers !== 'object' || headers === null || Object.values(headers).some(v => typeof v !== 'string'))
+    )
+      throw invalid('options.headers', 'a record of strings', typeof headers)
     this.name = name
     this.#pin = options.pin ?? true
     this.#blockSize = blockSize

@@ -85,6 +85,7 @@ describe('IpfsPayloadStore on Kubo', () => {
       { url: 'http://127.0.0.1:1', blockSize: 4 * 1024 * 1024 },
       { url: 'http://127.0.0.1:1', stallTimeoutMs: 0 },
       { url: 'http://127.0.0.1:1', pin: 'yes' },
+      { url: 'http://127.0.0.1:1', headers: { authorization: 42 } },
     ])
       expect(() => new IpfsPayloadStore(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
     const a = swarm.nodes[0]!.store()
