@@ -82,8 +82,9 @@ interface Backend {
 }
 
 async function evmBackend(): Promise<Backend> {
-  const deployer = await EvmLedger.deploy({ rpcUrl: anvil.rpcUrl, privateKey: ANVIL_ACCOUNTS[0], pollingInterval: 50 })
   const keys = { provider: ANVIL_ACCOUNTS[1], consumer: ANVIL_ACCOUNTS[2], consumer2: ANVIL_ACCOUNTS[3] }
+  // The provider deploys, so it is the genesis admin the contract lets bootstrap the consortium.
+  const deployer = await EvmLedger.deploy({ rpcUrl: anvil.rpcUrl, privateKey: keys.provider, pollingInterval: 50 })
   return {
     name: 'evm (anvil)',
     connect: async role => deployer.as(keys[role]),
