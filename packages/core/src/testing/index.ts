@@ -47,3 +47,8 @@ export {
   malformed,
   mutation,
 } from './malformed.js'
+export {
+  describePayloadStoreConformance,
+  type PayloadStoreConformanceOptions,
+  type PayloadStoreHarness,
+} from './payloadStoreConformance.js'
