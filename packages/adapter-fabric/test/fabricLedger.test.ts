@@ -361,3 +361,32 @@ describe('FabricLedger: the gateway peer goes away', () => {
     await vi.waitFor(() => expect(watched).toEqual(events), { timeout: 10_000 })
   }, 60_000)
 })
+
+describe('FabricLedger: large payload answers', () => {
+  let h: FabricHarness
+  beforeEach(async () => {
+    h = await createFabricHarness()
+  })
+  afterEach(() => h.teardown())
+
+  it('reads an answer of 16 chunks of 256 KiB (over 4.5 MiB of base64) in one query', async () => {
+    const provider = await h.member('provider')
+    await join(provider, ['provider'])
+    const upload = 'cd'.repeat(32)
+    const chunkBytes = 256 * 1024 + 16
+    const chunks = Array.from({ length: 16 }, (_, i) => new Uint8Array(chunkBytes).fill(i + 1))
+    // Eight chunks per transaction (2 MiB, the client's fullest batch). Larger answers (16 x 1 MiB) are tested on
+    // fromBase64 directly: the test server takes minutes to move them.
+    for (let first = 0; first < chunks.length; first += 8)
+      await provider.submit('storePayload', {
+        upload,
+        first,
+        chunks: chunks.slice(first, first + 8),
+        last: first + 8 === chunks.length,
+      })
+    // About 5.6 MiB of base64: the regular expression that checked it overflowed the stack past about 4.5 MiB.
+    const read = await provider.query('getPayload', { upload, first: 0, count: 16 })
+    expect(read).toHaveLength(16)
+    for (const [i, chunk] of read.entries()) expect(chunk, `chunk ${i}`).toEqual(chunks[i])
+  }, 120_000)
+})

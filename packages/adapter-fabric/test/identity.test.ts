@@ -70,6 +70,17 @@ describe('base64 on the wire', () => {
     for (const bad of ['AAE', 'AAE=\n', 'AA==AA==', 'AAF=', '****', ' AAE=', 'AAE-', 'AAE_'])
       expect(fromBase64(bad), bad).toBeUndefined()
   })
+
+  it('decodes answers of tens of MiB (16 chunks of 1 MiB) and still refuses a flaw at their end', () => {
+    // A regular expression over the whole text threw RangeError (stack overflow) past about 4.5 MiB of text.
+    const bytes = new Uint8Array(16 * (1024 * 1024 + 16) + 2).map((_, i) => i * 7)
+    const text = toBase64(bytes)
+    expect(text.length).toBeGreaterThan(22_000_000)
+    expect(fromBase64(text)).toEqual(bytes)
+    expect(fromBase64(`${text.slice(0, -4)}AA-=`)).toBeUndefined()
+    expect(fromBase64(`${text.slice(0, -4)}\nAA=`)).toBeUndefined()
+    expect(fromBase64(`${text}AA==`)).toBeUndefined()
+  })
 })
 
 describe('new FabricLedger', () => {
