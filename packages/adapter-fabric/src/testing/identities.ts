@@ -32,6 +32,13 @@ export interface TestOrganisation {
    * @returns the member's certificate and private key
    */
   createMember(commonName: string): Promise<TestMember>
+  /**
+   * Issues a TLS certificate signed by this organisation's CA, for a server (a peer's TLS endpoint) or a client
+   * (mutual TLS): subject CN `host`, alternative names DNS `host` and IP 127.0.0.1, server and client auth.
+   * @param host - the host name the certificate is for, for example `peer0.org1.example.com`
+   * @returns the certificate and its private key (`commonName` is `host`)
+   */
+  createTlsIdentity(host: string): Promise<TestMember>
 }
 
 /**
@@ -65,32 +72,46 @@ export async function createTestOrganisation(mspId: string): Promise<TestOrganis
   return {
     mspId,
     caCertPem: caCert.toString('pem'),
-    async createMember(commonName) {
-      const keys = await generateKeyPair()
-      const cert = await x509.X509CertificateGenerator.create(
-        {
-          subject: `CN=${commonName},OU=client,O=${mspId}`,
-          issuer: caCert.subject,
-          publicKey: keys.publicKey,
-          signingKey: caKeys.privateKey,
-          signingAlgorithm: ecdsa,
-          ...validity(),
-          extensions: [
-            new x509.BasicConstraintsExtension(false, undefined, true),
-            new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-            await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-          ],
-        },
-        globalThis.crypto,
-      )
-      const pkcs8 = await globalThis.crypto.subtle.exportKey('pkcs8', keys.privateKey)
-      return {
-        mspId,
-        commonName,
-        certificatePem: cert.toString('pem'),
-        privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
-      }
-    },
+    createMember: commonName =>
+      issue(commonName, `CN=${commonName},OU=client,O=${mspId}`, [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      ]),
+    createTlsIdentity: host =>
+      issue(host, `CN=${host},O=${mspId}`, [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'dns', value: host },
+          { type: 'ip', value: '127.0.0.1' },
+        ]),
+      ]),
+  }
+
+  async function issue(commonName: string, subject: string, extensions: x509.Extension[]): Promise<TestMember> {
+    const keys = await generateKeyPair()
+    const cert = await x509.X509CertificateGenerator.create(
+      {
+        subject,
+        issuer: caCert.subject,
+        publicKey: keys.publicKey,
+        signingKey: caKeys.privateKey,
+        signingAlgorithm: ecdsa,
+        ...validity(),
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          ...extensions,
+          await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+        ],
+      },
+      globalThis.crypto,
+    )
+    const pkcs8 = await globalThis.crypto.subtle.exportKey('pkcs8', keys.privateKey)
+    return {
+      mspId,
+      commonName,
+      certificatePem: cert.toString('pem'),
+      privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
+    }
   }
 }
 
