@@ -186,6 +186,7 @@ export class FabricLedger implements LedgerAdapter {
   readonly #qscc: Contract
   readonly #signer: Signer
   readonly #channel: string
+  readonly #mspId: string
   readonly #chaincode: string
   readonly #conflictRetries: number
   readonly #endorsersWaitMs: number
@@ -231,6 +232,7 @@ export class FabricLedger implements LedgerAdapter {
     this.#signer =
       options.signer ?? signers.newPrivateKeySigner(checkedKey(options.privateKeyPem!, options.certificatePem))
     this.#channel = options.channel
+    this.#mspId = options.mspId
     this.#chaincode = options.chaincode
     this.#conflictRetries = options.conflictRetries ?? 2
     this.#endorsersWaitMs = options.endorsersWaitMs ?? 10_000
@@ -328,6 +330,54 @@ export class FabricLedger implements LedgerAdapter {
     }
     const bytes = fromBase64(text(commit.getResult()))
     return { txId: transactionId, events: this.#decode(() => decodeEvents(bytes ?? new Uint8Array()), operation) }
+  }
+
+  /**
+   * Hands this member over to its next certificate, as an explicit ledger step. The chaincode pins a member id
+   * to the key and NodeOU roles of the certificate of its first write; a certificate with the same MSP id and CN
+   * but another key or role is refused (ACCESS_DENIED) until the pinned certificate names it here. Afterwards
+   * connect with the new certificate and its key; this connection's certificate no longer acts as the member.
+   *
+   * @param certificatePem - the next certificate (PEM), same MSP id and CN as this one
+   * @returns the transaction id, once committed
+   * @throws {@link DatapactError} INVALID_INPUT when the certificate names another member or does not parse;
+   *   ACCESS_DENIED when this connection's certificate is not the pinned one; LEDGER_UNAVAILABLE; CLOSED
+   * @example
+   * ```ts
+   * await ledger.rotateCertificate(renewedCertificatePem)
+   * const renewed = new FabricLedger({ ...options, certificatePem: renewedCertificatePem, privateKeyPem: newKeyPem })
+   * ```
+   */
+  async rotateCertificate(certificatePem: string): Promise<{ txId: string }> {
+    this.#open()
+    let next: string
+    try {
+      next = memberIdOf(this.#mspId, certificatePem)
+    } catch (error) {
+      if (!(error instanceof MemberIdError)) throw error
+      throw new DatapactError('INVALID_INPUT', `"certificatePem" gives no member id: ${error.message}`, {
+        details: { argument: 'certificatePem' },
+        cause: error,
+      })
+    }
+    if (next !== this.memberId)
+      throw new DatapactError('INVALID_INPUT', `"certificatePem" names ${next}, not ${this.memberId}`, {
+        details: { argument: 'certificatePem' },
+      })
+    const operation = 'submit rotateFabricCertificate'
+    const commit = await this.#contract
+      .submitAsync('rotateFabricCertificate', { arguments: [toBase64(new TextEncoder().encode(certificatePem))] })
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation })))
+    const transactionId = commit.getTransactionId()
+    const status = await commit
+      .getStatus()
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    if (!status.successful)
+      throw toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
+        operation,
+        transactionId,
+      })
+    return { txId: transactionId }
   }
 
   /**

@@ -1,6 +1,6 @@
 // @peculiar/x509 uses tsyringe, which needs a Reflect metadata polyfill loaded first; fabric-contract-api loads one.
 import 'fabric-contract-api'
-import { createPrivateKey, type webcrypto } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type webcrypto } from 'node:crypto'
 import { type Identity, type Signer, signers } from '@hyperledger/fabric-gateway'
 import * as x509 from '@peculiar/x509'
 
@@ -29,9 +29,11 @@ export interface TestOrganisation {
   /**
    * Issues a member certificate signed by this organisation's CA.
    * @param commonName - subject CN of the member, for example `alice`
+   * @param options - `role`: the NodeOU in the subject's OU (default `client`); `keyOf`: reuse that member's key
+   *   pair instead of a fresh one (a certificate for the same key with another role)
    * @returns the member's certificate and private key
    */
-  createMember(commonName: string): Promise<TestMember>
+  createMember(commonName: string, options?: Readonly<{ role?: string; keyOf?: TestMember }>): Promise<TestMember>
   /**
    * Issues a TLS certificate signed by this organisation's CA, for a server (a peer's TLS endpoint) or a client
    * (mutual TLS): subject CN `host`, alternative names DNS `host` and IP 127.0.0.1, server and client auth.
@@ -72,10 +74,13 @@ export async function createTestOrganisation(mspId: string): Promise<TestOrganis
   return {
     mspId,
     caCertPem: caCert.toString('pem'),
-    createMember: commonName =>
-      issue(commonName, `CN=${commonName},OU=client,O=${mspId}`, [
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      ]),
+    createMember: async (commonName, options = {}) =>
+      issue(
+        commonName,
+        `CN=${commonName},OU=${options.role ?? 'client'},O=${mspId}`,
+        [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+        options.keyOf && (await importKeyPair(options.keyOf.privateKeyPem)),
+      ),
     createTlsIdentity: host =>
       issue(host, `CN=${host},O=${mspId}`, [
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
@@ -87,8 +92,13 @@ export async function createTestOrganisation(mspId: string): Promise<TestOrganis
       ]),
   }
 
-  async function issue(commonName: string, subject: string, extensions: x509.Extension[]): Promise<TestMember> {
-    const keys = await generateKeyPair()
+  async function issue(
+    commonName: string,
+    subject: string,
+    extensions: x509.Extension[],
+    existing?: webcrypto.CryptoKeyPair,
+  ): Promise<TestMember> {
+    const keys = existing ?? (await generateKeyPair())
     const cert = await x509.X509CertificateGenerator.create(
       {
         subject,
@@ -131,6 +141,16 @@ export function memberIdentity(member: TestMember): Identity {
  */
 export function memberSigner(member: TestMember): Signer {
   return signers.newPrivateKeySigner(createPrivateKey(member.privateKeyPem))
+}
+
+async function importKeyPair(privateKeyPem: string): Promise<webcrypto.CryptoKeyPair> {
+  const privateKey = createPrivateKey(privateKeyPem)
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' })
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
+  return {
+    privateKey: await globalThis.crypto.subtle.importKey('pkcs8', pkcs8, ecdsa, true, ['sign']),
+    publicKey: await globalThis.crypto.subtle.importKey('spki', spki, ecdsa, true, ['verify']),
+  }
 }
 
 async function generateKeyPair(): Promise<webcrypto.CryptoKeyPair> {
