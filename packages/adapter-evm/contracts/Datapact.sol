@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IDatapact} from "./IDatapact.sol";
+import {DatapactBase} from "./DatapactBase.sol";
 
 /// @title Datapact ledger program for EVM chains
 /// @notice Members of a consortium register datasets, publish versions, grant and revoke access, record metered
@@ -10,141 +10,38 @@ import {IDatapact} from "./IDatapact.sol";
 /// @dev One non-upgradeable contract, private state. Bulky, write-once data (catalog metadata, version headers,
 /// wrapped keys, payload chunks) lives in event logs; storage keeps what the rules read plus the block (and, for
 /// metadata and headers, the hash) of the log holding the rest.
-contract Datapact is IDatapact {
-    uint8 private constant _ADMIN = 1;
-    uint8 private constant _PROVIDER = 2;
-    uint8 private constant _CONSUMER = 4;
-    uint8 private constant _REGULATOR = 8;
-    uint8 private constant _ACTIVE = 1;
-    uint8 private constant _LEFT = 2;
-    uint8 private constant _SCOPE_ALL = 0;
-    uint8 private constant _SCOPE_FROM = 1;
-    uint8 private constant _SCOPE_EXACT = 2;
-    uint8 private constant _ACK_PROVIDER = 1;
-    uint8 private constant _ACK_CONSUMER = 2;
-    uint8 private constant _SETTLED = 4;
-    uint256 private constant _MAX_SAFE = 2 ** 53 - 1;
-    uint256 private constant _MAX_WRAPS = 2000;
-    uint256 private constant _MAX_WRAPPED = 256;
-    uint256 private constant _MAX_USAGE_BATCH = 1000;
-    uint256 private constant _MAX_PAYLOAD_BATCH = 64;
-    uint256 private constant _MAX_CHUNK = 16 * 1024 * 1024 + 16;
-
-    struct SettingsRecord {
-        bool bootstrapped;
-        uint8 admission;
-        address regulatorEscrow;
-        uint32 periodSeconds;
-    }
-
-    struct MemberRecord {
-        uint8 status;
-        uint8 roles;
-        uint64 joinedAt;
-        bytes32 envelopeKey;
-        string name;
-    }
-
-    struct DatasetRecord {
-        address owner;
-        bool retired;
-        bool listed;
-        uint32 latestVersion;
-        uint32 grantCount;
-        uint64 createdAt;
-        bytes8 currency;
-        uint64 infoBlock;
-        uint128 pricePerAccess;
-        uint128 pricePerByte;
-        bytes32 infoHash;
-    }
-
-    struct VersionRecord {
-        bytes32 plaintextDigest;
-        bytes32 merkleRoot;
-        uint64 size;
-        uint32 chunkSize;
-        uint32 chunkCount;
-        uint64 publishedAt;
-        uint64 publishedBlock;
-        bytes32 infoHash;
-    }
-
-    struct GrantRecord {
-        uint32 seq;
-        uint8 scopeKind;
-        uint32 scopeVersion;
-        bool revoked;
-        bool hasPriceOverride;
-        uint32 maxAccesses;
-        uint32 used;
-        uint64 expiresAt;
-        uint64 grantedAt;
-        uint64 revokedAt;
-        uint128 priceOverride;
-    }
-
-    struct UploadRecord {
-        address owner;
-        uint32 stored;
-        bool complete;
-        uint32 batchCount;
-    }
-
-    /// @dev What one batch of usage needs of one dataset, read once, updated in memory, written once. The grant's
-    /// state cannot change inside a batch, so it is checked when the dataset is first referenced; `version`, `size`
-    /// and `expected` cache the last version checked (its existence, coverage, size and price).
-    struct UsageContext {
-        bool loaded;
-        address owner;
-        bytes8 currency;
-        uint256 latestVersion;
-        uint256 seq;
-        uint256 maxAccesses;
-        uint256 used;
-        uint256 scopeKind;
-        uint256 scopeVersion;
-        bool hasPriceOverride;
-        uint256 priceOverride;
-        uint256 pricePerAccess;
-        uint256 pricePerByte;
-        uint256 version;
-        uint256 size;
-        uint256 expected;
-        uint256 count;
-        uint256 byteCount;
-        uint256 amount;
-    }
-
-    /// @dev The nonce bitmap word a batch is working on (written back when the batch moves to another word).
-    struct NonceCursor {
-        bool loaded;
-        uint256 word;
-        uint256 bits;
-    }
-
+contract Datapact is DatapactBase {
     uint64 private immutable _deploymentBlock;
-    SettingsRecord private _settings;
-    mapping(address member => MemberRecord) private _members;
-    address[] private _memberIds;
-    mapping(address member => uint8 roles) private _admissions;
-    uint256 private _activeAdmins;
-    mapping(bytes32 datasetId => DatasetRecord) private _datasets;
-    bytes32[] private _datasetIds;
-    mapping(bytes32 datasetId => mapping(uint256 number => VersionRecord)) private _versions;
-    mapping(bytes32 datasetId => mapping(address grantee => GrantRecord)) private _grants;
-    mapping(bytes32 datasetId => address[]) private _grantees;
-    /// @dev Block of the last AccessGranted/KeysWrapped log carrying a wrap, four uint64 per word (version / 4).
-    mapping(bytes32 datasetId => mapping(address member => mapping(uint256 bucket => uint256))) private _wrapBlocks;
-    /// @dev Used nonces: bit (nonce % 256) of word (nonce / 256). Nonces sharing their top 120 bits share a slot.
-    mapping(address consumer => mapping(uint256 word => uint256 bits)) private _nonces;
-    mapping(bytes32 statementKey => Totals) private _totals;
-    mapping(bytes32 statementKey => SettlementView) private _settlements;
-    mapping(bytes32 upload => UploadRecord) private _uploads;
-    mapping(bytes32 upload => mapping(uint256 index => uint256 batch)) private _uploadBatches;
+    /// @dev The one member that may bootstrap the consortium, fixed at deployment: no later transaction can take it.
+    address private immutable _genesisAdmin;
+    /// @dev The `DatapactViews` contract every read is forwarded to.
+    address private immutable _views;
 
-    constructor() {
+    /// @param genesisAdmin The member that bootstraps the consortium (its first admin); not address(0).
+    /// @param views A deployed `DatapactViews`.
+    constructor(address genesisAdmin, address views) {
+        if (genesisAdmin == address(0) || views.code.length == 0) revert InvalidInput("constructor");
         _deploymentBlock = uint64(block.number);
+        _genesisAdmin = genesisAdmin;
+        _views = views;
+    }
+
+    /// @notice Forwards every read (see `DatapactViews`) by DELEGATECALL, so it runs over this contract's storage.
+    fallback() external {
+        address views = _views;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), views, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @notice The block this contract was deployed in (where event scans start).
+    /// @return The block number.
+    function deploymentBlock() external view returns (uint256) {
+        return _deploymentBlock;
     }
 
     // ------------------------------------------------------------------ members
@@ -166,11 +63,13 @@ contract Datapact is IDatapact {
     ) external {
         _checkText(name, 1, 200, "name");
         _checkRoles(roles);
+        _checkEnvelopeKey(envelopeKey);
         if (hasSettings) _checkSettings(settings);
         MemberRecord storage m = _members[msg.sender];
         if (m.status == _ACTIVE) revert Conflict(bytes32(uint256(uint160(msg.sender))));
         uint8 granted;
         if (!_settings.bootstrapped) {
+            if (msg.sender != _genesisAdmin) revert AccessDenied(msg.sender, 0);
             Settings memory initial = hasSettings ? settings : Settings(0, address(0), 30 days);
             if (initial.regulatorEscrow != address(0)) revert InvalidInput("settings.regulatorEscrow");
             _settings = SettingsRecord(true, initial.admission, address(0), initial.periodSeconds);
@@ -230,6 +129,7 @@ contract Datapact is IDatapact {
     /// @notice The caller replaces its envelope key; versions published later are wrapped to the new key.
     /// @param envelopeKey The new X25519 public key.
     function rotateEnvelopeKey(bytes32 envelopeKey) external {
+        _checkEnvelopeKey(envelopeKey);
         MemberRecord storage m = _activeCaller();
         m.envelopeKey = envelopeKey;
         emit EnvelopeKeyRotated(msg.sender, envelopeKey);
@@ -350,6 +250,7 @@ contract Datapact is IDatapact {
                 revert InvalidInput("location.address");
             }
         }
+        _pruneExpired(id);
         _checkVersionWraps(id, ds.owner, version.number, wraps);
         _versions[id][version.number] = VersionRecord({
             plaintextDigest: version.plaintextDigest,
@@ -359,7 +260,8 @@ contract Datapact is IDatapact {
             chunkCount: version.chunkCount,
             publishedAt: uint64(block.timestamp),
             publishedBlock: uint64(block.number),
-            infoHash: keccak256(abi.encode(version.header, version.location))
+            infoHash: keccak256(abi.encode(version.header, version.location)),
+            keyCommitment: version.keyCommitment
         });
         ds.latestVersion = version.number;
         emit VersionPublished(id, version.number, msg.sender, version, uint64(block.timestamp), wraps);
@@ -416,10 +318,27 @@ contract Datapact is IDatapact {
         g.grantedAt = uint64(block.timestamp);
         g.revokedAt = 0;
         g.priceOverride = terms.hasPriceOverride ? terms.priceOverride : 0;
+        g.pinnedPerAccess = ds.pricePerAccess;
+        g.pinnedPerByte = ds.pricePerByte;
+        g.pinnedCurrency = ds.currency;
+        g.lastUsedAt = 0;
         for (uint256 i; i < wraps.length; ++i) _setWrapBlock(datasetId, grantee, wraps[i].version);
         ds.grantCount = seq;
         if (!existed) _grantees[datasetId].push(grantee);
-        emit AccessGranted(datasetId, grantee, msg.sender, seq, terms, uint64(block.timestamp), wraps);
+        if (_activeSlot[datasetId][grantee] == 0) {
+            _active[datasetId].push(grantee);
+            _activeSlot[datasetId][grantee] = _active[datasetId].length;
+        }
+        emit AccessGranted(
+            datasetId,
+            grantee,
+            msg.sender,
+            seq,
+            terms,
+            PinnedTerms(ds.pricePerAccess, ds.pricePerByte, ds.currency),
+            uint64(block.timestamp),
+            wraps
+        );
     }
 
     /// @notice The owner adds or replaces key wraps of existing versions for a member entitled to them (the owner,
@@ -453,7 +372,35 @@ contract Datapact is IDatapact {
         if (g.revoked) revert Conflict(datasetId);
         g.revoked = true;
         g.revokedAt = uint64(block.timestamp);
+        _leaveActive(datasetId, grantee);
         emit AccessRevoked(datasetId, grantee, msg.sender, g.seq);
+    }
+
+    /// @notice The grantee (the caller) accepts the dataset's current price terms for its grant in force; until then
+    /// the grant keeps the terms it was made under. Accepting the terms already pinned changes nothing.
+    /// @param datasetId Dataset id.
+    /// @param terms The terms accepted; must be the dataset's current ones.
+    function acceptTerms(bytes32 datasetId, PinnedTerms calldata terms) external {
+        _checkCurrency(terms.currency);
+        _activeCaller();
+        DatasetRecord storage ds = _datasets[datasetId];
+        if (ds.owner == address(0)) revert DatasetNotFound(datasetId);
+        GrantRecord storage g = _grants[datasetId][msg.sender];
+        if (g.seq == 0) revert GrantNotFound(datasetId, msg.sender);
+        if (g.revoked) revert GrantRevoked(0, datasetId, 0);
+        if (g.expiresAt != 0 && block.timestamp >= g.expiresAt) revert GrantExpired(0, datasetId, 0, g.expiresAt);
+        if (
+            terms.pricePerAccess != ds.pricePerAccess || terms.pricePerByte != ds.pricePerByte
+                || terms.currency != ds.currency
+        ) revert Conflict(datasetId);
+        if (
+            terms.pricePerAccess == g.pinnedPerAccess && terms.pricePerByte == g.pinnedPerByte
+                && terms.currency == g.pinnedCurrency
+        ) return;
+        g.pinnedPerAccess = terms.pricePerAccess;
+        g.pinnedPerByte = terms.pricePerByte;
+        g.pinnedCurrency = terms.currency;
+        emit TermsAccepted(datasetId, msg.sender, g.seq, terms);
     }
 
     // -------------------------------------------------------------------- usage
@@ -462,13 +409,19 @@ contract Datapact is IDatapact {
     /// is refused outside a grant in force, for a version the scope does not cover, past the quota, with bytes other
     /// than the version's size, with an amount other than the terms give, or with a nonce already used.
     /// @dev Compact encoding, two words per record: claims[2i] = nonce << 128 | amount;
-    /// claims[2i + 1] = datasetIndex << 96 | version << 64 | bytes, where datasetIndex points into `datasetIds`
-    /// (strictly increasing, each referenced). A batch reads and writes each grant, totals and nonce word once.
+    /// claims[2i + 1] = wrapIndex << 128 | datasetIndex << 96 | version << 64 | bytes, where datasetIndex points into
+    /// `datasetIds` (strictly increasing, each referenced) and wrapIndex into `wrapHashes`, the SHA-256 of each key
+    /// wrap the consumer was served (its evidence, recorded as given; one entry per distinct wrap of the batch).
+    /// A batch reads and writes each grant, totals and nonce word once.
     /// @param datasetIds The distinct datasets of the batch, strictly increasing.
+    /// @param wrapHashes The distinct key-wrap hashes the records name.
     /// @param claims The records.
-    function recordUsage(bytes32[] calldata datasetIds, uint256[] calldata claims) external {
+    function recordUsage(bytes32[] calldata datasetIds, bytes32[] calldata wrapHashes, uint256[] calldata claims)
+        external
+    {
         uint256 n = claims.length / 2;
         if (claims.length % 2 != 0 || n == 0 || n > _MAX_USAGE_BATCH) revert InvalidInput("records");
+        if (wrapHashes.length == 0 || wrapHashes.length > n) revert InvalidInput("records");
         for (uint256 k = 1; k < datasetIds.length; ++k) {
             if (datasetIds[k] <= datasetIds[k - 1]) revert InvalidInput("datasetIds");
         }
@@ -478,7 +431,7 @@ contract Datapact is IDatapact {
         NonceCursor memory cursor;
         for (uint256 i; i < n; ) {
             unchecked {
-                _recordOne(i, datasetIds, ctx, cursor, claims[2 * i], claims[2 * i + 1]);
+                _recordOne(i, datasetIds, wrapHashes.length, ctx, cursor, claims[2 * i], claims[2 * i + 1]);
                 ++i;
             }
         }
@@ -487,7 +440,9 @@ contract Datapact is IDatapact {
         for (uint256 k; k < ctx.length; ++k) {
             UsageContext memory c = ctx[k];
             if (!c.loaded) revert InvalidInput("datasetIds");
-            _grants[datasetIds[k]][msg.sender].used = uint32(c.used);
+            GrantRecord storage g = _grants[datasetIds[k]][msg.sender];
+            g.used = uint32(c.used);
+            g.lastUsedAt = uint64(block.timestamp);
             Totals storage t = _totals[_statementKey(c.owner, msg.sender, period, c.currency)];
             uint256 count = t.count + c.count;
             uint256 byteCount = t.byteCount + c.byteCount;
@@ -498,20 +453,24 @@ contract Datapact is IDatapact {
             t.amount = uint128(amount);
             context[k] = (uint256(uint160(c.owner)) << 96) | (uint256(c.seq) << 64) | uint64(c.currency);
         }
-        emit UsageRecorded(msg.sender, uint64(period), uint64(block.timestamp), datasetIds, context, claims);
+        emit UsageRecorded(
+            msg.sender, uint64(period), uint64(block.timestamp), datasetIds, context, wrapHashes, claims
+        );
     }
 
     // ------------------------------------------------------------------ billing
 
-    /// @notice The provider or the consumer of a statement acknowledges its digest and totals, which must equal the
-    /// ledger's running totals. When both sides acknowledged the same digest the statement is settled.
+    /// @notice The provider or the consumer acknowledges the open statement of a key (the records after those
+    /// already settled): its digest and totals, which must equal the ledger's running totals less what was settled.
+    /// The statement settles when both sides acknowledged the same digest and totals. Acknowledging what this side
+    /// already acknowledged, or the statement last settled, changes nothing and emits nothing.
     /// @param provider Statement provider.
     /// @param consumer Statement consumer.
     /// @param period Billing period index.
     /// @param currency Currency code.
     /// @param digest Statement digest.
-    /// @param amount Total amount.
-    /// @param count Number of records.
+    /// @param amount Total amount of the open statement.
+    /// @param count Number of records of the open statement.
     function acknowledgeStatement(
         address provider,
         address consumer,
@@ -527,181 +486,36 @@ contract Datapact is IDatapact {
         uint8 side = msg.sender == provider ? _ACK_PROVIDER : msg.sender == consumer ? _ACK_CONSUMER : 0;
         if (side == 0 || provider == consumer) revert AccessDenied(msg.sender, 0);
         bytes32 key = _statementKey(provider, consumer, period, currency);
-        Totals storage t = _totals[key];
-        if (t.amount != amount || t.count != count) revert SettlementMismatch(t.amount, t.count, amount, count);
         SettlementView storage s = _settlements[key];
-        if (side == _ACK_PROVIDER) s.providerDigest = digest;
-        else s.consumerDigest = digest;
+        Ack memory ack = Ack(digest, amount, count);
+        if (s.statements != 0 && _sameAck(Ack(s.settledDigest, s.settledAmount, s.settledCount), ack)) return;
+        Ack storage mine = side == _ACK_PROVIDER ? s.providerAck : s.consumerAck;
+        if (s.flags & side != 0 && _sameAck(mine, ack)) return;
+        if (count == 0) revert InvalidInput("count");
+        Totals storage t = _totals[key];
+        uint128 openAmount = t.amount - s.closedAmount;
+        uint64 openCount = t.count - s.closedCount;
+        if (openAmount != amount || openCount != count) revert SettlementMismatch(openAmount, openCount, amount, count);
+        mine.digest = digest;
+        mine.amount = amount;
+        mine.count = count;
         s.flags |= side;
         emit StatementAcknowledged(provider, consumer, msg.sender, period, currency, digest, amount, count);
-        uint8 other = side == _ACK_PROVIDER ? _ACK_CONSUMER : _ACK_PROVIDER;
-        bytes32 otherDigest = side == _ACK_PROVIDER ? s.consumerDigest : s.providerDigest;
-        if (s.flags & other != 0 && otherDigest == digest) {
+        Ack storage other = side == _ACK_PROVIDER ? s.consumerAck : s.providerAck;
+        if (s.flags & (_ACK_PROVIDER | _ACK_CONSUMER) == (_ACK_PROVIDER | _ACK_CONSUMER) && _sameAck(other, ack)) {
+            uint32 sequence = s.statements + 1;
+            s.statements = sequence;
+            s.closedCount += count;
+            s.closedAmount += amount;
             s.settledDigest = digest;
             s.settledAmount = amount;
             s.settledCount = count;
             s.settledAt = uint64(block.timestamp);
-            s.flags |= _SETTLED;
-            emit StatementSettled(provider, consumer, period, currency, digest, amount, count);
+            s.flags = 0;
+            delete s.providerAck;
+            delete s.consumerAck;
+            emit StatementSettled(provider, consumer, period, currency, sequence, digest, amount, count);
         }
-    }
-
-    // -------------------------------------------------------------------- views
-
-    /// @notice The block this contract was deployed in (where event scans start).
-    /// @return The block number.
-    function deploymentBlock() external view returns (uint256) {
-        return _deploymentBlock;
-    }
-
-    /// @notice The consortium settings.
-    /// @return bootstrapped Whether a first member bootstrapped the consortium (false: no settings yet).
-    /// @return settings The settings.
-    function getSettings() external view returns (bool bootstrapped, Settings memory settings) {
-        SettingsRecord memory s = _settings;
-        return (s.bootstrapped, Settings(s.admission, s.regulatorEscrow, s.periodSeconds));
-    }
-
-    /// @notice A member; status 0 when it never joined.
-    /// @param member The member.
-    /// @return The member.
-    function getMember(address member) external view returns (MemberView memory) {
-        return _memberView(member);
-    }
-
-    /// @notice Members in joining order, from `offset`, at most `limit`.
-    /// @param offset First index.
-    /// @param limit Most members returned.
-    /// @return total Number of members ever joined.
-    /// @return page The members.
-    function listMembers(uint256 offset, uint256 limit)
-        external
-        view
-        returns (uint256 total, MemberView[] memory page)
-    {
-        total = _memberIds.length;
-        uint256 end = _pageEnd(offset, limit, total);
-        page = new MemberView[](end > offset ? end - offset : 0);
-        for (uint256 i; i < page.length; ++i) page[i] = _memberView(_memberIds[offset + i]);
-    }
-
-    /// @notice A dataset; owner address(0) when absent.
-    /// @param datasetId Dataset id.
-    /// @return The dataset.
-    function getDataset(bytes32 datasetId) external view returns (DatasetView memory) {
-        return _datasetView(datasetId);
-    }
-
-    /// @notice Datasets in registration order, from `offset`, at most `limit`.
-    /// @param offset First index.
-    /// @param limit Most datasets returned.
-    /// @return total Number of datasets.
-    /// @return page The datasets.
-    function listDatasets(uint256 offset, uint256 limit)
-        external
-        view
-        returns (uint256 total, DatasetView[] memory page)
-    {
-        total = _datasetIds.length;
-        uint256 end = _pageEnd(offset, limit, total);
-        page = new DatasetView[](end > offset ? end - offset : 0);
-        for (uint256 i; i < page.length; ++i) page[i] = _datasetView(_datasetIds[offset + i]);
-    }
-
-    /// @notice A version; number 0 when absent.
-    /// @param datasetId Dataset id.
-    /// @param number Version number.
-    /// @return The version.
-    function getVersion(bytes32 datasetId, uint32 number) external view returns (VersionView memory) {
-        return _versionView(datasetId, number);
-    }
-
-    /// @notice Versions `from` .. `from + limit - 1` of a dataset (those that exist).
-    /// @param datasetId Dataset id.
-    /// @param from First version number.
-    /// @param limit Most versions returned.
-    /// @return page The versions.
-    function listVersions(bytes32 datasetId, uint256 from, uint256 limit)
-        external
-        view
-        returns (VersionView[] memory page)
-    {
-        uint256 latest = _datasets[datasetId].latestVersion;
-        if (from == 0) from = 1;
-        uint256 end = from > latest ? from : _pageEnd(from, limit, latest + 1);
-        page = new VersionView[](end - from);
-        for (uint256 i; i < page.length; ++i) page[i] = _versionView(datasetId, uint32(from + i));
-    }
-
-    /// @notice A grant; seq 0 when absent.
-    /// @param datasetId Dataset id.
-    /// @param grantee The grantee.
-    /// @return The grant.
-    function getGrant(bytes32 datasetId, address grantee) external view returns (GrantView memory) {
-        return _grantView(datasetId, grantee);
-    }
-
-    /// @notice Every grant ever issued on a dataset (the latest per grantee), in first-grant order.
-    /// @param datasetId Dataset id.
-    /// @return page The grants.
-    function listGrants(bytes32 datasetId) external view returns (GrantView[] memory page) {
-        address[] storage grantees = _grantees[datasetId];
-        page = new GrantView[](grantees.length);
-        for (uint256 i; i < page.length; ++i) page[i] = _grantView(datasetId, grantees[i]);
-    }
-
-    /// @notice Where a wrapped key is: the block of the last AccessGranted/KeysWrapped log carrying it, else (0)
-    /// the VersionPublished log of the version's block.
-    /// @param datasetId Dataset id.
-    /// @param number Version number.
-    /// @param member The member.
-    /// @return wrapBlock Block of the last grant or re-wrap carrying it; 0 = none.
-    /// @return versionBlock Block the version was published in; 0 = no such version.
-    function getKeyWrapBlocks(bytes32 datasetId, uint32 number, address member)
-        external
-        view
-        returns (uint64 wrapBlock, uint64 versionBlock)
-    {
-        wrapBlock = uint64(_wrapBlocks[datasetId][member][number >> 2] >> ((number & 3) * 64));
-        versionBlock = _versions[datasetId][number].publishedBlock;
-    }
-
-    /// @notice Running usage totals of a statement key (zero when nothing was recorded).
-    /// @param provider Provider.
-    /// @param consumer Consumer.
-    /// @param period Billing period index.
-    /// @param currency Currency code.
-    /// @return The totals.
-    function getTotals(address provider, address consumer, uint64 period, bytes8 currency)
-        external
-        view
-        returns (Totals memory)
-    {
-        return _totals[_statementKey(provider, consumer, period, currency)];
-    }
-
-    /// @notice Acknowledgement state of a statement key.
-    /// @param provider Provider.
-    /// @param consumer Consumer.
-    /// @param period Billing period index.
-    /// @param currency Currency code.
-    /// @return The settlement state.
-    function getSettlement(address provider, address consumer, uint64 period, bytes8 currency)
-        external
-        view
-        returns (SettlementView memory)
-    {
-        return _settlements[_statementKey(provider, consumer, period, currency)];
-    }
-
-    /// @notice Progress of a payload upload and the block and first index of each of its batches.
-    /// @param upload Upload id.
-    /// @return The upload.
-    function getUpload(bytes32 upload) external view returns (UploadView memory) {
-        UploadRecord memory u = _uploads[upload];
-        uint256[] memory batches = new uint256[](u.batchCount);
-        for (uint256 i; i < batches.length; ++i) batches[i] = _uploadBatches[upload][i];
-        return UploadView(u.owner, u.stored, u.complete, batches);
     }
 
     // ---------------------------------------------------------------- internals
@@ -709,15 +523,19 @@ contract Datapact is IDatapact {
     function _recordOne(
         uint256 i,
         bytes32[] calldata datasetIds,
+        uint256 wrapCount,
         UsageContext[] memory ctx,
         NonceCursor memory cursor,
         uint256 w0,
         uint256 w1
     ) private {
-        uint256 index = w1 >> 96;
         uint256 version = (w1 >> 64) & 0xffffffff;
         uint256 byteCount = w1 & 0xffffffffffffffff;
-        if (w1 >> 128 != 0 || index >= ctx.length || version == 0 || byteCount > _MAX_SAFE) {
+        uint256 index = (w1 >> 96) & 0xffffffff;
+        if (
+            w1 >> 144 != 0 || (w1 >> 128) & 0xffff >= wrapCount || index >= ctx.length || version == 0
+                || byteCount > _MAX_SAFE
+        ) {
             revert InvalidInput("records");
         }
         bytes32 id = datasetIds[index];
@@ -767,12 +585,13 @@ contract Datapact is IDatapact {
         if (g.seq == 0) revert UsageDenied(i, id, version);
         if (g.revoked) revert GrantRevoked(i, id, version);
         if (g.expiresAt != 0 && block.timestamp >= g.expiresAt) revert GrantExpired(i, id, version, g.expiresAt);
+        if (block.timestamp < g.grantedAt || block.timestamp < g.lastUsedAt) revert Conflict(id);
         c.loaded = true;
         c.owner = ds.owner;
-        c.currency = ds.currency;
+        c.currency = g.pinnedCurrency;
         c.latestVersion = ds.latestVersion;
-        c.pricePerAccess = ds.pricePerAccess;
-        c.pricePerByte = ds.pricePerByte;
+        c.pricePerAccess = g.pinnedPerAccess;
+        c.pricePerByte = g.pinnedPerByte;
         c.seq = g.seq;
         c.maxAccesses = g.maxAccesses;
         c.used = g.used;
@@ -828,12 +647,36 @@ contract Datapact is IDatapact {
             }
         }
         uint256 required = escrow != address(0) && escrow != owner ? 2 : 1;
-        address[] storage grantees = _grantees[id];
+        address[] storage grantees = _active[id];
         for (uint256 i; i < grantees.length; ++i) {
             address g = grantees[i];
             if (g != escrow && _grantEntitles(id, g, number)) ++required;
         }
         if (required != wraps.length) revert InvalidKeyWrap(id, number, address(0));
+    }
+
+    /// @dev Drops grants that expired from the active set: each is paid for once, by the next publish.
+    function _pruneExpired(bytes32 id) private {
+        address[] storage active = _active[id];
+        for (uint256 i = active.length; i > 0; --i) {
+            GrantRecord storage g = _grants[id][active[i - 1]];
+            if (g.expiresAt != 0 && block.timestamp >= g.expiresAt) _leaveActive(id, active[i - 1]);
+        }
+    }
+
+    function _leaveActive(bytes32 id, address grantee) private {
+        uint256 slot = _activeSlot[id][grantee];
+        if (slot == 0) return;
+        address[] storage active = _active[id];
+        address last = active[active.length - 1];
+        active[slot - 1] = last;
+        _activeSlot[id][last] = slot;
+        active.pop();
+        delete _activeSlot[id][grantee];
+    }
+
+    function _sameAck(Ack memory a, Ack memory b) private pure returns (bool) {
+        return a.digest == b.digest && a.amount == b.amount && a.count == b.count;
     }
 
     function _entitled(bytes32 id, address owner, address escrow, address member, uint32 number)
@@ -847,22 +690,6 @@ contract Datapact is IDatapact {
     function _grantEntitles(bytes32 id, address member, uint32 number) private view returns (bool) {
         GrantRecord storage g = _grants[id][member];
         return _inForce(g) && _covers(g.scopeKind, g.scopeVersion, number) && _members[member].status == _ACTIVE;
-    }
-
-    function _inForce(GrantRecord storage g) private view returns (bool) {
-        return g.seq != 0 && !g.revoked && (g.expiresAt == 0 || block.timestamp < g.expiresAt);
-    }
-
-    function _covers(uint8 kind, uint32 scopeVersion, uint32 n) private pure returns (bool) {
-        return kind == _SCOPE_ALL || (kind == _SCOPE_FROM ? n >= scopeVersion : n == scopeVersion);
-    }
-
-    function _statementKey(address provider, address consumer, uint256 period, bytes8 currency)
-        private
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(provider, consumer, period, currency));
     }
 
     /// @dev An open-addressing hash set in memory (sized >= 2n): duplicate detection in input order, O(n).
@@ -906,63 +733,21 @@ contract Datapact is IDatapact {
         return (true, bytes32(v));
     }
 
-    function _pageEnd(uint256 offset, uint256 limit, uint256 total) private pure returns (uint256) {
-        if (offset >= total) return offset;
-        return limit >= total - offset ? total : offset + limit;
-    }
-
-    function _memberView(address member) private view returns (MemberView memory) {
-        MemberRecord storage m = _members[member];
-        return MemberView(member, m.status, m.roles, m.joinedAt, m.envelopeKey, m.name);
-    }
-
-    function _datasetView(bytes32 id) private view returns (DatasetView memory) {
-        DatasetRecord storage d = _datasets[id];
-        return DatasetView(
-            id,
-            d.owner,
-            d.retired,
-            d.listed,
-            d.latestVersion,
-            d.grantCount,
-            d.createdAt,
-            d.currency,
-            d.pricePerAccess,
-            d.pricePerByte,
-            d.infoBlock,
-            d.infoHash
-        );
-    }
-
-    function _versionView(bytes32 id, uint32 number) private view returns (VersionView memory) {
-        VersionRecord storage v = _versions[id][number];
-        return VersionView(
-            v.publishedBlock == 0 ? 0 : number,
-            v.plaintextDigest,
-            v.merkleRoot,
-            v.size,
-            v.chunkSize,
-            v.chunkCount,
-            v.publishedAt,
-            v.publishedBlock,
-            v.infoHash
-        );
-    }
-
-    function _grantView(bytes32 id, address grantee) private view returns (GrantView memory) {
-        GrantRecord storage g = _grants[id][grantee];
-        return GrantView(
-            grantee,
-            g.seq,
-            GrantTerms(g.scopeKind, g.scopeVersion, g.expiresAt, g.maxAccesses, g.hasPriceOverride, g.priceOverride),
-            g.used,
-            g.revoked,
-            g.grantedAt,
-            g.revokedAt
-        );
-    }
-
     // ------------------------------------------------------------ input shapes
+
+    /// @dev Core's envelope-key rule: refuses the X25519 public keys of small order (libsodium's list, compared
+    /// with the top bit of the last byte cleared), whose shared secrets are all zero, so no publish can be blocked.
+    function _checkEnvelopeKey(bytes32 key) private pure {
+        bytes32 k = key & ~bytes32(uint256(0x80));
+        if (
+            k == 0 || k == bytes32(uint256(1) << 248)
+                || k == 0xe0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800
+                || k == 0x5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157
+                || k == 0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+                || k == 0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+                || k == 0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+        ) revert InvalidInput("envelopeKey");
+    }
 
     function _checkRoles(uint8 roles) private pure {
         if (roles == 0 || roles > 15) revert InvalidInput("roles");
@@ -991,6 +776,7 @@ contract Datapact is IDatapact {
         if (v.size == 0 || v.size > _MAX_SAFE) revert InvalidInput("size");
         if (v.chunkSize < 1024 || v.chunkSize > 16 * 1024 * 1024) revert InvalidInput("chunkSize");
         if (v.chunkCount == 0) revert InvalidInput("chunkCount");
+        if (v.chunkCount != (uint256(v.size) + v.chunkSize - 1) / v.chunkSize) revert InvalidInput("chunkCount");
         if (v.header.length == 0 || v.header.length > 256) revert InvalidInput("header");
         _checkText(v.location.store, 1, 64, "location.store");
         _checkAlphabet(v.location.store, _STORE_NAME, "location.store");
@@ -998,16 +784,22 @@ contract Datapact is IDatapact {
         _checkAlphabet(v.location.addr, _PRINTABLE, "location.address");
         if (wraps.length == 0 || wraps.length > _MAX_WRAPS) revert InvalidInput("wraps");
         for (uint256 i; i < wraps.length; ++i) {
-            if (wraps[i].wrapped.length == 0 || wraps[i].wrapped.length > _MAX_WRAPPED) revert InvalidInput("wraps");
+            _checkWrap(wraps[i].wrapped);
         }
     }
 
     function _checkVersionWrapShape(VersionWrap[] calldata wraps, uint256 min) private pure {
         if (wraps.length < min || wraps.length > _MAX_WRAPS) revert InvalidInput("wraps");
         for (uint256 i; i < wraps.length; ++i) {
-            uint256 len = wraps[i].wrapped.length;
-            if (wraps[i].version == 0 || len == 0 || len > _MAX_WRAPPED) revert InvalidInput("wraps");
+            if (wraps[i].version == 0) revert InvalidInput("wraps");
+            _checkWrap(wraps[i].wrapped);
         }
+    }
+
+    /// @dev Core's key-wrap shape: the 91-byte envelope `DPKW`, version 1, HPKE suite 0x0020 0x0001 0x0003, then
+    /// enc and the sealed key.
+    function _checkWrap(bytes calldata w) private pure {
+        if (w.length != 91 || bytes11(w[0:11]) != bytes11(0x44504b5701002000010003)) revert InvalidInput("wraps");
     }
 
     uint8 private constant _TAG = 0;

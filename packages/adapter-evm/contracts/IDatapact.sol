@@ -53,6 +53,7 @@ interface IDatapact {
         uint32 chunkSize;
         uint32 chunkCount;
         bytes header;
+        bytes32 keyCommitment;
         Location location;
     }
 
@@ -80,6 +81,20 @@ interface IDatapact {
         uint32 maxAccesses;
         bool hasPriceOverride;
         uint128 priceOverride;
+    }
+
+    /// @notice The price a grant was made under (the dataset's terms then, or terms its grantee accepted later).
+    struct PinnedTerms {
+        uint128 pricePerAccess;
+        uint128 pricePerByte;
+        bytes8 currency;
+    }
+
+    /// @notice One party's acknowledgement of the open statement of a key.
+    struct Ack {
+        bytes32 digest;
+        uint128 amount;
+        uint64 count;
     }
 
     /// @notice A member as stored. status: 0 = none, 1 = active, 2 = left.
@@ -119,9 +134,10 @@ interface IDatapact {
         uint64 publishedAt;
         uint64 publishedBlock;
         bytes32 infoHash;
+        bytes32 keyCommitment;
     }
 
-    /// @notice A grant as stored. seq 0 = no grant.
+    /// @notice A grant as stored. seq 0 = no grant. lastUsedAt 0 = never used.
     struct GrantView {
         address grantee;
         uint32 seq;
@@ -130,6 +146,8 @@ interface IDatapact {
         bool revoked;
         uint64 grantedAt;
         uint64 revokedAt;
+        PinnedTerms pinned;
+        uint64 lastUsedAt;
     }
 
     /// @notice Running usage totals of one (provider, consumer, period, currency).
@@ -139,11 +157,15 @@ interface IDatapact {
         uint128 amount;
     }
 
-    /// @notice Acknowledgement state of one statement key. flags: 1 = provider acknowledged, 2 = consumer
-    /// acknowledged, 4 = settled.
+    /// @notice Acknowledgement and settlement state of one statement key. flags: 1 = the provider acknowledged the
+    /// open statement, 2 = the consumer did. The open statement covers the records after the `closedCount` settled
+    /// ones; `settled*` describe the last settled statement (`statements` > 0).
     struct SettlementView {
-        bytes32 providerDigest;
-        bytes32 consumerDigest;
+        Ack providerAck;
+        Ack consumerAck;
+        uint32 statements;
+        uint64 closedCount;
+        uint128 closedAmount;
         bytes32 settledDigest;
         uint128 settledAmount;
         uint64 settledCount;
@@ -251,6 +273,7 @@ interface IDatapact {
     /// @param owner The owner (caller).
     /// @param seq Grant sequence number within the dataset.
     /// @param terms Scope, expiry, quota and price override.
+    /// @param pinned The dataset's price terms, pinned in the grant.
     /// @param grantedAt Block timestamp.
     /// @param wraps Wrapped keys of the covered versions.
     event AccessGranted(
@@ -259,9 +282,17 @@ interface IDatapact {
         address owner,
         uint32 seq,
         GrantTerms terms,
+        PinnedTerms pinned,
         uint64 grantedAt,
         VersionWrap[] wraps
     );
+
+    /// @notice A grantee accepted the dataset's current terms for its grant in force.
+    /// @param datasetId Dataset id.
+    /// @param grantee The grantee (caller).
+    /// @param seq Sequence number of the grant.
+    /// @param terms The terms now pinned in the grant.
+    event TermsAccepted(bytes32 indexed datasetId, address indexed grantee, uint32 seq, PinnedTerms terms);
 
     /// @notice The owner added or replaced key wraps of existing versions for an entitled member.
     /// @param datasetId Dataset id.
@@ -283,9 +314,16 @@ interface IDatapact {
     /// @param at Block timestamp.
     /// @param datasetIds The batch's datasets, strictly increasing.
     /// @param context Per dataset: provider << 96 | grantSeq << 64 | currency.
+    /// @param wrapHashes The distinct key-wrap hashes the records name.
     /// @param claims Two words per record, as passed to `recordUsage`.
     event UsageRecorded(
-        address indexed consumer, uint64 period, uint64 at, bytes32[] datasetIds, uint256[] context, uint256[] claims
+        address indexed consumer,
+        uint64 period,
+        uint64 at,
+        bytes32[] datasetIds,
+        uint256[] context,
+        bytes32[] wrapHashes,
+        uint256[] claims
     );
 
     /// @notice The provider or the consumer acknowledged a statement whose totals match the ledger's.
@@ -308,19 +346,21 @@ interface IDatapact {
         uint64 count
     );
 
-    /// @notice Both sides acknowledged the same digest: the statement is settled.
+    /// @notice Both sides acknowledged the same digest and totals of the open statement: it is settled.
     /// @param provider Statement provider.
     /// @param consumer Statement consumer.
     /// @param period Billing period index.
     /// @param currency Currency code.
+    /// @param sequence 1 for the key's first settled statement, then 2, 3, ...
     /// @param digest Statement digest.
-    /// @param amount Total amount.
-    /// @param count Number of records.
+    /// @param amount Amount of this statement.
+    /// @param count Number of records of this statement.
     event StatementSettled(
         address indexed provider,
         address indexed consumer,
         uint64 period,
         bytes8 currency,
+        uint32 sequence,
         bytes32 digest,
         uint128 amount,
         uint64 count

@@ -18,7 +18,10 @@ export const SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   viaIR: true,
   evmVersion: 'paris',
-  outputSelection: { 'Datapact.sol': { Datapact: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+  outputSelection: {
+    'Datapact.sol': { Datapact: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
+    'DatapactViews.sol': { DatapactViews: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
+  },
 } as const
 
 interface SolcOutput {
@@ -39,7 +42,7 @@ function sources(contractsDir: string): Record<string, { content: string }> {
 /** Fingerprint of everything the output depends on. */
 function fingerprint(input: Record<string, { content: string }>, version: string): string {
   return createHash('sha256')
-    .update(JSON.stringify({ input, settings: SETTINGS, version, script: 1 }))
+    .update(JSON.stringify({ input, settings: SETTINGS, version, script: 2 }))
     .digest('hex')
 }
 
@@ -78,10 +81,21 @@ export async function compile(options: { force?: boolean; root?: string } = {}):
   for (const p of problems) console.error(p.formattedMessage)
   if (problems.some(p => p.severity === 'error')) throw new Error('solc: compilation failed')
   const contract = output.contracts['Datapact.sol']?.Datapact
-  if (!contract) throw new Error('solc: no Datapact contract in the output')
+  const views = output.contracts['DatapactViews.sol']?.DatapactViews
+  if (!contract || !views) throw new Error('solc: no Datapact or DatapactViews contract in the output')
   const bytecode = contract.evm.bytecode.object
   const runtimeSize = contract.evm.deployedBytecode.object.length / 2
-  if (runtimeSize > 24_576) throw new Error(`Datapact is ${runtimeSize} bytes: over the EIP-170 limit of 24576`)
+  const viewsRuntimeSize = views.evm.deployedBytecode.object.length / 2
+  for (const [name, size] of [
+    ['Datapact', runtimeSize],
+    ['DatapactViews', viewsRuntimeSize],
+  ] as const)
+    if (size > 24_576) throw new Error(`${name} is ${size} bytes: over the EIP-170 limit of 24576`)
+  // One ABI for the one address clients call: Datapact's own entries plus the views it forwards.
+  const signature = (e: { type?: string; name?: string; inputs?: Array<{ type: string }> }) =>
+    `${e.type}:${e.name}(${(e.inputs ?? []).map(i => i.type).join(',')})`
+  const seen = new Set(contract.abi.map(e => signature(e as never)))
+  const abi = [...contract.abi, ...views.abi.filter(e => !seen.has(signature(e as never)))]
   mkdirSync(dirname(outFile), { recursive: true })
   writeFileSync(
     outFile,
@@ -92,18 +106,24 @@ export async function compile(options: { force?: boolean; root?: string } = {}):
       '/** Fingerprint of the sources and compiler settings this file was generated from. */',
       `export const datapactFingerprint = '${hash}'`,
       '',
-      '/** Size in bytes of the deployed (runtime) code; EIP-170 caps it at 24576. */',
+      '/** Size in bytes of the deployed (runtime) code of Datapact and of DatapactViews; EIP-170 caps each at 24576. */',
       `export const datapactRuntimeSize = ${runtimeSize}`,
+      `export const datapactViewsRuntimeSize = ${viewsRuntimeSize}`,
       '',
-      '/** ABI of the Datapact contract. */',
-      `export const datapactAbi = ${JSON.stringify(contract.abi, null, 2)} as const`,
+      '/** ABI of the Datapact contract, including the views it forwards to DatapactViews. */',
+      `export const datapactAbi = ${JSON.stringify(abi, null, 2)} as const`,
       '',
-      '/** Creation bytecode of the Datapact contract. */',
+      '/** Creation bytecode of the Datapact contract (constructor: genesis admin, views address). */',
       `export const datapactBytecode = '0x${bytecode}'`,
+      '',
+      '/** Creation bytecode of the DatapactViews contract (no constructor arguments). */',
+      `export const datapactViewsBytecode = '0x${views.evm.bytecode.object}'`,
       '',
     ].join('\n'),
   )
-  console.log(`compiled Datapact.sol in ${Date.now() - started} ms: runtime ${runtimeSize} bytes`)
+  console.log(
+    `compiled Datapact.sol in ${Date.now() - started} ms: runtime ${runtimeSize} bytes (views ${viewsRuntimeSize})`,
+  )
   return true
 }
 

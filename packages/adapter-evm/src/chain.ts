@@ -8,6 +8,7 @@ import {
   FetchRequest,
   Interface,
   JsonRpcProvider,
+  keccak256,
   Network,
   type Signer,
   type TransactionRequest,
@@ -95,6 +96,21 @@ export async function openProvider(rpcUrl: string, options: ChainOptions): Promi
 
 /** The URL without credentials, for messages. */
 export const redact = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@')
+
+/**
+ * A LEDGER_UNAVAILABLE after a transaction was (maybe) sent: the outcome is unknown, so the error names the
+ * transaction and says so (`details.outcome: 'unknown'`); a retry must use the same identifiers (usage nonces) so
+ * that it records once. Other errors pass through.
+ */
+function unknownOutcome(e: unknown, hash: string, operation: string): unknown {
+  if (!(e instanceof LedgerError) || e.code !== 'LEDGER_UNAVAILABLE' || e.transactionId !== undefined) return e
+  return new LedgerError(
+    'LEDGER_UNAVAILABLE',
+    `the node stopped answering after transaction ${hash} was sent (${operation}): it may or may not be committed; ` +
+      'retry with the same identifiers (usage nonces) to record it once',
+    { ledger: 'evm', transactionId: hash, details: { ...e.details, operation, outcome: 'unknown' }, cause: e },
+  )
+}
 
 /** A node connection shared by every member connection made from one deploy/attach: caches, senders, settings. */
 export class Chain {
@@ -238,7 +254,7 @@ export class Sender {
       } catch (e) {
         // The transaction may be lost (a restarted node forgets its pool): count nonces from the node again.
         this.#nonce = null
-        throw e
+        throw unknownOutcome(e, sent.hash, operation)
       }
       if (receipt === REPLACED) {
         // Another client of the same key used this nonce: ours can never be mined, so sending again is safe.
@@ -334,7 +350,15 @@ export class Sender {
     const signer = this.#signer
     if (signer instanceof BaseWallet) {
       const raw = await signer.signTransaction({ ...tx, chainId: await this.#chain.chainId() })
-      return await this.#chain.provider.send('eth_sendRawTransaction', [raw])
+      // Signed here, so its hash is known before the node answers: a send whose answer is lost is an unknown
+      // outcome that names the transaction, never an anonymous failure.
+      const hash = keccak256(raw)
+      try {
+        return await this.#chain.provider.send('eth_sendRawTransaction', [raw])
+      } catch (e) {
+        if (isUnavailable(e)) throw unknownOutcome(toLedgerError(e, this.#chain.iface, 'send'), hash, 'send')
+        throw e
+      }
     }
     return (await signer.sendTransaction(tx)).hash
   }

@@ -10,8 +10,10 @@ import type {
   GrantScope,
   LedgerEvent,
   Member,
+  PinnedTerms,
   Role,
   Settlement,
+  StatementAck,
   Terms,
   UsageRecord,
   UsageTotals,
@@ -19,7 +21,7 @@ import type {
 } from '@datapact/core'
 import { DatapactError, ROLES } from '@datapact/core'
 import type { WriteArgs, WriteRuleName } from '@datapact/core/rules'
-import { AbiCoder, getBytes, keccak256, type Result, ZeroAddress } from 'ethers'
+import { AbiCoder, getBytes, hexlify, keccak256, type Result, ZeroAddress } from 'ethers'
 
 const ADDRESS = /^0x[0-9a-f]{40}$/
 const SCOPES = ['all', 'from', 'exact'] as const
@@ -115,6 +117,7 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
         v.chunkSize,
         v.chunkCount,
         v.header,
+        v.keyCommitment,
         [v.location.store, v.location.address],
       ]
       const wraps = v.wraps.map((w, i) => [toAddress(w.member, `wraps[${i}].member`), w.wrapped])
@@ -142,6 +145,13 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
       const a = args as WriteArgs['revokeAccess']
       return { fn: rule, values: [toWord(a.datasetId), toAddress(a.grantee, 'grantee')] }
     }
+    case 'acceptTerms': {
+      const { datasetId, terms: t } = args as WriteArgs['acceptTerms']
+      return {
+        fn: rule,
+        values: [toWord(datasetId), [t.pricePerAccess, t.pricePerByte, currencyToBytes8(t.currency)]],
+      }
+    }
     case 'recordUsage':
       return { fn: rule, values: encodeUsage(args as WriteArgs['recordUsage']) }
     case 'acknowledgeStatement': {
@@ -167,18 +177,23 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
 }
 
 /**
- * The compact usage encoding (see the contract's `recordUsage`): the distinct datasets sorted, and two words per
- * record, `nonce << 128 | amount` and `datasetIndex << 96 | version << 64 | bytes`.
+ * The compact usage encoding (see the contract's `recordUsage`): the distinct datasets sorted, the distinct wrap
+ * hashes in first-use order, and two words per record, `nonce << 128 | amount` and
+ * `wrapIndex << 128 | datasetIndex << 96 | version << 64 | bytes`.
  */
-export function encodeUsage(args: WriteArgs['recordUsage']): [string[], bigint[]] {
+export function encodeUsage(args: WriteArgs['recordUsage']): [string[], string[], bigint[]] {
   const ids = [...new Set(args.records.map(r => r.datasetId))].sort()
   const index = new Map(ids.map((id, i) => [id, BigInt(i)]))
+  const wraps = new Map<string, bigint>()
   const claims: bigint[] = []
   for (const r of args.records) {
+    const hash = hexlify(r.wrapHash)
+    const w = wraps.get(hash) ?? BigInt(wraps.size)
+    wraps.set(hash, w)
     claims.push((nonceToUint(r.nonce) << 128n) | r.amount)
-    claims.push((index.get(r.datasetId)! << 96n) | (BigInt(r.version) << 64n) | BigInt(r.bytes))
+    claims.push((w << 128n) | (index.get(r.datasetId)! << 96n) | (BigInt(r.version) << 64n) | BigInt(r.bytes))
   }
-  return [ids.map(toWord), claims]
+  return [ids.map(toWord), [...wraps.keys()], claims]
 }
 
 // -------------------------------------------------------------------- events
@@ -202,6 +217,11 @@ const decodeTerms = (t: Result): Terms => ({
   pricePerByte: t[1],
   currency: bytes8ToCurrency(t[2]),
   licence: t[3],
+})
+const decodePinned = (t: Result): PinnedTerms => ({
+  pricePerAccess: t.pricePerAccess,
+  pricePerByte: t.pricePerByte,
+  currency: bytes8ToCurrency(t.currency),
 })
 const decodeScope = (kind: bigint | number, version: bigint | number): GrantScope => ({
   kind: SCOPES[Number(kind)] ?? 'all',
@@ -288,8 +308,9 @@ export function toLedgerEvents(name: string, a: Result): DecodedLog {
         size: num(p[4]),
         chunkSize: num(p[5]),
         chunkCount: num(p[6]),
-        header: bytes(p[7]),
-        location: { store: p[8][0], address: p[8][1] },
+        header: bytes(p.header),
+        keyCommitment: bytes(p.keyCommitment),
+        location: { store: p.location.store, address: p.location.addr },
         previous: num(p[1]) - 1,
         publisher: lower(a[2]),
         publishedAt: num(a[4]),
@@ -298,7 +319,7 @@ export function toLedgerEvents(name: string, a: Result): DecodedLog {
       return one({ type: name, version, wrappedFor }, a[2])
     }
     case 'AccessGranted': {
-      const t = a[4] as Result
+      const t = a.terms as Result
       const grant: Grant = {
         datasetId: fromWord(a[0]),
         grantee: lower(a[1]),
@@ -307,12 +328,14 @@ export function toLedgerEvents(name: string, a: Result): DecodedLog {
         expiresAt: Number(t[2]) === 0 ? null : num(t[2]),
         maxAccesses: Number(t[3]) === 0 ? null : num(t[3]),
         priceOverride: t[4] ? (t[5] as bigint) : null,
+        terms: decodePinned(a.pinned),
         used: 0,
         state: 'active',
-        grantedAt: num(a[5]),
+        grantedAt: num(a.grantedAt),
         revokedAt: null,
+        lastUsedAt: null,
       }
-      const wrappedVersions = (a[6] as Result).map(w => num(w[0])).sort((x, y) => x - y)
+      const wrappedVersions = (a.wraps as Result).map(w => num(w[0])).sort((x, y) => x - y)
       return one({ type: name, grant, wrappedVersions }, a[2])
     }
     case 'KeysWrapped': {
@@ -321,6 +344,17 @@ export function toLedgerEvents(name: string, a: Result): DecodedLog {
     }
     case 'AccessRevoked':
       return one({ type: name, datasetId: fromWord(a[0]), grantee: lower(a[1]), seq: num(a[3]) }, a[2])
+    case 'TermsAccepted':
+      return one(
+        {
+          type: name,
+          datasetId: fromWord(a.datasetId),
+          grantee: lower(a.grantee),
+          seq: num(a.seq),
+          terms: decodePinned(a.terms),
+        },
+        a.grantee,
+      )
     case 'UsageRecorded':
       return { events: usageEvents(a), caller: lower(a[0]) }
     case 'StatementAcknowledged':
@@ -346,10 +380,11 @@ export function toLedgerEvents(name: string, a: Result): DecodedLog {
             provider: lower(a[0]),
             consumer: lower(a[1]),
             period: num(a[2]),
-            currency: bytes8ToCurrency(a[3]),
-            digest: bytes(a[4]),
-            amount: a[5],
-            count: num(a[6]),
+            currency: bytes8ToCurrency(a.currency),
+            sequence: num(a.sequence),
+            digest: bytes(a.digest),
+            amount: a.amount,
+            count: num(a.count),
           },
         ],
         caller: undefined,
@@ -371,12 +406,13 @@ function usageEvents(a: Result): LedgerEvent[] {
     grantSeq: Number((c >> 64n) & 0xffff_ffffn),
     currency: bytes8ToCurrency(`0x${(c & MASK_64).toString(16).padStart(16, '0')}`),
   }))
-  const claims = a[5] as Result
+  const wrapHashes = (a.wrapHashes as Result).map((h: string) => bytes(h))
+  const claims = a.claims as Result
   const out: LedgerEvent[] = []
   for (let i = 0; i + 1 < claims.length; i += 2) {
     const w0 = claims[i] as bigint
     const w1 = claims[i + 1] as bigint
-    const index = Number(w1 >> 96n)
+    const index = Number((w1 >> 96n) & 0xffff_ffffn)
     const c = context[index]!
     const record: UsageRecord = {
       datasetId: fromWord(ids[index]),
@@ -390,6 +426,7 @@ function usageEvents(a: Result): LedgerEvent[] {
       at,
       nonce: uintToNonce(w0 >> 128n),
       grantSeq: c.grantSeq,
+      wrapHash: wrapHashes[Number((w1 >> 128n) & 0xffffn)]!.slice(),
     }
     out.push({ type: 'UsageRecorded', record })
   }
@@ -467,6 +504,7 @@ export interface VersionState {
   publishedAt: number
   publishedBlock: number
   infoHash: string
+  keyCommitment: Uint8Array
 }
 
 export const versionStateFromView = (v: Result): VersionState | null =>
@@ -482,6 +520,7 @@ export const versionStateFromView = (v: Result): VersionState | null =>
         publishedAt: num(v[6]),
         publishedBlock: num(v[7]),
         infoHash: v[8],
+        keyCommitment: bytes(v.keyCommitment),
       }
 
 export const grantFromView = (datasetId: string, v: Result): Grant | null => {
@@ -499,6 +538,8 @@ export const grantFromView = (datasetId: string, v: Result): Grant | null => {
     state: v[4] ? 'revoked' : 'active',
     grantedAt: num(v[5]),
     revokedAt: v[4] ? num(v[6]) : null,
+    terms: decodePinned(v.pinned),
+    lastUsedAt: Number(v.lastUsedAt) === 0 ? null : num(v.lastUsedAt),
   }
 }
 
@@ -519,19 +560,24 @@ export const totalsFromView = (k: StatementKey, v: Result | null): UsageTotals =
   amount: v ? (v[2] as bigint) : 0n,
 })
 
+const ackFromView = (v: Result): StatementAck => ({ digest: bytes(v.digest), amount: v.amount, count: num(v.count) })
+
 export const settlementFromView = (k: StatementKey, v: Result | null): Settlement => {
-  const flags = v ? Number(v[6]) : 0
-  const settled = (flags & 4) !== 0
+  const flags = v ? Number(v.flags) : 0
+  const settled = v !== null && Number(v.statements) > 0
   return {
     provider: k.provider,
     consumer: k.consumer,
     period: k.period,
     currency: k.currency,
-    providerDigest: flags & 1 ? bytes(v![0]) : null,
-    consumerDigest: flags & 2 ? bytes(v![1]) : null,
-    settledDigest: settled ? bytes(v![2]) : null,
-    settledAmount: settled ? (v![3] as bigint) : null,
-    settledCount: settled ? num(v![4]) : null,
-    settledAt: settled ? num(v![5]) : null,
+    providerAck: flags & 1 ? ackFromView(v!.providerAck) : null,
+    consumerAck: flags & 2 ? ackFromView(v!.consumerAck) : null,
+    statements: v ? num(v.statements) : 0,
+    closedCount: v ? num(v.closedCount) : 0,
+    closedAmount: v ? (v.closedAmount as bigint) : 0n,
+    settledDigest: settled ? bytes(v!.settledDigest) : null,
+    settledAmount: settled ? (v!.settledAmount as bigint) : null,
+    settledCount: settled ? num(v!.settledCount) : null,
+    settledAt: settled ? num(v!.settledAt) : null,
   }
 }

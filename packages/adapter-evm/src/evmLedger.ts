@@ -8,6 +8,7 @@ import type {
   LedgerEventRecord,
   SubmitResult,
   SubscribeOptions,
+  UsageRecord,
   Version,
 } from '@datapact/core'
 import { DatapactError, LedgerError } from '@datapact/core'
@@ -23,9 +24,11 @@ import {
   writeRules,
 } from '@datapact/core/rules'
 import {
+  AbiCoder,
   type BaseWallet,
   type EventFragment,
   getBytes,
+  hexlify,
   type JsonRpcProvider,
   type Result,
   type Signer,
@@ -50,6 +53,7 @@ import {
   metadataHash,
   type StatementKey,
   settlementFromView,
+  toAddress,
   toLedgerEvents,
   totalsFromView,
   toWord,
@@ -57,7 +61,7 @@ import {
   versionInfoHash,
   versionStateFromView,
 } from './codec.js'
-import { datapactBytecode } from './generated/datapact.js'
+import { datapactBytecode, datapactViewsBytecode } from './generated/datapact.js'
 import { decodePayloadLog, encodeStorePayload } from './payloadCodec.js'
 
 /** Where the node is: a JSON-RPC URL, or an ethers provider you manage (it is not destroyed on close). */
@@ -67,7 +71,15 @@ export type EvmNode = { rpcUrl: string; provider?: never } | { provider: JsonRpc
 export type EvmIdentity = { privateKey: string; signer?: never } | { signer: Signer; privateKey?: never }
 
 /** Options of {@link EvmLedger.deploy}. */
-export type EvmLedgerDeployOptions = EvmNode & EvmIdentity & ChainOptions
+export type EvmLedgerDeployOptions = EvmNode &
+  EvmIdentity &
+  ChainOptions & {
+    /**
+     * The member that bootstraps the consortium and becomes its first admin, fixed in the contract at deployment so
+     * that no later transaction can take the bootstrap (a lowercase 0x address). Default: the deployer.
+     */
+    admin?: string
+  }
 
 /** Options of {@link EvmLedger.attach}. */
 export type EvmLedgerAttachOptions = EvmLedgerDeployOptions & {
@@ -131,7 +143,11 @@ export class EvmLedger implements LedgerAdapter {
     const chain = await openChain(options)
     try {
       const { signer, address } = await identity(options)
-      const receipt = await chain.sender(signer, address).send(null, datapactBytecode, 'deploy')
+      const admin = options.admin === undefined ? address : toAddress(options.admin, 'admin')
+      const sender = chain.sender(signer, address)
+      const views = await sender.send(null, datapactViewsBytecode, 'deploy')
+      const constructorArgs = AbiCoder.defaultAbiCoder().encode(['address', 'address'], [admin, views.contractAddress])
+      const receipt = await sender.send(null, datapactBytecode + constructorArgs.slice(2), 'deploy')
       return new EvmLedger(chain, signer, address, lower(receipt.contractAddress!), Number(receipt.blockNumber))
     } catch (e) {
       chain.release()
@@ -439,9 +455,28 @@ export class EvmLedger implements LedgerAdapter {
       }
       case 'getPayload':
         return this.#payload(q<'getPayload'>())
+      case 'getUsage':
+        return this.#usage(q<'getUsage'>())
       default:
         throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`)
     }
+  }
+
+  /**
+   * The usage record a consumer filed under a nonce: the contract keeps used nonces as bits, so the record is found in
+   * the consumer's own UsageRecorded logs (the consumer is an indexed topic). Used by a retry only.
+   */
+  async #usage({ consumer, nonce }: QueryArgs['getUsage']): Promise<UsageRecord | null> {
+    if (!isMemberAddress(consumer)) return null
+    const head = Number(await this.#chain.rpc<string>('eth_blockNumber', [], 'read usage'))
+    const topics = [this.#topic('UsageRecorded'), zeroPadValue(consumer, 32)]
+    for (let from = this.deploymentBlock; from <= head; from += this.#chain.logRange) {
+      const to = Math.min(head, from + this.#chain.logRange - 1)
+      for (const log of await this.#logs(from, to, topics))
+        for (const e of this.#decode(log).events)
+          if (e.type === 'UsageRecorded' && e.record.nonce === nonce) return e.record
+    }
+    return null
   }
 
   /** Every item of a paged list view (`fn(offset, limit) -> (total, page)`), read at one block. */
@@ -489,7 +524,11 @@ export class EvmLedger implements LedgerAdapter {
     }
     return states.map(s => {
       const v = found.get(s.number)
-      if (!v || versionInfoHash(v.header, v.location.store, v.location.address) !== s.infoHash)
+      if (
+        !v ||
+        versionInfoHash(v.header, v.location.store, v.location.address) !== s.infoHash ||
+        hexlify(v.keyCommitment) !== hexlify(s.keyCommitment)
+      )
         throw integrity(`the log of version ${s.number} of dataset ${datasetId} does not match the ledger`, {
           datasetId,
           version: s.number,
@@ -537,8 +576,8 @@ export class EvmLedger implements LedgerAdapter {
       const logs = await this.#logs(b, b, topics)
       for (const log of logs.reverse()) {
         const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
-        const wraps = (args.length === 7 ? args[6] : args[3]) as Result
-        for (const w of wraps) if (Number(w[0]) === number) return getBytes(w[1])
+        // AccessGranted and KeysWrapped both name their wrap list `wraps`.
+        for (const w of args.wraps as Result) if (Number(w.version) === number) return getBytes(w.wrapped)
       }
       throw integrity(`the key wrap of version ${number} for ${member} is missing from block ${b}`, {
         datasetId,

@@ -6,4 +6,4 @@ import { createEvmHarness, startAnvil } from '../src/testing/index.js'
 const anvil = await startAnvil({ persistent: false })
 afterAll(() => anvil.stop())
 
-describeLedgerConformance('evm (anvil)', () => createEvmHarness({ anvil }))
+describeLedgerConformance('evm (anvil)', () => createEvmHarness({ anvil }), { genesisAdmin: true })

@@ -2,6 +2,7 @@
  * The contract itself refuses what core's rules refuse, also for callers that bypass EvmLedger (which checks the
  * same schemas before sending): here the character rules of tags, store names and store addresses.
  */
+import { fakeWrap } from '@datapact/core/testing'
 import { Contract, Interface, JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { datapactAbi, EvmLedger } from '../src/index.js'
@@ -52,9 +53,10 @@ const publish = (store: string, addr: string) =>
       chunkSize: 1024,
       chunkCount: 1,
       header: '0x01',
+      keyCommitment: `0x${'33'.repeat(32)}`,
       location: { store, addr },
     },
-    [{ member: new Wallet(anvil.accounts[0]!).address, wrapped: '0x01' }],
+    [{ member: new Wallet(anvil.accounts[0]!).address, wrapped: fakeWrap() }],
   )
 
 describe('Datapact contract, called directly', () => {

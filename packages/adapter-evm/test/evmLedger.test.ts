@@ -7,6 +7,7 @@
 import { MemoryLedger } from '@datapact/adapter-memory'
 import type { LedgerAdapter, LedgerEvent } from '@datapact/core'
 import type { QueryArgs, QueryName, WriteArgs, WriteRuleName } from '@datapact/core/rules'
+import { fakeWrap } from '@datapact/core/testing'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { EvmLedger } from '../src/index.js'
 import { type AnvilInstance, createEvmHarness, type EvmHarness, startAnvil } from '../src/testing/index.js'
@@ -138,10 +139,11 @@ const version = (datasetId: string, number: number, wraps: string[], extra: Reco
   merkleRoot: key(number + 100),
   size: 1000 * number,
   chunkSize: 1024,
-  chunkCount: 1,
+  chunkCount: Math.ceil((1000 * number) / 1024),
   header: bytes(40, number),
+  keyCommitment: key(number + 200),
   location: { store: 'shared', address: `addr-${number}` },
-  wraps: wraps.map((member, i) => ({ member, wrapped: bytes(80, i + 1) })),
+  wraps: wraps.map((member, i) => ({ member, wrapped: fakeWrap(i + 1) })),
   ...extra,
 })
 
@@ -156,7 +158,7 @@ const grant = (datasetId: string, grantee: string, extra: Partial<WriteArgs['gra
   ...extra,
 })
 
-const vwraps = (...versions: number[]) => versions.map(v => ({ version: v, wrapped: bytes(80, 50 + v) }))
+const vwraps = (...versions: number[]) => versions.map(v => ({ version: v, wrapped: fakeWrap(50 + v) }))
 
 describe('EvmLedger matches MemoryLedger', () => {
   it('members, admission and settings', async () => {
@@ -286,6 +288,7 @@ describe('EvmLedger matches MemoryLedger', () => {
     const ledgerAt = (upload: string, chunkCount: number) => ({
       location: { store: 'ledger', address: upload },
       chunkCount,
+      size: 1000 * chunkCount,
     })
     await duo.expect('CONFLICT', p, 'publishVersion', version(ds1, 2, [p.id]))
     await duo.expect('ACCESS_DENIED', c, 'publishVersion', version(ds1, 1, [c.id]))
@@ -394,7 +397,7 @@ describe('EvmLedger matches MemoryLedger', () => {
     await duo.expect('ok', p, 'addKeyWraps', {
       datasetId: ds,
       member: c.id,
-      wraps: [{ version: 3, wrapped: bytes(90, 3) }],
+      wraps: [{ version: 3, wrapped: fakeWrap(93) }],
     })
     await duo.advance(60)
     await duo.expect('INVALID_INPUT', p, 'addKeyWraps', { datasetId: ds, member: c2.id, wraps: vwraps(2) })
@@ -454,6 +457,7 @@ describe('EvmLedger matches MemoryLedger', () => {
       bytes: 1000 * v,
       amount: datasetId === ds1 ? 100n + 2n * BigInt(1000 * v) : 50n,
       nonce: nonce(),
+      wrapHash: key(77),
       ...extra,
     })
     const usage = (...records: ReturnType<typeof rec>[]) => ({ records }) as WriteArgs['recordUsage']
@@ -522,8 +526,10 @@ describe('EvmLedger matches MemoryLedger', () => {
     await duo.expect('ok', c, 'acknowledgeStatement', ack(2))
     await duo.same('getSettlement', keyOf(c.id, 'CNY'))
     await duo.expect('ok', c, 'acknowledgeStatement', ack(1))
+    // Settled: acknowledging it again is a no-op; the key's next statement is empty until more usage arrives.
     await duo.expect('ok', p, 'acknowledgeStatement', ack(1))
-    await duo.expect('ok', c, 'acknowledgeStatement', ack(0))
+    await duo.expect('SETTLEMENT_MISMATCH', c, 'acknowledgeStatement', ack(0))
+    await duo.expect('INVALID_INPUT', c, 'acknowledgeStatement', ack(3, { amount: 0n, count: 0 }))
     await duo.same('getSettlement', keyOf(c.id, 'CNY'))
     await duo.same('getSettlement', keyOf(c2.id, 'CNY'))
     await duo.same('getGrant', { datasetId: ds1, grantee: c.id })

@@ -1,5 +1,8 @@
-import type { LedgerAdapter } from '@datapact/core'
-import { JsonRpcProvider } from 'ethers'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Datapact, generateMemberKeys, type LedgerAdapter } from '@datapact/core'
+import { fakeWrap, ZERO32 } from '@datapact/core/testing'
+import { JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EvmLedger } from '../src/index.js'
 import { ANVIL_ACCOUNTS, type AnvilInstance, anvilRpc, createEvmHarness, startAnvil } from '../src/testing/index.js'
@@ -28,6 +31,37 @@ async function pending(anvil: AnvilInstance, n: number) {
       interval: 10,
     })
     .toBe(n)
+}
+
+/**
+ * A JSON-RPC relay in front of a node that can lose the answer to the next eth_sendRawTransaction: the node receives
+ * and mines the transaction, the client's connection is cut before it hears back. Forces "the node died after the
+ * send" deterministically.
+ */
+async function lossyRelay(target: string) {
+  let loseNextSend = false
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const body = Buffer.concat(chunks).toString('utf8')
+    const reply = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const text = await reply.text()
+    if (loseNextSend && body.includes('eth_sendRawTransaction')) {
+      loseNextSend = false
+      req.socket.destroy()
+      return
+    }
+    res.writeHead(reply.status, { 'content-type': 'application/json' })
+    res.end(text)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    loseNextSend: () => {
+      loseNextSend = true
+    },
+    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  }
 }
 
 describe('node failures', () => {
@@ -59,6 +93,68 @@ describe('node failures', () => {
       'DatasetRegistered',
     ])
     await h.teardown()
+  })
+
+  it('records a usage batch once when the answer to its send is lost: the retry with the same nonces finds it', async () => {
+    const { p } = await provider(anvil)
+    const relay = await lossyRelay(anvil.rpcUrl)
+    try {
+      const wallet = Wallet.createRandom()
+      await anvilRpc(anvil.rpcUrl, 'anvil_setBalance', [wallet.address, '0x3635c9adc5dea00000'])
+      const ledger = await EvmLedger.attach({
+        rpcUrl: relay.url,
+        address: p.address,
+        privateKey: wallet.privateKey,
+        pollingInterval: 20,
+      })
+      const consumer = await Datapact.open({ ledger, keys: generateMemberKeys() })
+      await consumer.members.join({ name: 'C', roles: ['consumer'] })
+      await register(p, 7)
+      await p.submit('publishVersion', {
+        datasetId: id(7),
+        number: 1,
+        plaintextDigest: envelopeKey,
+        merkleRoot: envelopeKey,
+        size: 10,
+        chunkSize: 1024,
+        chunkCount: 1,
+        header: envelopeKey,
+        keyCommitment: envelopeKey,
+        location: { store: 'x', address: 'y' },
+        wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
+      })
+      await p.submit('grantAccess', {
+        datasetId: id(7),
+        grantee: ledger.memberId,
+        scope: { kind: 'all', version: 0 },
+        expiresAt: null,
+        maxAccesses: null,
+        priceOverride: null,
+        wraps: [{ version: 1, wrapped: fakeWrap(2) }],
+      })
+      const accesses = ['a', 'b'].map(c => ({ datasetId: id(7), version: 1, nonce: c.repeat(32) }))
+      relay.loseNextSend()
+      const lost = await consumer.usage.record(accesses).catch(e => e)
+      expect(lost).toMatchObject({
+        code: 'LEDGER_UNAVAILABLE',
+        transactionId: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+        details: { outcome: 'unknown', nonces: accesses.map(a => a.nonce).join(',') },
+      })
+      // The node did commit it: the retry with the same nonces reports those records and adds none.
+      const again = await consumer.usage.record(accesses)
+      expect(again.map(r => [r.txId, r.record.nonce])).toEqual(accesses.map(a => [null, a.nonce]))
+      const period = again[0]!.record.period
+      const totals = await consumer.billing.totals({
+        provider: p.memberId,
+        consumer: ledger.memberId,
+        period,
+        currency: 'CNY',
+      })
+      expect([totals.count, totals.amount]).toEqual([2, 20n])
+      await ledger.close()
+    } finally {
+      await relay.close()
+    }
   })
 
   it('fails fast with LEDGER_UNAVAILABLE when no node listens', async () => {
@@ -189,8 +285,9 @@ describe('races and atomicity', () => {
       chunkSize: 1024,
       chunkCount: 1,
       header: envelopeKey,
+      keyCommitment: envelopeKey,
       location: { store: 'x', address: 'y' },
-      wraps: [{ member: p.memberId, wrapped: envelopeKey }],
+      wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
     })
     await p.submit('grantAccess', {
       datasetId: id(1),
@@ -199,7 +296,7 @@ describe('races and atomicity', () => {
       expiresAt: null,
       maxAccesses: 5,
       priceOverride: null,
-      wraps: [{ version: 1, wrapped: envelopeKey }],
+      wraps: [{ version: 1, wrapped: fakeWrap() }],
     })
     const rec = (nonce: number, amount = 10n) => ({
       datasetId: id(1),
@@ -207,6 +304,7 @@ describe('races and atomicity', () => {
       bytes: 10,
       amount,
       nonce: nonce.toString(16).padStart(32, '0'),
+      wrapHash: ZERO32,
     })
     const before = (await c.readEvents()).events.length
     await expect(c.submit('recordUsage', { records: [rec(1), rec(2), rec(3, 11n)] })).rejects.toMatchObject({

@@ -22,14 +22,15 @@ describe.skipIf(!enabled)('external EVM node', () => {
   }, async () => {
     const confirmations = Number(process.env.DATAPACT_EVM_CONFIRMATIONS ?? 1)
     const options = { rpcUrl: rpcUrl!, privateKey: privateKey!, confirmations, pollingInterval: 500 }
+    // Fresh identities for a fresh story, funded by the deployer when gas costs anything on this chain; the first is
+    // the genesis admin of a fresh deployment.
+    const wallets = [Wallet.createRandom(), Wallet.createRandom()]
     const root = process.env.DATAPACT_EVM_ADDRESS
       ? await EvmLedger.attach({ ...options, address: process.env.DATAPACT_EVM_ADDRESS })
-      : await EvmLedger.deploy(options)
-    // Fresh identities for a fresh story, funded by the deployer when gas costs anything on this chain.
+      : await EvmLedger.deploy({ ...options, admin: wallets[0]!.address.toLowerCase() })
     const node = new JsonRpcProvider(rpcUrl)
     const funder = new Wallet(privateKey!, node)
     const gasPrice = (await node.getFeeData()).gasPrice ?? 0n
-    const wallets = [Wallet.createRandom(), Wallet.createRandom()]
     if (gasPrice > 0n)
       for (const w of wallets)
         await (await funder.sendTransaction({ to: w.address, value: parseEther('0.05') })).wait(confirmations)

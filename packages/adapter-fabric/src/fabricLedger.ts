@@ -33,6 +33,20 @@ import { isNoEndorsersError, toLedgerError } from './errors.js'
 import { MemberIdError, memberIdOf } from './identity.js'
 import { decodeEventPayload, decodeEvents, eventName, fromBase64, toBase64 } from './wire.js'
 
+/**
+ * A LEDGER_UNAVAILABLE once the endorsed transaction went to the orderer: it may or may not commit. The error names
+ * the transaction and says so (`details.outcome: 'unknown'`); retry with the same identifiers (usage nonces).
+ */
+function unknownOutcome(e: DatapactError, transactionId: string): DatapactError {
+  if (e.code !== 'LEDGER_UNAVAILABLE') return e
+  return new LedgerError(
+    'LEDGER_UNAVAILABLE',
+    `${e.message} (transaction ${transactionId} was sent: it may or may not be committed; retry with the same ` +
+      'identifiers, such as usage nonces, to record it once)',
+    { ledger: 'fabric', transactionId, details: { ...e.details, outcome: 'unknown' }, cause: e },
+  )
+}
+
 /** Options of {@link FabricLedger}. */
 export interface FabricLedgerOptions {
   /** `host:port` of the gateway peer. Give this or `client`. */
@@ -306,18 +320,28 @@ export class FabricLedger implements LedgerAdapter {
   // Resolves with the result, or with a refusal that another try may cure; throws everything else.
   async #submitOnce(rule: WriteRuleName, argument: string): Promise<SubmitResult | Retry> {
     const operation = `submit ${rule}`
+    // The transaction id is fixed by the proposal, before anything is sent: every failure from here names it.
+    const proposal = this.#contract.newProposal(rule, { arguments: [argument] })
+    const transactionId = proposal.getTransactionId()
     let noEndorsers: DatapactError | undefined
-    const commit = await this.#contract.submitAsync(rule, { arguments: [argument] }).catch((error: unknown) => {
-      const mapped = toLedgerError(error, { operation })
+    const transaction = await proposal.endorse().catch((error: unknown) => {
+      const mapped = toLedgerError(error, { operation, transactionId })
       if (!isNoEndorsersError(error)) return Promise.reject(mapped)
+      // Nothing was endorsed: another proposal (another transaction id) may find endorsers.
       noEndorsers = mapped
       return undefined
     })
-    if (!commit) return new Retry('endorsers', noEndorsers!)
-    const transactionId = commit.getTransactionId()
+    if (!transaction) return new Retry('endorsers', noEndorsers!)
+    const commit = await transaction
+      .submit()
+      .catch((error: unknown) =>
+        Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId)),
+      )
     const status = await commit
       .getStatus()
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+      .catch((error: unknown) =>
+        Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId)),
+      )
     if (!status.successful) {
       const error = toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
         operation,

@@ -3,6 +3,7 @@
 import { MemoryLedger } from '@datapact/adapter-memory'
 import type { LedgerAdapter, LedgerEventRecord } from '@datapact/core'
 import type { QueryName, WriteRuleName } from '@datapact/core/rules'
+import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { pinKeyPrefix } from '../src/chaincode/pinning.js'
 import { createFabricHarness, type FabricHarness } from '../src/testing/index.js'
@@ -21,7 +22,11 @@ type Outcome = { ok: unknown } | { code: unknown; message: unknown; details: unk
 
 const key = (n: number) => new Uint8Array(32).fill(n)
 const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32)
-const wrapped = (n: number) => new Uint8Array(80).fill(n)
+const wrapped = (n: number) => {
+  const w = fakeWrap()
+  w.fill(n, 11)
+  return w
+}
 const nonce = (n: number) => n.toString(16).padStart(32, '0')
 const metadata = { title: 'Ticks', description: 'd', tags: ['finance'], mediaType: 'text/csv', schema: '' }
 const terms = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY', licence: 'CC-BY-4.0' }
@@ -45,6 +50,7 @@ function script(id: Record<Who, string>, start: number): Call[] {
     chunkSize: 1500,
     chunkCount: 3,
     header: new Uint8Array(40).fill(7),
+    keyCommitment: key(number + 200),
     location,
     wraps: wraps.map(w => ({ member: id[w], wrapped: wrapped(number) })),
   })
@@ -59,7 +65,7 @@ function script(id: Record<Who, string>, start: number): Call[] {
     ...extra,
   })
   const usage = (datasetId: string, n: number, amount = 100n) => ({
-    records: [{ datasetId, version: 1, bytes: 4000, amount, nonce: nonce(n) }],
+    records: [{ datasetId, version: 1, bytes: 4000, amount, nonce: nonce(n), wrapHash: ZERO32 }],
   })
   const period = Math.floor(start / 86400) * 86400
   const statement = (amount: bigint, count: number) => ({
@@ -200,7 +206,23 @@ function script(id: Record<Who, string>, start: number): Call[] {
     {
       who: 'C',
       submit: 'recordUsage',
-      args: { records: [{ datasetId: ds1, version: 2, bytes: 4000, amount: 250n, nonce: nonce(9) }] },
+      args: { records: [{ datasetId: ds1, version: 2, bytes: 4000, amount: 250n, nonce: nonce(9), wrapHash: ZERO32 }] },
+    },
+    {
+      who: 'C',
+      submit: 'acceptTerms',
+      args: {
+        datasetId: ds1,
+        terms: { pricePerAccess: 250n, pricePerByte: terms.pricePerByte, currency: terms.currency },
+      },
+    },
+    { who: 'C', query: 'getUsage', args: { consumer: id.C, nonce: nonce(8) } },
+    {
+      who: 'C',
+      submit: 'recordUsage',
+      args: {
+        records: [{ datasetId: ds1, version: 2, bytes: 4000, amount: 250n, nonce: nonce(10), wrapHash: ZERO32 }],
+      },
     },
     { who: 'P', submit: 'retireDataset', args: { datasetId: ds1 } },
     { who: 'P', submit: 'publishVersion', args: version(ds1, 3, ['P', 'R']) },

@@ -1,5 +1,6 @@
 import type { LedgerEventRecord, Role } from '@datapact/core'
 import { encodeArgs } from '@datapact/core/rules'
+import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import * as grpc from '@grpc/grpc-js'
 import { CommitError, connect, StatusCode } from '@hyperledger/fabric-gateway'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -37,8 +38,9 @@ async function consortium(h: FabricHarness, consumers = 2) {
     chunkSize: 1024,
     chunkCount: 1,
     header: key(3),
+    keyCommitment: key(4),
     location: { store: 'shared', address: 'x' },
-    wraps: [{ member: provider.memberId, wrapped: new Uint8Array(80) }],
+    wraps: [{ member: provider.memberId, wrapped: fakeWrap() }],
   })
   return { provider, consumers: others }
 }
@@ -50,9 +52,11 @@ const grant = (grantee: string, maxAccesses: number | null = null) => ({
   expiresAt: null,
   maxAccesses,
   priceOverride: null,
-  wraps: [{ version: 1, wrapped: new Uint8Array(80) }],
+  wraps: [{ version: 1, wrapped: fakeWrap() }],
 })
-const usage = () => ({ records: [{ datasetId, version: 1, bytes: 100, amount: 100n, nonce: nonce() }] })
+const usage = () => ({
+  records: [{ datasetId, version: 1, bytes: 100, amount: 100n, nonce: nonce(), wrapHash: ZERO32 }],
+})
 
 /** Starts the calls while blocks are held, waits until all are ordered, then lets them into one block. */
 async function inOneBlock<T>(h: FabricHarness, calls: Array<() => Promise<T>>): Promise<PromiseSettledResult<T>[]> {
@@ -179,6 +183,39 @@ describe('FabricLedger: concurrent writes (MVCC)', () => {
     const grants = await provider.query('listGrants', { datasetId, grantee: null })
     expect(grants.map(g => g.seq).sort()).toEqual([1, 2, 3, 4])
     expect((await provider.query('getDataset', { datasetId }))?.grantCount).toBe(4)
+  })
+})
+
+describe('FabricLedger: unknown outcomes', () => {
+  let h: FabricHarness | undefined
+  afterEach(async () => {
+    await h?.teardown()
+    h = undefined
+  })
+
+  it('names the transaction when the gateway stops after the submit; the retry with the same nonce records once', async () => {
+    h = await createFabricHarness({ shared: false })
+    const server = h.server
+    const { provider, consumers } = await consortium(h, 1)
+    const consumer = consumers[0]!
+    await provider.submit('grantAccess', grant(consumer.memberId))
+    const args = usage()
+    // Ordered but not yet committed when the gateway goes away: the client cannot know the outcome.
+    const release = server.holdBlocks()
+    const submitted = consumer.submit('recordUsage', args).catch((e: unknown) => e)
+    await vi.waitFor(() => expect(server.pendingTransactions()).toBe(1), { timeout: 10_000 })
+    await server.stop() // commits what the orderer holds
+    release()
+    expect(await submitted).toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+      transactionId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      details: { outcome: 'unknown' },
+    })
+    await server.restart()
+    await expect(consumer.submit('recordUsage', args)).rejects.toMatchObject({ code: 'NONCE_REUSED' })
+    const nonce = args.records[0]!.nonce
+    expect(await consumer.query('getUsage', { consumer: consumer.memberId, nonce })).toMatchObject({ nonce })
+    expect((await consumer.query('getGrant', { datasetId, grantee: consumer.memberId }))?.used).toBe(1)
   })
 })
 

@@ -7,11 +7,14 @@ import { MemoryLedger } from './memoryLedger.js'
  */
 export function createMemoryHarness(): LedgerHarness & { ledger: MemoryLedger } {
   let now = Math.floor(Date.now() / 1000)
-  const ledger = new MemoryLedger({ clock: () => now })
+  // The first member handed out is the genesis admin, fixed for this ledger.
+  const admin = 'mem:genesis-admin'
+  const ledger = new MemoryLedger({ clock: () => now, admin })
   let n = 0
   return {
     ledger,
-    member: async label => ledger.as(`mem:${label}-${++n}`),
+    genesisAdmin: true,
+    member: async label => ledger.as(n++ === 0 ? admin : `mem:${label}-${n}`),
     advanceTime: async seconds => {
       now += seconds
     },

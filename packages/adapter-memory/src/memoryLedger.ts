@@ -26,6 +26,11 @@ export interface MemoryLedgerOptions {
   clock?: () => number
   /** When set, the ledger is loaded from this file if it exists and saved to it after every commit. */
   file?: string
+  /**
+   * The member that bootstraps the consortium (its first admin), fixed for this ledger: nobody else can take the
+   * bootstrap. Default: whoever joins first.
+   */
+  admin?: string
 }
 
 const snapshotSchema = schema.object({
@@ -69,6 +74,7 @@ export class MemoryLedger {
   readonly #listeners = new Set<(e: LedgerEventRecord) => void>()
   #clock: () => number
   readonly #file: string | undefined
+  readonly #admin: string | null
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
 
@@ -77,8 +83,10 @@ export class MemoryLedger {
     if (options.clock !== undefined) checkClock(options.clock)
     if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0))
       throw badOption('options.file', 'a file path')
+    if (options.admin !== undefined) records.memberId.check(options.admin, 'options.admin')
     this.#clock = options.clock ?? wallClock
     this.#file = options.file
+    this.#admin = options.admin ?? null
     if (this.#file) {
       let bytes: Uint8Array | undefined
       try {
@@ -139,7 +147,7 @@ export class MemoryLedger {
   /** @internal Runs one rule as one atomic transaction, serialised with all others. */
   submit(caller: string, rule: WriteRuleName, args: unknown): Promise<SubmitResult> {
     const run = this.#queue.then(async () => {
-      const tx = new TxPort(this.#state, caller, this.#clock())
+      const tx = new TxPort(this.#state, caller, this.#clock(), this.#admin)
       await executeRule(tx, rule, args as never)
       const txId = `tx-${++this.#txCount}`
       tx.commit()
@@ -165,7 +173,7 @@ export class MemoryLedger {
 
   /** @internal */
   query(caller: string, name: QueryName, args: unknown): Promise<unknown> {
-    return executeQuery(new TxPort(this.#state, caller, this.#clock()), name, args as never)
+    return executeQuery(new TxPort(this.#state, caller, this.#clock(), this.#admin), name, args as never)
   }
 
   /** @internal */
@@ -199,11 +207,16 @@ class TxPort implements StatePort {
   readonly #caller: string
   readonly events: LedgerEvent[] = []
   readonly time: number
+  readonly #admin: string | null
 
-  constructor(base: Map<string, Uint8Array>, caller: string, time: number) {
+  constructor(base: Map<string, Uint8Array>, caller: string, time: number, admin: string | null) {
     this.#base = base
     this.#caller = caller
     this.time = time
+    this.#admin = admin
+  }
+  genesisAdmin() {
+    return this.#admin
   }
 
   async get(key: string) {

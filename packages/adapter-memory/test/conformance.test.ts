@@ -1,4 +1,4 @@
 import { describeLedgerConformance } from '@datapact/core/testing'
 import { createMemoryHarness } from '../src/index.js'
 
-describeLedgerConformance('memory', async () => createMemoryHarness(), { modelRuns: 25 })
+describeLedgerConformance('memory', async () => createMemoryHarness(), { modelRuns: 25, genesisAdmin: true })

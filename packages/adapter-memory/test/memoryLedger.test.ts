@@ -66,8 +66,8 @@ describe('MemoryLedger', () => {
     await expect(
       w.consumer.ledger.submit('recordUsage', {
         records: [
-          { datasetId: id, version: 1, bytes: 2000, amount: 100n, nonce: '1'.repeat(32) },
-          { datasetId: id, version: 1, bytes: 2000, amount: 5n, nonce: '2'.repeat(32) },
+          { datasetId: id, version: 1, bytes: 2000, amount: 100n, nonce: '1'.repeat(32), wrapHash: new Uint8Array(32) },
+          { datasetId: id, version: 1, bytes: 2000, amount: 5n, nonce: '2'.repeat(32), wrapHash: new Uint8Array(32) },
         ],
       }),
     ).rejects.toMatchObject({ code: 'AMOUNT_MISMATCH' })

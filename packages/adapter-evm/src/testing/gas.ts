@@ -32,6 +32,21 @@ export interface PayloadGas {
 const ID = '5a'.repeat(32)
 const SIZE = 1000
 const ENVELOPE = new Uint8Array(32).fill(1)
+/** A key wrap of the shape the contract accepts (it opens for nobody). */
+const WRAP = Uint8Array.from([
+  0x44,
+  0x50,
+  0x4b,
+  0x57,
+  0x01,
+  0x00,
+  0x20,
+  0x00,
+  0x01,
+  0x00,
+  0x03,
+  ...new Uint8Array(80).fill(1),
+])
 
 async function gasOf(rpcUrl: string, txId: string): Promise<number> {
   return Number((await anvilRpc<{ gasUsed: string }>(rpcUrl, 'eth_getTransactionReceipt', [txId])).gasUsed)
@@ -91,17 +106,25 @@ export async function measureUsageGas(
       chunkSize: 1024,
       chunkCount: 1,
       header: ENVELOPE,
+      keyCommitment: ENVELOPE,
       location: { store: 'external', address: 'x' },
-      wraps: [{ member: provider.memberId, wrapped: ENVELOPE }],
+      wraps: [{ member: provider.memberId, wrapped: WRAP }],
     })
     const g = { scope: { kind: 'all' as const, version: 0 }, expiresAt: null, maxAccesses: null, priceOverride: null }
     await provider.submit('grantAccess', {
       datasetId: ID,
       grantee: consumer.memberId,
       ...g,
-      wraps: [{ version: 1, wrapped: ENVELOPE }],
+      wraps: [{ version: 1, wrapped: WRAP }],
     })
-    const record = (nonce: string) => ({ datasetId: ID, version: 1, bytes: SIZE, amount: 100n + BigInt(SIZE), nonce })
+    const record = (nonce: string) => ({
+      datasetId: ID,
+      version: 1,
+      bytes: SIZE,
+      amount: 100n + BigInt(SIZE),
+      nonce,
+      wrapHash: ENVELOPE,
+    })
     const submit = async (records: WriteArgs['recordUsage']['records']) =>
       gasOf(anvil.rpcUrl, (await consumer.submit('recordUsage', { records })).txId)
     const next = createNonceSequence()

@@ -1,5 +1,5 @@
 import type { LedgerHarness } from '@datapact/core/testing'
-import { Wallet } from 'ethers'
+import { type HDNodeWallet, Wallet } from 'ethers'
 import { EvmLedger } from '../evmLedger.js'
 import { ANVIL_ACCOUNTS, type AnvilInstance, startAnvil } from './anvil.js'
 
@@ -50,17 +50,22 @@ export async function createEvmHarness(options: EvmHarnessOptions = {}): Promise
   const own = options.anvil ? undefined : await startAnvil({ persistent: false })
   const anvil = options.anvil ?? own!
   const rpcUrl = anvil.rpcUrl
+  // The first member handed out is the consortium's genesis admin, fixed in the contract at deployment.
+  let first: HDNodeWallet | undefined = Wallet.createRandom()
   const ledger = await EvmLedger.deploy({
     rpcUrl,
     privateKey: options.deployerKey ?? ANVIL_ACCOUNTS[0],
     pollingInterval: options.pollingInterval ?? 20,
+    admin: first.address.toLowerCase(),
   })
   const connections: EvmLedger[] = [ledger]
   return {
     ledger,
     anvil,
+    genesisAdmin: true,
     async member() {
-      const wallet = Wallet.createRandom()
+      const wallet = first ?? Wallet.createRandom()
+      first = undefined
       await anvilRpc(rpcUrl, 'anvil_setBalance', [wallet.address, '0x3635c9adc5dea00000'])
       const connection = ledger.as(wallet.privateKey)
       connections.push(connection)

@@ -92,7 +92,8 @@ Info({ title: 'Datapact', description: 'Datapact ledger program on Fabric' })(Da
  *
  * Decodes the arguments strictly, builds the stub port (caller = the member id of the submitting identity,
  * ledger time = the transaction timestamp), runs the rule, then for a write sets the `datapact` event once and
- * writes the state. Deterministic: it reads no clock and no randomness of its own.
+ * writes the state. It reads no randomness; the one clock it reads is the endorsing peer's own, to refuse a write
+ * whose proposal timestamp (which the submitting client writes) is further than the allowed skew from it.
  *
  * @param ctx - the transaction context
  * @param rule - the rule or query name
@@ -111,6 +112,7 @@ export async function runRule(ctx: Context, rule: RuleName, argsBase64: string):
     const port = new StubPort(ctx.stub, caller)
     if (isQuery(rule)) return toBase64(encodeResult(rule, await executeQuery(port, rule, args as never)))
     if (!isWriteRule(rule)) throw fail('INVALID_INPUT', `unknown rule "${rule}"`, { argument: 'rule' })
+    checkClockSkew(port.now())
     await executeRule(port, rule, args as never)
     const payload = { at: port.now(), caller: port.caller(), events: port.events }
     // Fabric keeps one chaincode event per transaction: all of this transaction's events travel in it.
@@ -168,6 +170,31 @@ async function pinnedCaller(ctx: Context, caller: string) {
       { member: caller },
     )
   return pin
+}
+
+/** Largest distance, in seconds, between a write's proposal timestamp and this endorser's clock (default 300). */
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300
+
+/**
+ * The submitting client writes the proposal timestamp, and the rules take ledger time from it: every endorser
+ * refuses a timestamp further than `DATAPACT_MAX_CLOCK_SKEW_SECONDS` (environment of the chaincode server) from its
+ * own clock, so no client can date its usage, expiry or publish. Honest endorsers' answers may differ only for a
+ * proposal near the bound; such a transaction fails endorsement, which is the safe outcome.
+ */
+function checkClockSkew(txTime: number): void {
+  const configured = Number(process.env.DATAPACT_MAX_CLOCK_SKEW_SECONDS ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS)
+  const skew = Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_MAX_CLOCK_SKEW_SECONDS
+  const now = Math.floor(Date.now() / 1000)
+  if (Math.abs(txTime - now) > skew)
+    throw fail(
+      'INVALID_INPUT',
+      `the proposal timestamp is ${txTime - now} s from the endorser's clock (at most ${skew})`,
+      {
+        argument: 'timestamp',
+        skew,
+        offset: txTime - now,
+      },
+    )
 }
 
 function callerOf(ctx: Context): string {

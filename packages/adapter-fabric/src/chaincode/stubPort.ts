@@ -61,6 +61,11 @@ export class StubPort implements StatePort {
     return this.#caller
   }
 
+  /** The genesis admin named by the chaincode server's `DATAPACT_GENESIS_ADMIN` (a member id), if any. */
+  genesisAdmin(): string | null {
+    return process.env.DATAPACT_GENESIS_ADMIN || null
+  }
+
   now(): number {
     return this.#now
   }

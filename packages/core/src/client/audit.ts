@@ -15,7 +15,17 @@ import type {
 } from '../domain/index.js'
 import { isDatapactError } from '../errors.js'
 import { bytesToHex, equalBytes } from '../internal/bytes.js'
-import { covers, DEFAULT_SETTINGS, inForce, periodOf, priceOf } from '../rules/index.js'
+import {
+  checkUsageTime,
+  chunkCountOf,
+  covers,
+  DEFAULT_SETTINGS,
+  inForce,
+  periodOf,
+  pinTerms,
+  priceOf,
+  samePinnedTerms,
+} from '../rules/index.js'
 import { buildStatement } from './billing.js'
 import type { ClientContext } from './context.js'
 import { readAllEvents } from './events.js'
@@ -88,6 +98,11 @@ class Replay {
   readonly nonces = new Set<string>()
   readonly totals = new Map<Key, UsageTotals>()
   readonly records = new Map<Key, UsageRecord[]>()
+  /** Per statement key: settled statements and records, and each party's acknowledgement of the open one. */
+  readonly settled = new Map<
+    Key,
+    { statements: number; closedCount: number; closedAmount: bigint; acks: Map<string, string> }
+  >()
   readonly violations: AuditViolation[] = []
   usageCount = 0
   settlements = 0
@@ -215,6 +230,8 @@ class Replay {
           this.flag('VERSION_SEQUENCE', `version ${v.number} of ${ds.id} follows ${ds.latestVersion}`)
         if (v.publisher !== rec.caller)
           this.flag('AUTHORITY', `version ${v.number} of ${ds.id} names another publisher`)
+        if (v.chunkCount !== chunkCountOf(v.size, v.chunkSize))
+          this.flag('PAYLOAD', `version ${v.number} of ${ds.id} has ${v.chunkCount} chunks for ${v.size} bytes`)
         const entitled = this.#entitled(ds, v.number, rec.at)
         if (entitled.join() !== [...e.wrappedFor].sort().join())
           this.flag('KEY_WRAPS', `version ${v.number} of ${ds.id} was wrapped for [${e.wrappedFor}], not [${entitled}]`)
@@ -231,8 +248,10 @@ class Replay {
         const previous = this.grants.get(`${ds.id}/${g.grantee}`)
         if (previous && inForce(previous, rec.at))
           this.flag('GRANT', `second grant in force to ${g.grantee} on ${ds.id}`)
-        if (g.seq !== ds.grantCount + 1 || g.used !== 0 || g.state !== 'active')
+        if (g.seq !== ds.grantCount + 1 || g.used !== 0 || g.state !== 'active' || g.lastUsedAt !== null)
           this.flag('GRANT', `grant ${g.seq} on ${ds.id} is not a fresh grant`)
+        if (!samePinnedTerms(g.terms, pinTerms(ds.terms)))
+          this.flag('GRANT', `grant ${g.seq} on ${ds.id} pins other terms than the dataset's`)
         const covered: number[] = []
         for (let n = 1; n <= ds.latestVersion; n++) if (covers(g.scope, n)) covered.push(n)
         if (covered.join() !== e.wrappedVersions.join())
@@ -265,6 +284,19 @@ class Replay {
       case 'UsageRecorded':
         this.#usage(e.record, rec)
         return
+      case 'TermsAccepted': {
+        const g = this.grants.get(`${e.datasetId}/${e.grantee}`)
+        const ds = this.datasets.get(e.datasetId)
+        if (e.grantee !== rec.caller) this.flag('AUTHORITY', `${rec.caller} accepted terms for ${e.grantee}`)
+        if (!g || !ds || g.seq !== e.seq || !inForce(g, rec.at)) {
+          this.flag('GRANT', `terms accepted for grant ${e.seq} on ${e.datasetId}, which is not in force`)
+          return
+        }
+        if (!samePinnedTerms(pinTerms(ds.terms), e.terms))
+          this.flag('GRANT', `terms accepted for grant ${e.seq} on ${ds.id} are not the dataset's terms`)
+        this.grants.set(`${e.datasetId}/${e.grantee}`, { ...g, terms: e.terms })
+        return
+      }
       case 'StatementAcknowledged':
       case 'StatementSettled': {
         if (
@@ -274,21 +306,36 @@ class Replay {
           this.flag('AUTHORITY', `${rec.caller} acknowledged a statement it is not a party to`)
         const key = totalsKey(e.provider, e.consumer, e.period, e.currency)
         const t = this.totals.get(key)
-        if ((t?.amount ?? 0n) !== e.amount || (t?.count ?? 0) !== e.count)
+        const s = this.settled.get(key) ?? { statements: 0, closedCount: 0, closedAmount: 0n, acks: new Map() }
+        this.settled.set(key, s)
+        const open = { amount: (t?.amount ?? 0n) - s.closedAmount, count: (t?.count ?? 0) - s.closedCount }
+        if (open.amount !== e.amount || open.count !== e.count || e.count === 0)
           this.flag(
             'SETTLEMENT',
-            `${e.type} for ${e.amount} (${e.count}) but the records total ${t?.amount ?? 0n} (${t?.count ?? 0})`,
+            `${e.type} for ${e.amount} (${e.count}) but the open records total ${open.amount} (${open.count})`,
           )
+        const ack = `${bytesToHex(e.digest)}/${e.amount}/${e.count}`
+        if (e.type === 'StatementAcknowledged') {
+          s.acks.set(e.party, ack)
+          return
+        }
         const st = buildStatement(
           { provider: e.provider, consumer: e.consumer, period: e.period, currency: e.currency },
           (this.settings ?? DEFAULT_SETTINGS).periodSeconds,
           this.records.get(key) ?? [],
+          s,
         )
-        if (e.type === 'StatementSettled') {
-          this.settlements++
-          if (!equalBytes(st.digest, e.digest))
-            this.flag('SETTLEMENT', `settled digest ${bytesToHex(e.digest)} is not the statement of the records`)
-        }
+        this.settlements++
+        if (e.sequence !== s.statements + 1)
+          this.flag('SETTLEMENT', `statement ${e.sequence} settled after ${s.statements} statements`)
+        if (!equalBytes(st.digest, e.digest))
+          this.flag('SETTLEMENT', `settled digest ${bytesToHex(e.digest)} is not the statement of the records`)
+        if (s.acks.get(e.provider) !== ack || s.acks.get(e.consumer) !== ack)
+          this.flag('SETTLEMENT', `statement ${e.sequence} settled without both parties acknowledging it`)
+        s.statements++
+        s.closedCount += e.count
+        s.closedAmount += e.amount
+        s.acks.clear()
         return
       }
       case 'PayloadStored':
@@ -323,13 +370,18 @@ class Replay {
     else {
       if (g.maxAccesses !== null && g.used >= g.maxAccesses)
         this.flag('QUOTA', `${where} exceeds the quota of ${g.maxAccesses}`)
-      this.grants.set(`${u.datasetId}/${u.consumer}`, { ...g, used: g.used + 1 })
-      const expected = priceOf(ds.terms, g, v.size)
-      if (u.amount !== expected || u.bytes !== v.size || u.currency !== ds.terms.currency)
+      const expected = priceOf(g, v.size)
+      if (u.amount !== expected || u.bytes !== v.size || u.currency !== g.terms.currency)
         this.flag(
           'AMOUNT',
-          `${where} charged ${u.amount} ${u.currency} for ${u.bytes} bytes; the terms give ${expected} ${ds.terms.currency} for ${v.size}`,
+          `${where} charged ${u.amount} ${u.currency} for ${u.bytes} bytes; the grant's terms give ${expected} ${g.terms.currency} for ${v.size}`,
         )
+      try {
+        checkUsageTime(g, u.at)
+      } catch {
+        this.flag('STATE', `${where} is dated before its grant or the grant's last usage`)
+      }
+      this.grants.set(`${u.datasetId}/${u.consumer}`, { ...g, used: g.used + 1, lastUsedAt: u.at })
     }
     if (u.period !== periodOf(u.at, (this.settings ?? DEFAULT_SETTINGS).periodSeconds))
       this.flag('STATE', `${where} is filed in the wrong period`)
@@ -347,7 +399,9 @@ class Replay {
       amount: 0n,
     }
     this.totals.set(key, { ...t, count: t.count + 1, bytes: t.bytes + u.bytes, amount: t.amount + u.amount })
-    this.records.set(key, [...(this.records.get(key) ?? []), u])
+    const list = this.records.get(key)
+    if (list) list.push(u)
+    else this.records.set(key, [u])
   }
 }
 

@@ -22,17 +22,23 @@ export interface StatementRow {
 
 /**
  * A deterministic roll-up of the usage between one provider and one consumer in one billing period and currency.
- * Every member computes the same rows and digest from its own node.
+ * Every member computes the same rows and digest from its own node. Statements of a key follow one another: the
+ * open one covers the records after those already settled, so usage arriving after a settlement is billed by the
+ * next statement and never twice.
  */
 export interface Statement {
   provider: string
   consumer: string
   period: number
   currency: string
+  /** 1 for the first statement of the key, then 2, 3, ... (settled statements so far + 1). */
+  sequence: number
+  /** Index of the first row among all usage records of the key, in ledger order (records already settled). */
+  first: number
   /** Ledger time the period starts at (inclusive) and ends at (exclusive), seconds. */
   periodStart: number
   periodEnd: number
-  /** Rows ordered by (at, nonce). */
+  /** Rows in ledger order. */
   rows: StatementRow[]
   count: number
   bytes: number
@@ -63,11 +69,13 @@ const rowSchema = object({
 
 /** The canonical form a statement digest is computed over (format tag included so digests never collide). */
 const statementBody = object({
-  format: literal('datapact-statement/1'),
+  format: literal('datapact-statement/2'),
   provider: r.memberId,
   consumer: r.memberId,
   period: int(0, r.LIMITS.uint53),
   currency: r.currency,
+  sequence: int(1, r.LIMITS.uint32),
+  first: int(0, r.LIMITS.uint53),
   periodStart: r.time,
   periodEnd: r.time,
   rows: array(rowSchema, 100_000_000),
@@ -76,11 +84,12 @@ const statementBody = object({
   amount: r.money,
 })
 
-const FORMAT = 'datapact-statement/1' as const
+const FORMAT = 'datapact-statement/2' as const
 
 /** Digest of a statement's canonical encoding. */
 export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
-  const { provider, consumer, period, currency, periodStart, periodEnd, rows, count, bytes, amount } = s
+  const { provider, consumer, period, currency, sequence, first, periodStart, periodEnd, rows, count, bytes, amount } =
+    s
   return sha256(
     encode(statementBody, {
       format: FORMAT,
@@ -88,6 +97,8 @@ export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
       consumer,
       period,
       currency,
+      sequence,
+      first,
       periodStart,
       periodEnd,
       rows: rows.map(({ datasetId, version, bytes, amount, at, nonce }) => ({
@@ -105,17 +116,23 @@ export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
   )
 }
 
-/** Builds the statement of `records` (already filtered to one provider, consumer, period and currency). */
+/**
+ * Builds the open statement of a key: `records` are all usage records of one provider, consumer, period and currency
+ * in ledger order; `settled` says how many statements and records of the key are already settled.
+ */
 export function buildStatement(
   key: { provider: string; consumer: string; period: number; currency: string },
   periodSeconds: number,
-  records: UsageRecord[],
+  records: readonly UsageRecord[],
+  settled: { statements: number; closedCount: number } = { statements: 0, closedCount: 0 },
 ): Statement {
   const rows = records
+    .slice(settled.closedCount)
     .map(({ datasetId, version, bytes, amount, at, nonce }) => ({ datasetId, version, bytes, amount, at, nonce }))
-    .sort((a, b) => a.at - b.at || (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0))
   const body = {
     ...key,
+    sequence: settled.statements + 1,
+    first: settled.closedCount,
     periodStart: key.period * periodSeconds,
     periodEnd: (key.period + 1) * periodSeconds,
     rows,
@@ -136,7 +153,8 @@ export class Billing {
   }
 
   /**
-   * Computes the statement between a provider and a consumer for a period from the ledger's usage records.
+   * Computes the open statement between a provider and a consumer for a period from the ledger's usage records: the
+   * records after those already settled for that key.
    *
    * @param params - Provider and consumer (one defaults to this member), period, currency.
    * @returns The statement with its digest.
@@ -175,20 +193,25 @@ export class Billing {
         'a currency (the period has none or several)',
         currencies.join(',') || 'none',
       )
+    const key = { provider, consumer, period, currency }
+    const settled = await ctx.ledger.query('getSettlement', key)
     return buildStatement(
-      { provider, consumer, period, currency },
+      key,
       settings.periodSeconds,
       records.filter(x => x.currency === currency),
+      settled,
     )
   }
 
   /**
-   * Acknowledges a statement on the ledger as this member (its provider or consumer). Settled once both parties
-   * acknowledged the same digest; the ledger refuses totals that differ from its own.
+   * Acknowledges a statement on the ledger as this member (its provider or consumer). It settles once both parties
+   * acknowledged the same digest and totals and those are still the ledger's open totals. Acknowledging the same
+   * statement again (a retry) changes nothing.
    *
-   * @returns The settlement state after this acknowledgement (`settledDigest` set once both agree).
+   * @returns The settlement state after this acknowledgement (`settledDigest` is the statement's once it settled).
    * @throws {@link DatapactError} INTEGRITY (the statement was altered: its digest does not match its rows),
-   *   SETTLEMENT_MISMATCH (totals differ from the ledger's), ACCESS_DENIED (not a party).
+   *   SETTLEMENT_MISMATCH (totals differ from the ledger's open totals), ACCESS_DENIED (not a party),
+   *   INVALID_INPUT (an empty statement: nothing to settle).
    */
   async settle(statement: Statement): Promise<Settlement> {
     checkObject(statement, 'statement')

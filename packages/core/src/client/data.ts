@@ -1,12 +1,13 @@
 import * as r from '../codec/records.js'
-import { decryptChunks } from '../crypto/index.js'
+import { checkKeyCommitment, decryptChunks, merkleLeafHash } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkObject } from '../internal/assert.js'
-import { covers, isExpired } from '../rules/index.js'
+import { checkObject, invalidArgument } from '../internal/assert.js'
+import { bytesToHex, equalBytes } from '../internal/bytes.js'
+import { covers, requireInForce } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
 import type { Progress } from './datasets.js'
-import { unwrapOwnKey } from './grants.js'
+import { ownKeyWrap } from './grants.js'
 import { verifyCiphertext } from './payload.js'
 import type { Receipt, Usage } from './usage.js'
 
@@ -14,6 +15,13 @@ export interface FetchOptions {
   /** Version number; default the newest version this member may read. */
   version?: number
   onProgress?: (progress: Progress) => void
+  /** Refuse (AMOUNT_MISMATCH, nothing recorded) if the ledger would charge more than this for the access. */
+  maxAmount?: bigint
+  /**
+   * The access's usage nonce. Pass the `details.nonce` of a failed fetch to retry it: an access already recorded
+   * under that nonce is reused, not billed again. Default: a fresh nonce.
+   */
+  nonce?: string
 }
 
 export interface FetchResult {
@@ -58,12 +66,13 @@ export class Data {
    * ```
    */
   async fetch(datasetId: string, options: FetchOptions = {}): Promise<FetchResult> {
-    const { version, key, metered } = await this.#prepare(datasetId, options)
+    const access = await this.#prepare(datasetId, options)
+    const { version, key, metered } = access
     try {
       const chunks: Uint8Array[] = []
       await verifyCiphertext(storeFor(this.#ctx, version.location.store), version, c => chunks.push(c))
-      const receipt = metered ? await this.#meter(version) : null
       // The size is on the ledger and decryption refuses anything else, so one exact allocation holds the plaintext.
+      // Everything decrypts and matches the ledger's digest before the access is metered: no bill for bad data.
       const bytes = new Uint8Array(version.size)
       let offset = 0
       for await (const p of this.#decrypt(version, key, chunks, options)) {
@@ -71,6 +80,7 @@ export class Data {
         bytes.set(p, offset)
         offset += p.length
       }
+      const receipt = metered ? await this.#meter(access, options) : null
       return { bytes, version, receipt }
     } finally {
       key.fill(0)
@@ -78,19 +88,34 @@ export class Data {
   }
 
   /**
-   * Like {@link Data.fetch}, but streams the plaintext: the ciphertext is read twice from the store (once to check
-   * the Merkle root before metering, once to decrypt), so memory stays independent of the payload size.
+   * Like {@link Data.fetch}, but streams the plaintext so memory stays independent of the payload size. The
+   * ciphertext is read twice from the store: the first pass checks the Merkle root and keeps each chunk's leaf hash
+   * (32 bytes a chunk); the access is metered; the second pass releases each chunk's plaintext only after that exact
+   * ciphertext chunk matches the leaf verified in the first pass, so a store that serves other bytes the second
+   * time is caught before any of them reaches the caller.
    */
   async stream(datasetId: string, options: FetchOptions = {}): Promise<StreamResult> {
-    const { version, key, metered } = await this.#prepare(datasetId, options)
+    const access = await this.#prepare(datasetId, options)
+    const { version, key, metered } = access
     try {
-      await verifyCiphertext(storeFor(this.#ctx, version.location.store), version)
-      const receipt = metered ? await this.#meter(version) : null
       const store = storeFor(this.#ctx, version.location.store)
+      const leaves: Uint8Array[] = []
+      await verifyCiphertext(store, version, c => leaves.push(merkleLeafHash(c)))
+      const receipt = metered ? await this.#meter(access, options) : null
       const self = this
+      async function* verified(): AsyncGenerator<Uint8Array> {
+        let i = 0
+        for await (const chunk of store.get(version.location.address, version.chunkCount)) {
+          const leaf = leaves[i]
+          if (leaf === undefined || !equalBytes(merkleLeafHash(chunk), leaf)) throw changedChunk(version, i, receipt)
+          i++
+          yield chunk
+        }
+        if (i !== leaves.length) throw changedChunk(version, i, receipt)
+      }
       async function* plaintext() {
         try {
-          yield* self.#decrypt(version, key, store.get(version.location.address, version.chunkCount), options)
+          yield* self.#decrypt(version, key, verified(), options)
         } finally {
           key.fill(0)
         }
@@ -106,6 +131,10 @@ export class Data {
     r.datasetId.check(datasetId, 'datasetId')
     checkObject(options, 'options')
     if (options.version !== undefined) r.versionNumber.check(options.version, 'options.version')
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+      throw invalidArgument('options.onProgress', 'function', typeof options.onProgress)
+    if (options.maxAmount !== undefined) r.money.check(options.maxAmount, 'options.maxAmount')
+    if (options.nonce !== undefined) r.nonce.check(options.nonce, 'options.nonce')
     const ctx = this.#ctx
     const [ds, settings, grant, now] = await Promise.all([
       requireDataset(ctx, datasetId),
@@ -122,23 +151,38 @@ export class Data {
         details: { datasetId, latestVersion: ds.latestVersion },
       })
     const version = await requireVersion(ctx, datasetId, n)
-    const key = await unwrapOwnKey(ctx, datasetId, version.number, true)
-    if (!key) {
+    const where = { datasetId, version: version.number }
+    const wrap = await ownKeyWrap(ctx, datasetId, version.number)
+    if (!wrap) {
       // Courtesy: say why there is no key. The boundary itself is cryptographic: no wrap, no plaintext.
-      const where = { datasetId, version: version.number }
       if (!metered || !grant)
         throw new DatapactError('ACCESS_DENIED', `${ctx.me} holds no grant on dataset ${datasetId}`, { details: where })
-      if (grant.state === 'revoked')
-        throw new DatapactError('GRANT_REVOKED', `the grant on dataset ${datasetId} was revoked`, { details: where })
-      if (isExpired(grant, now))
-        throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${datasetId} has expired`, { details: where })
+      requireInForce(grant, now, where)
       throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${version.number}`, { details: where })
     }
-    return { version, key, metered }
+    // Before anything is metered: the key must be the one the ledger commits to, the payload shape consistent.
+    if (!checkKeyCommitment(wrap.key, version.header, version.keyCommitment)) {
+      wrap.key.fill(0)
+      throw new DatapactError(
+        'INTEGRITY',
+        `the key wrapped for ${ctx.me} does not match the key commitment of version ${version.number}: nothing was metered`,
+        { details: { ...where, wrapHash: bytesToHex(wrap.hash) } },
+      )
+    }
+    return { version, key: wrap.key, metered, wrapHash: wrap.hash }
   }
 
-  async #meter(version: Version): Promise<Receipt> {
-    const [receipt] = await this.#usage.record([{ datasetId: version.datasetId, version: version.number }])
+  async #meter(access: { version: Version; wrapHash: Uint8Array }, options: FetchOptions): Promise<Receipt> {
+    const { version, wrapHash } = access
+    const [receipt] = await this.#usage.record([
+      {
+        datasetId: version.datasetId,
+        version: version.number,
+        wrapHash,
+        ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
+        ...(options.maxAmount === undefined ? {} : { maxAmount: options.maxAmount }),
+      },
+    ])
     return receipt!
   }
 
@@ -168,3 +212,18 @@ const sizeMismatch = (v: Version) =>
   new DatapactError('INTEGRITY', `the plaintext of version ${v.number} is larger than its size on the ledger`, {
     details: { datasetId: v.datasetId, version: v.number, size: v.size },
   })
+
+/** A ciphertext chunk that differs on the second read from the one verified on the first. */
+const changedChunk = (v: Version, index: number, receipt: Receipt | null) =>
+  new DatapactError(
+    'INTEGRITY',
+    `chunk ${index} of version ${v.number} changed in the store after it was verified: no plaintext of it was released`,
+    {
+      details: {
+        datasetId: v.datasetId,
+        version: v.number,
+        index,
+        ...(receipt ? { nonce: receipt.record.nonce } : {}),
+      },
+    },
+  )

@@ -1,6 +1,6 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import * as r from '../codec/records.js'
-import { createEncryptor, type DataSource, generateDataKey, wrapKey } from '../crypto/index.js'
+import { createEncryptor, type DataSource, generateDataKey, keyCommitment, wrapKey } from '../crypto/index.js'
 import type { Dataset, DatasetMetadata, Member, Terms, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
@@ -221,6 +221,7 @@ export class Datasets {
           chunkSize: encryptor.chunkSize,
           chunkCount: summary.chunkCount,
           header: encryptor.header,
+          keyCommitment: keyCommitment(dataKey, encryptor.header),
           location: { store: store.name, address },
           wraps,
         })

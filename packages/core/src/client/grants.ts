@@ -1,5 +1,5 @@
 import * as r from '../codec/records.js'
-import { unwrapKey, wrapKeys } from '../crypto/index.js'
+import { sha256, unwrapKey, wrapKeys } from '../crypto/index.js'
 import type { Grant, GrantScope } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
@@ -158,6 +158,31 @@ export class Grants {
     return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee }))!
   }
 
+  /**
+   * Accepts, as the grantee, the dataset's current terms for this member's grant in force. A grant keeps the price
+   * it was made under; new terms reach it only through this call. Pass the terms read from the dataset (for
+   * example `(await client.datasets.get(id)).terms`): the ledger refuses if they changed again meanwhile.
+   *
+   * @param datasetId - A dataset this member holds a grant in force on.
+   * @param terms - The terms accepted: price per access, price per byte and currency.
+   * @returns The grant with the accepted terms pinned.
+   * @throws {@link DatapactError} NOT_FOUND (no grant), GRANT_REVOKED, GRANT_EXPIRED, CONFLICT (the dataset's terms
+   *   are not the ones given), INVALID_INPUT.
+   */
+  async acceptTerms(
+    datasetId: string,
+    terms: { pricePerAccess: bigint; pricePerByte: bigint; currency: string },
+  ): Promise<Grant> {
+    r.datasetId.check(datasetId, 'datasetId')
+    checkObject(terms, 'terms')
+    const pinned = r.pinnedTerms.check(
+      { pricePerAccess: terms.pricePerAccess, pricePerByte: terms.pricePerByte, currency: terms.currency },
+      'terms',
+    )
+    await this.#ctx.ledger.submit('acceptTerms', { datasetId, terms: pinned })
+    return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee: this.#ctx.me }))!
+  }
+
   /** The current grant of `grantee` on a dataset (with its effective state), or null. */
   async get(datasetId: string, grantee: string = this.#ctx.me): Promise<GrantView | null> {
     r.datasetId.check(datasetId, 'datasetId')
@@ -191,6 +216,24 @@ const view = (g: Grant, now: number): GrantView => ({
  * Unwraps this member's wrap of a version's data key. Returns null when the ledger holds no wrap for it.
  * @throws {@link DatapactError} INTEGRITY when the wrap does not open with this member's key and bindings.
  */
+/** This member's key wrap of a version, opened: the data key and the SHA-256 of the wrap; null without a wrap. */
+export async function ownKeyWrap(
+  ctx: ClientContext,
+  datasetId: string,
+  n: number,
+): Promise<{ key: Uint8Array; hash: Uint8Array } | null> {
+  const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: n, member: ctx.me })
+  if (!wrapped) return null
+  const key = await unwrapKey({
+    wrapped,
+    recipientSecretKey: ctx.keys.envelope.secretKey,
+    datasetId: hexToBytes(datasetId),
+    version: n,
+    recipientId: ctx.me,
+  })
+  return { key, hash: sha256(wrapped) }
+}
+
 export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number): Promise<Uint8Array>
 export async function unwrapOwnKey(
   ctx: ClientContext,

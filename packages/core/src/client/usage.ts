@@ -1,6 +1,7 @@
 import * as r from '../codec/records.js'
+import { sha256 } from '../crypto/index.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
-import { DatapactError } from '../errors.js'
+import { DatapactError, isDatapactError, LedgerError } from '../errors.js'
 import { checkObject, invalidArgument } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
@@ -11,11 +12,22 @@ import { createNonceSequence } from './nonces.js'
 export interface Access {
   datasetId: string
   version: number
+  /**
+   * The access's nonce (32 lowercase hex characters). Choose it before the first attempt and pass the same one
+   * again to retry after an unknown outcome: an access already recorded under it is reported, not recorded twice.
+   * Default: a fresh nonce.
+   */
+  nonce?: string
+  /** Refuse (AMOUNT_MISMATCH, nothing submitted) if the ledger would charge more than this for the access. */
+  maxAmount?: bigint
+  /** SHA-256 of the key wrap this access was served; default: of this member's wrap on the ledger (or zeros). */
+  wrapHash?: Uint8Array
 }
 
 /** Proof that an access was metered: the ledger transaction and the record it committed. */
 export interface Receipt {
-  txId: string
+  /** The transaction that recorded it; null when a retry found the record already on the ledger by its nonce. */
+  txId: string | null
   record: UsageRecord
 }
 
@@ -37,13 +49,20 @@ export class Usage {
   }
 
   /**
-   * Records accesses as this member (the consumer) in one transaction: all or nothing. Amounts come from the
-   * terms (or the grant's price) and bytes from each version's size; the ledger checks both.
+   * Records accesses as this member (the consumer) in one transaction: all or nothing. Amounts come from the terms
+   * pinned in the grant (or its price override) and bytes from each version's size; the ledger checks both.
+   *
+   * Exactly once: every access carries a nonce chosen before the first attempt (given, or drawn here). When a call
+   * fails with an unknown outcome (LEDGER_UNAVAILABLE after the transaction was sent), the error's
+   * `details.nonces` lists them: call again with the same nonces, and if the first attempt did commit, the records
+   * already on the ledger are returned (with `txId: null`) instead of being recorded again.
    *
    * @param accesses - 1 to 1000 accesses.
    * @returns One receipt per access, in order, sharing the transaction id.
    * @throws {@link DatapactError} ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED, QUOTA_EXCEEDED, NOT_FOUND,
-   *   AMOUNT_MISMATCH (terms changed meanwhile), INVALID_INPUT.
+   *   AMOUNT_MISMATCH (over `maxAmount`, or the grant's terms changed meanwhile), NONCE_REUSED (a nonce already
+   *   used for another access), CONFLICT (ledger time before the grant's last usage), INVALID_INPUT,
+   *   LEDGER_UNAVAILABLE (with `details.nonces` for the retry).
    */
   async record(accesses: Access[]): Promise<Receipt[]> {
     if (!Array.isArray(accesses) || accesses.length < 1 || accesses.length > r.LIMITS.usageBatch)
@@ -52,31 +71,87 @@ export class Usage {
     const datasets = new Map<string, Promise<Dataset>>()
     const grants = new Map<string, Promise<Grant | null>>()
     const versions = new Map<string, Promise<Version>>()
+    const checked = accesses.map((a, i) => {
+      checkObject(a, `accesses[${i}]`)
+      r.datasetId.check(a.datasetId, `accesses[${i}].datasetId`)
+      r.versionNumber.check(a.version, `accesses[${i}].version`)
+      if (a.nonce !== undefined) r.nonce.check(a.nonce, `accesses[${i}].nonce`)
+      if (a.maxAmount !== undefined) r.money.check(a.maxAmount, `accesses[${i}].maxAmount`)
+      if (a.wrapHash !== undefined) r.digest.check(a.wrapHash, `accesses[${i}].wrapHash`)
+      return { ...a, nonce: a.nonce ?? this.#nonce() }
+    })
+    const nonces = checked.map(a => a.nonce)
+    if (new Set(nonces).size !== nonces.length) throw invalidArgument('accesses', 'distinct nonces', 'a repeated nonce')
     const claims = await Promise.all(
-      accesses.map(async (a, i) => {
-        r.datasetId.check(a?.datasetId, `accesses[${i}].datasetId`)
-        r.versionNumber.check(a.version, `accesses[${i}].version`)
+      checked.map(async (a, i) => {
         const ds = cached(datasets, a.datasetId, () => requireDataset(ctx, a.datasetId))
         const grant = cached(grants, a.datasetId, () =>
           ctx.ledger.query('getGrant', { datasetId: a.datasetId, grantee: ctx.me }),
         )
         const v = cached(versions, `${a.datasetId}/${a.version}`, () => requireVersion(ctx, a.datasetId, a.version))
-        const [d, g, version] = await Promise.all([ds, grant, v])
+        const [, g, version] = await Promise.all([ds, grant, v])
         if (!g)
           throw new DatapactError('ACCESS_DENIED', `${ctx.me} holds no grant on dataset ${a.datasetId}`, {
             details: { datasetId: a.datasetId },
           })
+        const amount = priceOf(g, version.size)
+        if (a.maxAmount !== undefined && amount > a.maxAmount)
+          throw new DatapactError(
+            'AMOUNT_MISMATCH',
+            `an access of version ${a.version} of ${a.datasetId} costs ${amount}, more than the ${a.maxAmount} allowed`,
+            {
+              details: {
+                argument: `accesses[${i}].maxAmount`,
+                expected: a.maxAmount.toString(),
+                got: amount.toString(),
+              },
+            },
+          )
         return {
           datasetId: a.datasetId,
           version: a.version,
           bytes: version.size,
-          amount: priceOf(d.terms, g, version.size),
-          nonce: this.#nonce(),
+          amount,
+          nonce: a.nonce,
+          wrapHash: a.wrapHash ?? (await ownWrapHash(ctx, a.datasetId, a.version)),
         }
       }),
     )
-    const { txId, events } = await ctx.ledger.submit('recordUsage', { records: claims })
-    return events.flatMap(e => (e.type === 'UsageRecorded' ? [{ txId, record: e.record }] : []))
+    try {
+      const { txId, events } = await ctx.ledger.submit('recordUsage', { records: claims })
+      return events.flatMap(e => (e.type === 'UsageRecorded' ? [{ txId, record: e.record }] : []))
+    } catch (e) {
+      // A batch is all or nothing: a reused nonce on a retry means the whole batch was recorded before.
+      if (isDatapactError(e, 'NONCE_REUSED')) {
+        const found = await this.#recorded(claims)
+        if (found) return found
+      }
+      if (e instanceof LedgerError)
+        throw new LedgerError(e.code, e.message, {
+          ledger: e.ledger,
+          ...(e.transactionId === undefined ? {} : { transactionId: e.transactionId }),
+          details: { ...e.details, nonces: nonces.join(',') },
+          cause: e,
+        })
+      if (isDatapactError(e))
+        throw new DatapactError(e.code, e.message, { details: { ...e.details, nonces: nonces.join(',') }, cause: e })
+      throw e
+    }
+  }
+
+  /** The records already on the ledger for every claim's nonce, when they are exactly these accesses. */
+  async #recorded(claims: Array<{ datasetId: string; version: number; nonce: string }>): Promise<Receipt[] | null> {
+    const ctx = this.#ctx
+    const records = await Promise.all(
+      claims.map(c => ctx.ledger.query('getUsage', { consumer: ctx.me, nonce: c.nonce })),
+    )
+    const out: Receipt[] = []
+    for (const [i, rec] of records.entries()) {
+      const c = claims[i]!
+      if (!rec || rec.datasetId !== c.datasetId || rec.version !== c.version) return null
+      out.push({ txId: null, record: rec })
+    }
+    return out
   }
 
   /** Usage records on the ledger, filtered; replayed from the ledger's events on this member's node. */
@@ -107,4 +182,10 @@ function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promis
     map.set(key, p)
   }
   return p
+}
+
+/** SHA-256 of this member's key wrap of a version (zeros when it has none). */
+async function ownWrapHash(ctx: ClientContext, datasetId: string, version: number): Promise<Uint8Array> {
+  const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: version, member: ctx.me })
+  return wrapped ? sha256(wrapped) : new Uint8Array(32)
 }

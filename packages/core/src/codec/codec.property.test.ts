@@ -22,6 +22,7 @@ const usage: fc.Arbitrary<UsageRecord> = fc.record({
   at: fc.nat(),
   nonce: hex(16),
   grantSeq: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+  wrapHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
 })
 
 const dataset: fc.Arbitrary<Dataset> = fc.record({
@@ -117,6 +118,7 @@ describe('strict decoding', () => {
     at: 0,
     nonce: '00'.repeat(16),
     grantSeq: 1,
+    wrapHash: new Uint8Array(32),
   }
   test('refuses unknown and missing fields', () => {
     expect(() => encode(r.usageRecord, { ...rec, extra: 1 } as never)).toThrow(

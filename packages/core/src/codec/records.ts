@@ -8,14 +8,16 @@ import type {
   LedgerEvent,
   Member,
   PayloadLocation,
+  PinnedTerms,
   Settlement,
+  StatementAck,
   Terms,
   UsageRecord,
   UsageTotals,
   Version,
 } from '../domain/index.js'
 import { ROLES } from '../domain/index.js'
-import { MAX_AMOUNT } from '../internal/assert.js'
+import { invalidArgument, MAX_AMOUNT } from '../internal/assert.js'
 import {
   amount,
   array,
@@ -51,6 +53,12 @@ export const LIMITS = {
   uint32: 0xffff_ffff,
   /** Ledger times and sizes stay below 2^53 so every language reads them exactly. */
   uint53: Number.MAX_SAFE_INTEGER,
+} as const
+
+/** The key-wrap envelope every ledger accepts: its length and fixed prefix (see `crypto/wrap.ts`). */
+export const WRAP = {
+  length: 91,
+  prefix: /* @__PURE__ */ Uint8Array.of(0x44, 0x50, 0x4b, 0x57, 0x01, 0x00, 0x20, 0x00, 0x01, 0x00, 0x03),
 } as const
 
 /**
@@ -138,11 +146,14 @@ export const version: Schema<Version> = object({
   chunkSize: int(1024, 16 * 1024 * 1024),
   chunkCount: int(1, LIMITS.uint32),
   header: bytes({ min: 1, max: LIMITS.header }),
+  keyCommitment: digest,
   location,
   previous: uint32,
   publisher: memberId,
   publishedAt: time,
 })
+
+export const pinnedTerms: Schema<PinnedTerms> = object({ pricePerAccess: money, pricePerByte: money, currency })
 
 export const scope = object({ kind: literal('all', 'from', 'exact'), version: uint32 }) as Schema<GrantScope>
 
@@ -154,13 +165,28 @@ export const grant: Schema<Grant> = object({
   expiresAt: nullable(time),
   maxAccesses: nullable(int(1, LIMITS.uint32)),
   priceOverride: nullable(money),
+  terms: pinnedTerms,
   used: uint32,
   state: literal('active', 'revoked'),
   grantedAt: time,
   revokedAt: nullable(time),
+  lastUsedAt: nullable(time),
 })
 
-export const wrapped = bytes({ min: 1, max: LIMITS.wrapped })
+/**
+ * A key wrap as the ledger accepts it: the fixed-size envelope of `crypto/wrap.ts` (91 bytes: `DPKW`, version 1,
+ * the HPKE suite ids 0x0020 0x0001 0x0003, enc, sealed key). Checked byte by byte so every ledger refuses the same.
+ */
+export const wrapped: Schema<Uint8Array> = (() => {
+  const inner = bytes({ length: WRAP.length })
+  const check = (v: unknown, path: string): Uint8Array => {
+    const b = inner.check(v, path)
+    for (let i = 0; i < WRAP.prefix.length; i++)
+      if (b[i] !== WRAP.prefix[i]) throw invalidArgument(path, 'a Datapact key wrap envelope (DPKW v1)', 'other bytes')
+    return b
+  }
+  return { check, toWire: v => v, fromWire: check }
+})()
 export const keyWrap: Schema<KeyWrap> = object({ member: memberId, wrapped })
 export const versionWrap = object({ version: versionNumber, wrapped })
 
@@ -176,6 +202,7 @@ export const usageRecord: Schema<UsageRecord> = object({
   at: time,
   nonce,
   grantSeq: int(1, LIMITS.uint32),
+  wrapHash: digest,
 })
 
 export const totals: Schema<UsageTotals> = object({
@@ -188,13 +215,18 @@ export const totals: Schema<UsageTotals> = object({
   amount: money,
 })
 
+export const statementAck: Schema<StatementAck> = object({ digest, amount: money, count: int(0, LIMITS.uint53) })
+
 export const settlement: Schema<Settlement> = object({
   provider: memberId,
   consumer: memberId,
   period: int(0, LIMITS.uint53),
   currency,
-  providerDigest: nullable(digest),
-  consumerDigest: nullable(digest),
+  providerAck: nullable(statementAck),
+  consumerAck: nullable(statementAck),
+  statements: uint32,
+  closedCount: int(0, LIMITS.uint53),
+  closedAmount: money,
   settledDigest: nullable(digest),
   settledAmount: nullable(money),
   settledCount: nullable(int(0, LIMITS.uint53)),
@@ -223,6 +255,7 @@ export const event = variant('type', {
   AccessGranted: object({ grant, wrappedVersions: array(versionNumber, LIMITS.wraps) }),
   KeysWrapped: object({ datasetId, member: memberId, versions: array(versionNumber, LIMITS.wraps) }),
   AccessRevoked: object({ datasetId, grantee: memberId, seq: int(1, LIMITS.uint32) }),
+  TermsAccepted: object({ datasetId, grantee: memberId, seq: int(1, LIMITS.uint32), terms: pinnedTerms }),
   UsageRecorded: object({ record: usageRecord }),
   StatementAcknowledged: object({
     ...statementKey,
@@ -231,7 +264,13 @@ export const event = variant('type', {
     amount: money,
     count: int(0, LIMITS.uint53),
   }),
-  StatementSettled: object({ ...statementKey, digest, amount: money, count: int(0, LIMITS.uint53) }),
+  StatementSettled: object({
+    ...statementKey,
+    sequence: int(1, LIMITS.uint32),
+    digest,
+    amount: money,
+    count: int(0, LIMITS.uint53),
+  }),
   PayloadStored: object({ upload: hex32, first: uint32, count: uint32, complete: boolean }),
 }) as unknown as Schema<LedgerEvent>
 

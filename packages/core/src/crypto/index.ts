@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export { checkKeyCommitment, KEY_COMMITMENT_LENGTH, keyCommitment } from './commitment.js'
 export { createSha256, type HashOptions, type Sha256Hasher, sha256 } from './hash.js'
 export {
   DATASET_ID_LENGTH,

@@ -5,6 +5,7 @@ import type {
   DatasetMetadata,
   Grant,
   MemberId,
+  PinnedTerms,
   Role,
   Terms,
   UsageRecord,
@@ -30,6 +31,7 @@ export type LedgerEvent =
   | { type: 'AccessGranted'; grant: Grant; wrappedVersions: number[] }
   | { type: 'KeysWrapped'; datasetId: DatasetId; member: MemberId; versions: number[] }
   | { type: 'AccessRevoked'; datasetId: DatasetId; grantee: MemberId; seq: number }
+  | { type: 'TermsAccepted'; datasetId: DatasetId; grantee: MemberId; seq: number; terms: PinnedTerms }
   | { type: 'UsageRecorded'; record: UsageRecord }
   | {
       type: 'StatementAcknowledged'
@@ -48,6 +50,8 @@ export type LedgerEvent =
       consumer: MemberId
       period: number
       currency: string
+      /** 1 for the first statement of the key, then 2, 3, ... */
+      sequence: number
       digest: Uint8Array
       amount: bigint
       count: number

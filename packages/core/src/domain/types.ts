@@ -95,6 +95,11 @@ export interface Version {
   chunkCount: number
   /** Encoded encryption header (format, algorithm, chunk size, dataset, version, salt); public. */
   header: Uint8Array
+  /**
+   * Commitment to the version's data key: HMAC-SHA256(dataKey, "datapact/key-commitment/v1" || header). A consumer
+   * checks the key it unwrapped against it before it is metered; the key itself never reaches the ledger.
+   */
+  keyCommitment: Uint8Array
   location: PayloadLocation
   /** Previous version number; 0 for the first. */
   previous: number
@@ -106,6 +111,16 @@ export interface Version {
 export interface GrantScope {
   kind: 'all' | 'from' | 'exact'
   version: number
+}
+
+/**
+ * The price a grant was made under, pinned in the grant: later changes to the dataset's terms do not reach it until
+ * the grantee accepts them on the ledger.
+ */
+export interface PinnedTerms {
+  pricePerAccess: bigint
+  pricePerByte: bigint
+  currency: string
 }
 
 /** Stored state of a grant; `expired` is derived from ledger time, never stored. */
@@ -121,12 +136,16 @@ export interface Grant {
   expiresAt: number | null
   /** Most accesses allowed; null = unlimited. */
   maxAccesses: number | null
-  /** Price per access replacing the dataset's terms for this grantee; null = the terms apply. */
+  /** Price per access replacing the pinned terms for this grantee; null = the pinned terms apply. */
   priceOverride: bigint | null
+  /** The dataset's terms when the grant was made, or the terms the grantee accepted later. */
+  terms: PinnedTerms
   used: number
   state: GrantState
   grantedAt: number
   revokedAt: number | null
+  /** Ledger time of the last usage recorded under this grant; null before the first. */
+  lastUsedAt: number | null
 }
 
 /** A data key wrapped (HPKE) for one member. */
@@ -152,6 +171,11 @@ export interface UsageRecord {
   nonce: string
   /** Grant sequence number the access was made under. */
   grantSeq: number
+  /**
+   * SHA-256 of the key wrap the consumer was served and opened for this access: its evidence, should the payload
+   * fail to decrypt after it was metered.
+   */
+  wrapHash: Uint8Array
 }
 
 /** Running totals the ledger keeps per (provider, consumer, period, currency). */
@@ -165,15 +189,33 @@ export interface UsageTotals {
   amount: bigint
 }
 
-/** Acknowledgement / settlement state of one statement key. */
+/** One party's acknowledgement of an open statement: its digest and the totals it claims. */
+export interface StatementAck {
+  digest: Uint8Array
+  amount: bigint
+  count: number
+}
+
+/**
+ * Acknowledgement / settlement state of one statement key. Statements of a key follow one another: each covers the
+ * usage records after those already settled (`closedCount` of them), so usage arriving after a settlement opens the
+ * next statement and leaves the settled one untouched.
+ */
 export interface Settlement {
   provider: MemberId
   consumer: MemberId
   period: number
   currency: string
-  providerDigest: Uint8Array | null
-  consumerDigest: Uint8Array | null
-  /** Digest both parties acknowledged, once they agree; null until then. */
+  /** The provider's acknowledgement of the open statement; null when it has none. */
+  providerAck: StatementAck | null
+  /** The consumer's acknowledgement of the open statement; null when it has none. */
+  consumerAck: StatementAck | null
+  /** Statements of this key settled so far. */
+  statements: number
+  /** Records and amount covered by every settled statement of this key. */
+  closedCount: number
+  closedAmount: bigint
+  /** The last settled statement: its digest, amount, record count and ledger time; null before the first. */
   settledDigest: Uint8Array | null
   settledAmount: bigint | null
   settledCount: number | null

@@ -24,6 +24,17 @@ export async function requireOwner(state: State, datasetId: string): Promise<{ d
   return { ds, me }
 }
 
+/** Refuses a grant that is not in force: GRANT_REVOKED, then GRANT_EXPIRED (expiry by ledger time `now`). */
+export function requireInForce(grant: Grant, now: number, where: Record<string, string | number> = {}): void {
+  const details = { datasetId: grant.datasetId, ...where }
+  if (grant.state === 'revoked')
+    throw new DatapactError('GRANT_REVOKED', `the grant on dataset ${grant.datasetId} was revoked`, { details })
+  if (isExpired(grant, now))
+    throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${grant.datasetId} expired at ${grant.expiresAt}`, {
+      details: { ...details, expiresAt: grant.expiresAt ?? undefined, now },
+    })
+}
+
 export function requireActive(ds: Dataset): void {
   if (ds.status !== 'active')
     throw new DatapactError('CONFLICT', `dataset ${ds.id} is retired`, { details: { datasetId: ds.id } })

@@ -3,6 +3,7 @@ import { array, boolean, bytes, int, object } from '../codec/schema.js'
 import type { Dataset, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { checkWrapSet, entitledMembers, requireActive, requireOwner } from './access.js'
+import { checkChunkCount } from './checks.js'
 import { defineRule } from './define.js'
 import { keys } from './state.js'
 
@@ -83,11 +84,13 @@ export const publishVersion = defineRule(
     chunkSize: int(1024, 16 * 1024 * 1024),
     chunkCount: int(1, r.LIMITS.uint32),
     header: bytes({ min: 1, max: r.LIMITS.header }),
+    keyCommitment: r.digest,
     location: r.location,
     wraps: array(r.keyWrap, r.LIMITS.wraps, 1),
   }),
   r.version,
   async (state, args) => {
+    checkChunkCount(args)
     const { ds, me } = await requireOwner(state, args.datasetId)
     requireActive(ds)
     if (args.number !== ds.latestVersion + 1)
@@ -122,6 +125,7 @@ export const publishVersion = defineRule(
       chunkSize: args.chunkSize,
       chunkCount: args.chunkCount,
       header: args.header,
+      keyCommitment: args.keyCommitment,
       location: args.location,
       previous: ds.latestVersion,
       publisher: me.id,

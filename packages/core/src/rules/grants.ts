@@ -2,7 +2,16 @@ import * as r from '../codec/records.js'
 import { array, nullable, object } from '../codec/schema.js'
 import type { Grant } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { checkWrapSet, covers, entitledMembers, inForce, requireActive, requireOwner } from './access.js'
+import {
+  checkWrapSet,
+  covers,
+  entitledMembers,
+  inForce,
+  requireActive,
+  requireInForce,
+  requireOwner,
+} from './access.js'
+import { pinTerms, samePinnedTerms } from './checks.js'
 import { defineRule } from './define.js'
 import { keys } from './state.js'
 
@@ -69,10 +78,12 @@ export const grantAccess = defineRule(
       expiresAt: args.expiresAt,
       maxAccesses: args.maxAccesses,
       priceOverride: args.priceOverride,
+      terms: pinTerms(ds.terms),
       used: 0,
       state: 'active',
       grantedAt: now,
       revokedAt: null,
+      lastUsedAt: null,
     }
     await state.write(r.grant, keys.grant(ds.id, grant.grantee), grant)
     for (const w of args.wraps) await state.port.put(keys.wrap(ds.id, w.version, grant.grantee), w.wrapped)
@@ -128,5 +139,31 @@ export const revokeAccess = defineRule(
     await state.write(r.grant, keys.grant(ds.id, args.grantee), revoked)
     state.port.emit({ type: 'AccessRevoked', datasetId: ds.id, grantee: args.grantee, seq: grant.seq })
     return revoked
+  },
+)
+
+/**
+ * The grantee (the caller) accepts the dataset's current terms for its grant in force, naming the terms it accepts:
+ * a grant keeps the price it was made under until then. Refused with CONFLICT when the dataset's terms are not the
+ * ones named (they changed again), with NOT_FOUND without a grant, GRANT_REVOKED / GRANT_EXPIRED when it is not in
+ * force. Accepting the terms already pinned changes nothing and emits nothing.
+ */
+export const acceptTerms = defineRule(
+  object({ datasetId: r.datasetId, terms: r.pinnedTerms }),
+  r.grant,
+  async (state, args) => {
+    const me = await state.activeCaller()
+    const ds = await state.requireDataset(args.datasetId)
+    const grant = await state.requireGrant(ds.id, me.id)
+    requireInForce(grant, state.port.now())
+    if (!samePinnedTerms(pinTerms(ds.terms), args.terms))
+      throw new DatapactError('CONFLICT', `the terms of dataset ${ds.id} are not the ones accepted: read them again`, {
+        details: { datasetId: ds.id },
+      })
+    if (samePinnedTerms(grant.terms, args.terms)) return grant
+    const accepted: Grant = { ...grant, terms: args.terms }
+    await state.write(r.grant, keys.grant(ds.id, me.id), accepted)
+    state.port.emit({ type: 'TermsAccepted', datasetId: ds.id, grantee: me.id, seq: grant.seq, terms: args.terms })
+    return accepted
   },
 )

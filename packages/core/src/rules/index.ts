@@ -10,7 +10,7 @@ import { DatapactError } from '../errors.js'
 import { acknowledgeStatement } from './billing.js'
 import { publishVersion, registerDataset, retireDataset, storePayload, updateDataset } from './datasets.js'
 import { type RuleDefinition, runDefinition } from './define.js'
-import { addKeyWraps, grantAccess, revokeAccess } from './grants.js'
+import { acceptTerms, addKeyWraps, grantAccess, revokeAccess } from './grants.js'
 import {
   admitMember,
   joinConsortium,
@@ -38,6 +38,7 @@ export const writeRules = {
   grantAccess,
   addKeyWraps,
   revokeAccess,
+  acceptTerms,
   recordUsage,
   acknowledgeStatement,
 } as const
@@ -55,6 +56,7 @@ export const queryRules = {
   getGrant: queries.getGrant,
   listGrants: queries.listGrants,
   getKeyWrap: queries.getKeyWrap,
+  getUsage: queries.getUsage,
   getTotals: queries.getTotals,
   getSettlement: queries.getSettlement,
   getPayload: queries.getPayload,
@@ -119,9 +121,10 @@ export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 
 export { events as eventListSchema } from '../codec/records.js'
-export { covers, inForce, isExpired } from './access.js'
+export { covers, inForce, isExpired, requireInForce } from './access.js'
+export { checkChunkCount, checkUsageTime, chunkCountOf, pinTerms, priceOf, samePinnedTerms } from './checks.js'
 export { DEFAULT_SETTINGS, normalizeRoles } from './members.js'
 export type { StatePort } from './port.js'
 export { keys } from './state.js'
-export { periodOf, priceOf } from './usage.js'
+export { periodOf } from './usage.js'
 export type { LedgerEvent }

@@ -50,6 +50,15 @@ export const joinConsortium = defineRule(
     const settings = await state.settings()
     let roles: Role[]
     if (!settings) {
+      const genesis = state.port.genesisAdmin?.() ?? null
+      if (genesis !== null && id !== genesis)
+        throw new DatapactError(
+          'ACCESS_DENIED',
+          'only the genesis admin fixed at deployment may bootstrap the consortium',
+          {
+            details: { member: id },
+          },
+        )
       const initial = args.settings ?? DEFAULT_SETTINGS
       if (initial.regulatorEscrow !== null)
         throw new DatapactError('INVALID_INPUT', 'the regulator escrow can be set only once the regulator has joined', {

@@ -18,4 +18,9 @@ export interface StatePort {
   now(): number
   /** Records an event; it becomes visible only if the transaction commits. */
   emit(event: LedgerEvent): void
+  /**
+   * The one member that may bootstrap the consortium, fixed when the ledger was deployed (so no later transaction
+   * can take the bootstrap); undefined or null: the first member to join bootstraps it.
+   */
+  genesisAdmin?(): MemberId | null
 }

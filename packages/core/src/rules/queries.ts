@@ -77,6 +77,13 @@ export const getKeyWrap = defineRule(
   async (state, a) => (await state.port.get(keys.wrap(a.datasetId, a.number, a.member))) ?? null,
 )
 
+/** The usage record a consumer filed under a nonce, or null: how a retry finds out what was recorded. */
+export const getUsage = defineRule(
+  object({ consumer: r.memberId, nonce: r.nonce }),
+  nullable(r.usageRecord),
+  async (state, a) => (await state.read(r.usageRecord, keys.nonce(a.consumer, a.nonce))) ?? null,
+)
+
 export const getTotals = defineRule(statementKey, r.totals, (state, a) => state.emptyTotals(a))
 
 export const getSettlement = defineRule(statementKey, r.settlement, (state, a) => state.emptySettlement(a))

@@ -111,8 +111,11 @@ export class State {
     return (
       (await this.settlement(k)) ?? {
         ...k,
-        providerDigest: null,
-        consumerDigest: null,
+        providerAck: null,
+        consumerAck: null,
+        statements: 0,
+        closedCount: 0,
+        closedAmount: 0n,
         settledDigest: null,
         settledAmount: null,
         settledCount: null,

@@ -1,15 +1,12 @@
 import * as r from '../codec/records.js'
 import { array, int, object } from '../codec/schema.js'
-import type { Dataset, Grant, Terms, UsageRecord } from '../domain/index.js'
+import type { Dataset, UsageRecord } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { covers, isExpired } from './access.js'
+import { covers, requireInForce } from './access.js'
+import { checkUsageTime, priceOf } from './checks.js'
 import { defineRule } from './define.js'
 import { DEFAULT_SETTINGS } from './members.js'
 import { keys } from './state.js'
-
-/** Amount of one access of `bytes` bytes: the grant's price override, else the dataset's terms. */
-export const priceOf = (terms: Terms, grant: Pick<Grant, 'priceOverride'>, bytes: number): bigint =>
-  grant.priceOverride ?? terms.pricePerAccess + terms.pricePerByte * BigInt(bytes)
 
 /** The billing period that ledger time `at` falls in. */
 export const periodOf = (at: number, periodSeconds: number): number => Math.floor(at / periodSeconds)
@@ -20,11 +17,12 @@ const claim = object({
   bytes: int(0, r.LIMITS.uint53),
   amount: r.money,
   nonce: r.nonce,
+  wrapHash: r.digest,
 })
 
 /**
  * The consumer (the caller) records accesses, one or a batch. Each is refused outside a grant in force
- * (ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED), for a version the scope does not cover (ACCESS_DENIED), past the
+ * (ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED), dated before the grant or its last usage (CONFLICT), for a version the scope does not cover (ACCESS_DENIED), past the
  * quota (QUOTA_EXCEEDED), with bytes other than the version's size (INVALID_INPUT), with an amount other than the
  * terms give (AMOUNT_MISMATCH) or with a nonce already used (NONCE_REUSED). A batch is all-or-nothing.
  */
@@ -45,12 +43,8 @@ export const recordUsage = defineRule(
       const grant = await state.grant(ds.id, me.id)
       if (!grant)
         throw new DatapactError('ACCESS_DENIED', `${me.id} holds no grant on dataset ${ds.id}`, { details: where })
-      if (grant.state === 'revoked')
-        throw new DatapactError('GRANT_REVOKED', `the grant on dataset ${ds.id} was revoked`, { details: where })
-      if (isExpired(grant, now))
-        throw new DatapactError('GRANT_EXPIRED', `the grant on dataset ${ds.id} expired at ${grant.expiresAt}`, {
-          details: { ...where, expiresAt: grant.expiresAt ?? undefined, now },
-        })
+      requireInForce(grant, now, where)
+      checkUsageTime(grant, now)
       const version = await state.requireVersion(ds.id, c.version)
       if (!covers(grant.scope, c.version))
         throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${c.version}`, { details: where })
@@ -62,7 +56,7 @@ export const recordUsage = defineRule(
         throw new DatapactError('INVALID_INPUT', `an access of version ${c.version} delivers ${version.size} bytes`, {
           details: { ...where, argument: `records[${i}].bytes` },
         })
-      const expected = priceOf(ds.terms, grant, c.bytes)
+      const expected = priceOf(grant, c.bytes)
       if (c.amount !== expected)
         throw new DatapactError('AMOUNT_MISMATCH', `the terms give ${expected}, the record says ${c.amount}`, {
           details: { ...where, expected: expected.toString(), got: c.amount.toString() },
@@ -70,8 +64,7 @@ export const recordUsage = defineRule(
       const nonceKey = keys.nonce(me.id, c.nonce)
       if ((await state.port.get(nonceKey)) !== undefined)
         throw new DatapactError('NONCE_REUSED', `nonce ${c.nonce} was already used`, { details: where })
-      await state.port.put(nonceKey, new Uint8Array([1]))
-      await state.write(r.grant, keys.grant(ds.id, me.id), { ...grant, used: grant.used + 1 })
+      await state.write(r.grant, keys.grant(ds.id, me.id), { ...grant, used: grant.used + 1, lastUsedAt: now })
       const record: UsageRecord = {
         datasetId: ds.id,
         version: c.version,
@@ -79,12 +72,15 @@ export const recordUsage = defineRule(
         provider: ds.owner,
         bytes: c.bytes,
         amount: c.amount,
-        currency: ds.terms.currency,
+        currency: grant.terms.currency,
         period,
         at: now,
         nonce: c.nonce,
         grantSeq: grant.seq,
+        wrapHash: c.wrapHash,
       }
+      // The record itself stays under its nonce, so a retry with the same nonce can find what was recorded.
+      await state.write(r.usageRecord, nonceKey, record)
       const key = { provider: ds.owner, consumer: me.id, period, currency: record.currency }
       const totals = await state.emptyTotals(key)
       await state.write(r.totals, keys.totals(key), {

@@ -90,3 +90,13 @@ export async function eventCount(ledger: LedgerAdapter): Promise<number> {
 export function nonce(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('')
 }
+
+/** 32 zero bytes: a placeholder digest (for a raw usage claim's wrap hash). */
+export const ZERO32: Uint8Array = /* @__PURE__ */ new Uint8Array(32)
+
+/** A well-formed key-wrap envelope (the ledger checks only its shape) that opens for nobody; `fill` varies it. */
+export function fakeWrap(fill = 0): Uint8Array {
+  const w = new Uint8Array(91).fill(fill)
+  w.set([0x44, 0x50, 0x4b, 0x57, 0x01, 0x00, 0x20, 0x00, 0x01, 0x00, 0x03])
+  return w
+}

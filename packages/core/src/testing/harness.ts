@@ -12,6 +12,11 @@ export interface LedgerHarness {
   member(label: string): Promise<LedgerAdapter>
   /** Moves ledger time forward by at least `seconds`. */
   advanceTime(seconds: number): Promise<void>
+  /**
+   * Whether the ledger was deployed with a genesis admin: the first identity `member()` hands out is then the only
+   * one that can bootstrap the consortium.
+   */
+  genesisAdmin?: boolean
   /** Stops whatever `setup` started. */
   teardown(): Promise<void>
   /**

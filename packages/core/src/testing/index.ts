@@ -6,6 +6,7 @@
 
 export {
   eventCount,
+  fakeWrap,
   nonce,
   type Party,
   party,
@@ -14,6 +15,7 @@ export {
   type World,
   type WorldOptions,
   world,
+  ZERO32,
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
 export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'

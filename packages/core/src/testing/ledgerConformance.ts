@@ -2,11 +2,12 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readAllEvents } from '../client/events.js'
 import { Datapact } from '../client/index.js'
-import { generateMemberKeys } from '../crypto/index.js'
+import { generateDataKey, generateMemberKeys, wrapKey } from '../crypto/index.js'
 import type { LedgerEventRecord, Version } from '../domain/index.js'
 import type { DatapactErrorCode } from '../errors.js'
+import { hexToBytes } from '../internal/bytes.js'
 import type { WriteArgs } from '../rules/index.js'
-import { eventCount, nonce, type Party, TERMS, testBytes, type World, world } from './fixtures.js'
+import { eventCount, fakeWrap, nonce, type Party, TERMS, testBytes, type World, world, ZERO32 } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { runModelHistory } from './model.js'
 
@@ -16,6 +17,11 @@ export interface ConformanceOptions {
   timeout?: number
   /** Runs of the model-based random history. Default 8. */
   modelRuns?: number
+  /**
+   * Whether the backend fixes the genesis admin at deployment (the harness's first identity): adds the case that no
+   * other identity can take the bootstrap.
+   */
+  genesisAdmin?: boolean
 }
 
 const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
@@ -61,8 +67,9 @@ export function describeLedgerConformance(
         chunkSize: v.chunkSize,
         chunkCount: v.chunkCount,
         header: v.header,
+        keyCommitment: v.keyCommitment,
         location: v.location,
-        wraps: [{ member: p.id, wrapped: new Uint8Array(80) }],
+        wraps: [{ member: p.id, wrapped: fakeWrap() }],
         ...changes,
       })
 
@@ -78,6 +85,23 @@ export function describeLedgerConformance(
           [w.provider.id, w.consumer.id, w.consumer2.id, w.regulator.id].sort(),
         )
       })
+      if (options.genesisAdmin)
+        it('lets only the genesis admin fixed at deployment bootstrap the consortium', async () => {
+          const fresh = await setup()
+          try {
+            const [admin, outsider] = [await fresh.member('genesis'), await fresh.member('outsider')]
+            const join = async (ledger: typeof admin) =>
+              (await Datapact.open({ ledger, keys: generateMemberKeys() })).members.join({
+                name: 'First',
+                roles: ['provider'],
+              })
+            await rejectsWith(join(outsider), 'ACCESS_DENIED')
+            expect(await eventCount(outsider)).toBe(0)
+            expect((await join(admin)).roles).toContain('admin')
+          } finally {
+            await fresh.teardown()
+          }
+        })
       it('refuses a second join with CONFLICT', async () => {
         await rejectsWith(w.consumer.client.members.join({ name: 'again', roles: ['consumer'] }), 'CONFLICT')
       })
@@ -208,14 +232,20 @@ export function describeLedgerConformance(
         expect(ids(await w.consumer.client.datasets.catalog({ tag: 'eu' }))).toEqual([a.id])
         expect(await w.consumer.client.datasets.catalog({ owner: w.consumer.id })).toEqual([])
       })
-      it('applies new terms to later usage', async () => {
+      it('applies new terms to new grants, and to a grant in force once its grantee accepts them', async () => {
         const { id } = await register()
         await w.provider.client.grants.grant(id, w.consumer.id)
         await w.consumer.client.data.fetch(id)
         await w.provider.client.datasets.update(id, { terms: { pricePerAccess: 250n } })
-        const { receipt } = await w.consumer.client.data.fetch(id)
-        expect(receipt?.record.amount).toBe(250n)
-        expect((await w.consumer.client.usage.list({ datasetId: id })).map(r => r.amount)).toEqual([100n, 250n])
+        await w.provider.client.grants.grant(id, w.consumer2.id)
+        expect((await w.consumer.client.data.fetch(id)).receipt?.record.amount).toBe(100n)
+        expect((await w.consumer2.client.data.fetch(id)).receipt?.record.amount).toBe(250n)
+        const { terms } = await w.consumer.client.datasets.get(id)
+        expect((await w.consumer.client.grants.acceptTerms(id, terms)).terms.pricePerAccess).toBe(250n)
+        expect((await w.consumer.client.data.fetch(id)).receipt?.record.amount).toBe(250n)
+        expect(
+          (await w.consumer.client.usage.list({ datasetId: id, consumer: w.consumer.id })).map(r => r.amount),
+        ).toEqual([100n, 100n, 250n])
       })
       it('refuses new versions and grants on a retired dataset with CONFLICT', async () => {
         const { id } = await register()
@@ -312,7 +342,7 @@ export function describeLedgerConformance(
         await rejectsWith(w.consumer.client.data.fetch(id, { version: 2 }), 'ACCESS_DENIED')
         await rejectsWith(
           w.consumer.ledger.submit('recordUsage', {
-            records: [{ datasetId: id, version: 2, bytes: 100, amount: 100n, nonce: nonce() }],
+            records: [{ datasetId: id, version: 2, bytes: 100, amount: 100n, nonce: nonce(), wrapHash: ZERO32 }],
           }),
           'ACCESS_DENIED',
         )
@@ -491,6 +521,7 @@ export function describeLedgerConformance(
         bytes: 3000,
         amount: 100n,
         nonce: nonce(),
+        wrapHash: ZERO32,
         ...extra,
       })
       it('records a batch in one transaction', async () => {
@@ -606,6 +637,154 @@ export function describeLedgerConformance(
         expect((await w.provider.client.billing.settle(st2)).settledDigest).toBeNull()
         expect((await w.consumer.client.billing.settle(st2)).settledDigest).toEqual(st2.digest)
         expect((await w.regulator.client.audit.verify()).ok).toBe(true)
+      })
+    })
+
+    describe('the bill', () => {
+      const usageCount = async (id: string) => (await w.consumer.client.usage.list({ datasetId: id })).length
+      const settledEvents = async () =>
+        (await readAllEvents(w.consumer.ledger)).filter(e => e.event.type === 'StatementSettled').length
+
+      it('keeps the price of a grant in force when the provider reprices, and refuses stale acceptance', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await w.provider.client.datasets.update(id, { terms: { pricePerAccess: 10n ** 30n } })
+        const grant = await w.consumer.client.grants.get(id)
+        expect(grant?.terms.pricePerAccess).toBe(100n)
+        // The ledger itself refuses the new price on the old grant.
+        await rejectsWith(
+          w.consumer.ledger.submit('recordUsage', {
+            records: [{ datasetId: id, version: 1, bytes: 3000, amount: 10n ** 30n, nonce: nonce(), wrapHash: ZERO32 }],
+          }),
+          'AMOUNT_MISMATCH',
+        )
+        expect((await w.consumer.client.data.fetch(id)).receipt?.record.amount).toBe(100n)
+        const stale = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY' }
+        await rejectsWith(w.consumer.client.grants.acceptTerms(id, stale), 'CONFLICT')
+        await rejectsWith(
+          w.consumer2.client.grants.acceptTerms(id, { ...stale, pricePerAccess: 10n ** 30n }),
+          'NOT_FOUND',
+        )
+      })
+
+      it('refuses before submitting when the access would cost more than maxAmount', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await rejectsWith(w.consumer.client.data.fetch(id, { maxAmount: 99n }), 'AMOUNT_MISMATCH')
+        await rejectsWith(
+          w.consumer.client.usage.record([{ datasetId: id, version: 1, maxAmount: 0n }]),
+          'AMOUNT_MISMATCH',
+        )
+        expect(await usageCount(id)).toBe(0)
+        expect((await w.consumer.client.data.fetch(id, { maxAmount: 100n })).receipt?.record.amount).toBe(100n)
+      })
+
+      it('bills nothing when the key wrapped for the consumer is not the committed key', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const other = await wrapKey({
+          dataKey: generateDataKey(),
+          recipientPublicKey: w.consumer.keys.envelope.publicKey,
+          datasetId: hexToBytes(id),
+          version: 1,
+          recipientId: w.consumer.id,
+        })
+        await w.provider.ledger.submit('addKeyWraps', {
+          datasetId: id,
+          member: w.consumer.id,
+          wraps: [{ version: 1, wrapped: other }],
+        })
+        await rejectsWith(w.consumer.client.data.fetch(id), 'INTEGRITY')
+        await rejectsWith(w.consumer.client.data.stream(id), 'INTEGRITY')
+        expect(await usageCount(id)).toBe(0)
+      })
+
+      it('refuses a version whose size and chunk count disagree, and a malformed key wrap', async () => {
+        const { version } = await register()
+        const v = version!
+        await rejectsWith(rawPublish(w.provider, v, { size: Number.MAX_SAFE_INTEGER }), 'INVALID_INPUT')
+        await rejectsWith(rawPublish(w.provider, v, { chunkCount: v.chunkCount + 1 }), 'INVALID_INPUT')
+        await rejectsWith(
+          rawPublish(w.provider, v, { wraps: [{ member: w.provider.id, wrapped: new Uint8Array(91) }] }),
+          'INVALID_INPUT',
+        )
+        expect((await w.provider.client.datasets.get(v.datasetId)).latestVersion).toBe(1)
+      })
+
+      it('streams only chunks that match what was verified before metering', async () => {
+        const data = testBytes(5000, 3)
+        const { id, version } = await register(w.provider, data, { store: 'shared' })
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const { stream } = await w.consumer.client.data.stream(id)
+        // The store changes its answer after the verified first read.
+        w.store.tamper(version!.location.address, chunks => chunks.map((c, i) => (i === 1 ? c.fill(0x42) : c)))
+        const released: Uint8Array[] = []
+        await expect(
+          (async () => {
+            for await (const p of stream) released.push(p)
+          })(),
+        ).rejects.toMatchObject({ code: 'INTEGRITY' })
+        expect(released).toEqual([data.subarray(0, 1024)])
+      })
+
+      it('settles a statement only on two identical acknowledgements of the open totals, once', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        await w.consumer.client.data.fetch(id)
+        const st1 = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        await w.consumer.client.billing.settle(st1)
+        for (let i = 0; i < 3; i++) await w.consumer.client.data.fetch(id)
+        // The provider acknowledges the old digest with the new totals: the two sides do not agree.
+        const key = { provider: st1.provider, consumer: st1.consumer, period: st1.period, currency: st1.currency }
+        const s = await w.provider.ledger.submit('acknowledgeStatement', {
+          ...key,
+          digest: st1.digest,
+          amount: 400n,
+          count: 4,
+        })
+        expect(s.events.some(e => e.type === 'StatementSettled')).toBe(false)
+        expect((await w.provider.client.billing.settlement(key)).settledDigest).toBeNull()
+        const st2 = await w.provider.client.billing.statement({ consumer: w.consumer.id })
+        expect([st2.sequence, st2.count, st2.amount]).toEqual([1, 4, 400n])
+        await w.provider.client.billing.settle(st2)
+        expect((await w.consumer.client.billing.settle(st2)).settledDigest).toEqual(st2.digest)
+        const before = await eventCount(w.consumer.ledger)
+        // Acknowledging again, by either side, changes nothing and emits nothing.
+        for (const p of [w.consumer, w.provider, w.consumer]) await p.client.billing.settle(st2)
+        expect(await eventCount(w.consumer.ledger)).toBe(before)
+        expect(await settledEvents()).toBe(1)
+        // Usage after the settlement opens the next statement of the key, which covers only the new records.
+        await w.consumer.client.data.fetch(id)
+        const st3 = await w.consumer.client.billing.statement({ provider: w.provider.id })
+        expect([st3.sequence, st3.first, st3.count, st3.amount]).toEqual([2, 4, 1, 100n])
+        await w.consumer.client.billing.settle(st3)
+        const done = await w.provider.client.billing.settle(st3)
+        expect([done.statements, done.closedCount, done.closedAmount, done.settledAmount]).toEqual([2, 5, 500n, 100n])
+        await rejectsWith(
+          w.consumer.client.billing.settle(await w.consumer.client.billing.statement({ provider: w.provider.id })),
+          'INVALID_INPUT',
+        )
+        expect(await settledEvents()).toBe(2)
+        expect((await w.regulator.client.audit.verify()).ok).toBe(true)
+      })
+
+      it('records a retried access once: same nonces report the records already there', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const accesses = [nonce(), nonce()].map(n => ({ datasetId: id, version: 1, nonce: n }))
+        const first = await w.consumer.client.usage.record(accesses)
+        const again = await w.consumer.client.usage.record(accesses)
+        expect(again.map(r => r.record)).toEqual(first.map(r => r.record))
+        expect(again.every(r => r.txId === null)).toBe(true)
+        const n = nonce()
+        const a = await w.consumer.client.data.fetch(id, { nonce: n })
+        const b = await w.consumer.client.data.fetch(id, { nonce: n })
+        expect(b.receipt?.record).toEqual(a.receipt?.record)
+        expect(await usageCount(id)).toBe(3)
+        // A nonce already used for another access is still refused.
+        const { id: other } = await register()
+        await w.provider.client.grants.grant(other, w.consumer.id)
+        await rejectsWith(w.consumer.client.usage.record([{ datasetId: other, version: 1, nonce: n }]), 'NONCE_REUSED')
       })
     })
 

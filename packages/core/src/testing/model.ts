@@ -6,6 +6,8 @@ interface ModelGrant {
   state: 'active' | 'revoked'
   max: number
   used: number
+  /** The price pinned when the grant was made. */
+  price: bigint
 }
 
 /** What the ledger should hold, kept by the simplest possible bookkeeping. */
@@ -13,7 +15,9 @@ interface Model {
   versions: number
   price: bigint
   grants: Map<string, ModelGrant>
+  /** Per consumer: what was billed since its last settlement, and how many accesses. */
   billed: Map<string, bigint>
+  unsettled: Map<string, number>
 }
 
 const outcome = async (p: Promise<unknown>): Promise<'ok' | DatapactErrorCode> =>
@@ -29,7 +33,13 @@ const outcome = async (p: Promise<unknown>): Promise<'ok' | DatapactErrorCode> =
 export async function runModelHistory(w: World, seeds: number[]): Promise<void> {
   const consumers: Party[] = [w.consumer, w.consumer2]
   const { id } = await w.provider.client.datasets.register({ title: 'Model', terms: TERMS, data: testBytes(64, 0) })
-  const m: Model = { versions: 1, price: TERMS.pricePerAccess, grants: new Map(), billed: new Map() }
+  const m: Model = {
+    versions: 1,
+    price: TERMS.pricePerAccess,
+    grants: new Map(),
+    billed: new Map(),
+    unsettled: new Map(),
+  }
   for (const [step, seed] of seeds.entries()) {
     const c = consumers[seed % 2]!
     const g = m.grants.get(c.id)
@@ -46,7 +56,7 @@ export async function runModelHistory(w: World, seeds: number[]): Promise<void> 
         const max = 1 + (seed % 3)
         expected = g?.state === 'active' ? 'CONFLICT' : 'ok'
         actual = await outcome(w.provider.client.grants.grant(id, c.id, { maxAccesses: max }))
-        if (actual === 'ok') m.grants.set(c.id, { state: 'active', max, used: 0 })
+        if (actual === 'ok') m.grants.set(c.id, { state: 'active', max, used: 0, price: m.price })
         break
       }
       case 2:
@@ -65,7 +75,8 @@ export async function runModelHistory(w: World, seeds: number[]): Promise<void> 
         actual = await outcome(c.client.data.fetch(id))
         if (actual === 'ok' && g) {
           g.used++
-          m.billed.set(c.id, (m.billed.get(c.id) ?? 0n) + m.price)
+          m.billed.set(c.id, (m.billed.get(c.id) ?? 0n) + g.price)
+          m.unsettled.set(c.id, (m.unsettled.get(c.id) ?? 0) + 1)
         }
         break
       case 4:
@@ -74,7 +85,8 @@ export async function runModelHistory(w: World, seeds: number[]): Promise<void> 
         actual = await outcome(w.provider.client.datasets.update(id, { terms: { pricePerAccess: m.price } }))
         break
       default: {
-        expected = 'ok'
+        // An empty statement has nothing to settle; otherwise the open statement settles what was billed since.
+        expected = (m.unsettled.get(c.id) ?? 0) === 0 ? 'INVALID_INPUT' : 'ok'
         actual = await outcome(
           (async () => {
             const st = await c.client.billing.statement({ provider: w.provider.id, currency: 'CNY' })
@@ -84,6 +96,10 @@ export async function runModelHistory(w: World, seeds: number[]): Promise<void> 
             if (st.amount !== (m.billed.get(c.id) ?? 0n)) throw new Error(`billed ${st.amount}`)
           })(),
         )
+        if (actual === 'ok') {
+          m.billed.set(c.id, 0n)
+          m.unsettled.set(c.id, 0)
+        }
       }
     }
     expect({ step, action, outcome: actual }).toEqual({ step, action, outcome: expected })
