@@ -389,13 +389,17 @@ export class FabricLedger implements LedgerAdapter {
         details: { argument: 'certificatePem' },
       })
     const operation = 'submit rotateFabricCertificate'
-    const commit = await this.#contract
-      .submitAsync('rotateFabricCertificate', { arguments: [toBase64(new TextEncoder().encode(certificatePem))] })
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation })))
-    const transactionId = commit.getTransactionId()
-    const status = await commit
-      .getStatus()
+    const proposal = this.#contract.newProposal('rotateFabricCertificate', {
+      arguments: [toBase64(new TextEncoder().encode(certificatePem))],
+    })
+    const transactionId = proposal.getTransactionId()
+    const transaction = await proposal
+      .endorse()
       .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    const lost = (error: unknown) =>
+      Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId))
+    const commit = await transaction.submit().catch(lost)
+    const status = await commit.getStatus().catch(lost)
     if (!status.successful)
       throw toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
         operation,
