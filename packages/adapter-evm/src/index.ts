@@ -12,4 +12,10 @@ export {
   type EvmLedgerDeployOptions,
   type EvmNode,
 } from './evmLedger.js'
-export { datapactAbi, datapactBytecode, datapactRuntimeSize } from './generated/datapact.js'
+export {
+  datapactAbi,
+  datapactBytecode,
+  datapactRuntimeSize,
+  datapactViewsBytecode,
+  datapactViewsRuntimeSize,
+} from './generated/datapact.js'

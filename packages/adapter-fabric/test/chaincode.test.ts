@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js'
 import { type Contract, connect, type Gateway } from '@hyperledger/fabric-gateway'
 import type { Context } from 'fabric-contract-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkClockSkew } from '../src/chaincode/contract.js'
 import { DatapactContract, transactionNames } from '../src/chaincode/index.js'
 import { StubPort } from '../src/chaincode/stubPort.js'
 import { toLedgerError } from '../src/errors.js'
@@ -218,5 +219,26 @@ describe('the chaincode on the gateway test server', () => {
     const height = h.server.blockHeight()
     await member.query('listMembers', {})
     expect(h.server.blockHeight()).toBe(height)
+  })
+})
+
+describe('the endorser clock', () => {
+  const now = () => Math.floor(Date.now() / 1000)
+  it('refuses a write whose proposal timestamp is further than the allowed skew from its own clock', () => {
+    expect(() => checkClockSkew(now())).not.toThrow()
+    expect(() => checkClockSkew(now() - 250)).not.toThrow()
+    expect(() => checkClockSkew(now() - 400)).toThrow(/^DATAPACT:INVALID_INPUT:/)
+    expect(() => checkClockSkew(now() + 400)).toThrow(/^DATAPACT:INVALID_INPUT:/)
+  })
+  it('takes the allowed skew from DATAPACT_MAX_CLOCK_SKEW_SECONDS', () => {
+    const saved = process.env.DATAPACT_MAX_CLOCK_SKEW_SECONDS
+    process.env.DATAPACT_MAX_CLOCK_SKEW_SECONDS = '10'
+    try {
+      expect(() => checkClockSkew(now() - 30)).toThrow(/^DATAPACT:INVALID_INPUT:/)
+      expect(() => checkClockSkew(now() - 5)).not.toThrow()
+    } finally {
+      if (saved === undefined) delete process.env.DATAPACT_MAX_CLOCK_SKEW_SECONDS
+      else process.env.DATAPACT_MAX_CLOCK_SKEW_SECONDS = saved
+    }
   })
 })

@@ -181,7 +181,7 @@ export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300
  * own clock, so no client can date its usage, expiry or publish. Honest endorsers' answers may differ only for a
  * proposal near the bound; such a transaction fails endorsement, which is the safe outcome.
  */
-function checkClockSkew(txTime: number): void {
+export function checkClockSkew(txTime: number): void {
   const configured = Number(process.env.DATAPACT_MAX_CLOCK_SKEW_SECONDS ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS)
   const skew = Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_MAX_CLOCK_SKEW_SECONDS
   const now = Math.floor(Date.now() / 1000)

@@ -1,4 +1,3 @@
-import * as r from '../codec/records.js'
 import type { ConsortiumSettings, Dataset, Grant, GrantScope, Member } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { keys, type State } from './state.js'
@@ -42,7 +41,9 @@ export function requireActive(ds: Dataset): void {
 
 /**
  * The members a version's data key must be wrapped for: the owner, the escrow regulator when the consortium
- * requires one, and every active member whose grant is in force and covers the version. Sorted.
+ * requires one, and every active member whose grant is in force and covers the version. Sorted. Reads only the
+ * grants that may be in force (the `active/` index), so the work follows the grants in force, not every grant ever
+ * made; grants found expired leave the index here, once.
  */
 export async function entitledMembers(
   state: State,
@@ -53,8 +54,14 @@ export async function entitledMembers(
   const now = state.port.now()
   const out = new Set<string>([ds.owner])
   if (settings?.regulatorEscrow) out.add(settings.regulatorEscrow)
-  for (const g of await state.list(r.grant, keys.grants(ds.id))) {
-    if (!inForce(g, now) || !covers(g.scope, n)) continue
+  for (const [key] of await state.port.range(keys.actives(ds.id))) {
+    const grantee = key.slice(keys.actives(ds.id).length)
+    const g = await state.grant(ds.id, grantee)
+    if (!g || !inForce(g, now)) {
+      await state.port.delete(key)
+      continue
+    }
+    if (!covers(g.scope, n)) continue
     const m = await state.member(g.grantee)
     if (m?.status === 'active') out.add(g.grantee)
   }

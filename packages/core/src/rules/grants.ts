@@ -86,6 +86,7 @@ export const grantAccess = defineRule(
       lastUsedAt: null,
     }
     await state.write(r.grant, keys.grant(ds.id, grant.grantee), grant)
+    await state.port.put(keys.active(ds.id, grant.grantee), new Uint8Array([1]))
     for (const w of args.wraps) await state.port.put(keys.wrap(ds.id, w.version, grant.grantee), w.wrapped)
     await state.write(r.dataset, keys.dataset(ds.id), { ...ds, grantCount: grant.seq })
     state.port.emit({ type: 'AccessGranted', grant, wrappedVersions: coveredVersions })
@@ -137,6 +138,7 @@ export const revokeAccess = defineRule(
       })
     const revoked: Grant = { ...grant, state: 'revoked', revokedAt: state.port.now() }
     await state.write(r.grant, keys.grant(ds.id, args.grantee), revoked)
+    await state.port.delete(keys.active(ds.id, args.grantee))
     state.port.emit({ type: 'AccessRevoked', datasetId: ds.id, grantee: args.grantee, seq: grant.seq })
     return revoked
   },

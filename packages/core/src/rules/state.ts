@@ -21,6 +21,9 @@ export const keys = {
   grant: (id: string, grantee: MemberId) => `grant/${id}/${grantee}`,
   grants: (id: string) => `grant/${id}/`,
   allGrants: () => 'grant/',
+  /** Grantees whose grant may be in force (granted, not revoked; expired ones are pruned by the next publish). */
+  active: (id: string, grantee: MemberId) => `active/${id}/${grantee}`,
+  actives: (id: string) => `active/${id}/`,
   wrap: (id: string, n: number, member: MemberId) => `wrap/${id}/${pad(n)}/${member}`,
   nonce: (consumer: MemberId, nonce: string) => `nonce/${consumer}/${nonce}`,
   totals: (k: StatementKey) => `totals/${k.provider}/${k.consumer}/${pad(k.period, 16)}/${k.currency}`,
