@@ -164,6 +164,79 @@ function parseCursor(cursor: string | null | undefined): Position | undefined {
   return { block: Number(match[1]), index: Number(match[2]) }
 }
 
+const OPTION_KEYS = [
+  'peerEndpoint',
+  'tlsRootCert',
+  'hostAlias',
+  'grpcOptions',
+  'client',
+  'mspId',
+  'certificatePem',
+  'privateKeyPem',
+  'channel',
+  'chaincode',
+  'timeouts',
+  'conflictRetries',
+  'eventIdleTimeoutMs',
+  'signer',
+  'tlsClientCertificate',
+  'tlsClientKey',
+  'maxPayloadBatchBytes',
+  'endorsersWaitMs',
+]
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * The constructor's options, read once into a plain copy: a plain object whose own known keys are read once (a getter
+ * or Proxy trap that throws is INVALID_INPUT), strings well-formed, `timeouts` a plain object of positive integers.
+ */
+function readOptions(given: unknown): FabricLedgerOptions {
+  const out: Record<string, unknown> = {}
+  try {
+    if (typeof given !== 'object' || given === null || Array.isArray(given))
+      throw invalid('options', 'FabricLedgerOptions')
+    const proto = Object.getPrototypeOf(given)
+    if (proto !== Object.prototype && proto !== null) throw invalid('options', 'a plain FabricLedgerOptions object')
+    // Other keys are ignored (options are often spread from a larger identity object), and never read.
+    for (const k of OPTION_KEYS) {
+      if (!Object.hasOwn(given, k)) continue
+      const v = (given as Record<string, unknown>)[k]
+      if (typeof v === 'string' && LONE_SURROGATE.test(v)) throw invalid(`options.${k}`, 'well-formed text')
+      if (v !== undefined) out[k] = v
+    }
+    if (out.timeouts !== undefined) {
+      const t = out.timeouts
+      if (typeof t !== 'object' || t === null || Object.getPrototypeOf(t) !== Object.prototype)
+        throw invalid('options.timeouts', 'an object of milliseconds')
+      const copy: Record<string, number> = {}
+      for (const k of Reflect.ownKeys(t)) {
+        const ms = (t as Record<string | symbol, unknown>)[k]
+        if (typeof k !== 'string' || !['evaluate', 'endorse', 'submit', 'commitStatus'].includes(k))
+          throw invalid('options.timeouts', 'only evaluate, endorse, submit, commitStatus')
+        if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 1)
+          throw invalid(`options.timeouts.${k}`, 'an integer >= 1 (milliseconds)')
+        copy[k] = ms
+      }
+      out.timeouts = copy
+    }
+    if (out.client !== undefined && !(out.client instanceof grpc.Client))
+      throw invalid('options.client', 'a grpc.Client')
+    if (out.grpcOptions !== undefined && (typeof out.grpcOptions !== 'object' || out.grpcOptions === null))
+      throw invalid('options.grpcOptions', 'gRPC channel options')
+    if (
+      out.tlsRootCert !== undefined &&
+      typeof out.tlsRootCert !== 'string' &&
+      !(out.tlsRootCert instanceof Uint8Array)
+    )
+      throw invalid('options.tlsRootCert', 'a PEM string or bytes')
+    if (out.hostAlias !== undefined && typeof out.hostAlias !== 'string') throw invalid('options.hostAlias', 'a string')
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw invalid('options', 'FabricLedgerOptions that can be read')
+  }
+  return out as unknown as FabricLedgerOptions
+}
+
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8')
 const delay = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
@@ -221,8 +294,8 @@ export class FabricLedger implements LedgerAdapter {
    *   that does not match the certificate, both or neither of `privateKeyPem` and `signer`, or half a mutual TLS
    *   pair
    */
-  constructor(options: FabricLedgerOptions) {
-    if (typeof options !== 'object' || options === null) throw invalid('options', 'FabricLedgerOptions')
+  constructor(given: FabricLedgerOptions) {
+    const options = readOptions(given)
     for (const name of ['mspId', 'certificatePem', 'channel', 'chaincode'] as const)
       if (typeof options[name] !== 'string' || options[name].length === 0)
         throw invalid(`options.${name}`, 'a non-empty string')

@@ -39,12 +39,14 @@ export {
 } from './ledgerSweep.js'
 export {
   applyMutation,
+  at,
   describeMutation,
   FORBIDDEN_KEYS,
   MALFORMED_KINDS,
-  type Malformed,
+  Malformed,
   type Mutation,
   malformed,
+  malformedOf,
   mutation,
 } from './malformed.js'
 export {

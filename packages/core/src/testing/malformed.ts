@@ -68,11 +68,22 @@ export const MALFORMED_KINDS: ReadonlyArray<readonly [kind: string, make: () => 
   ['boxed string', () => new String('x')],
 ]
 
-/** One malformed value: its kind (for failure reports) and the value. */
-export interface Malformed {
-  kind: string
-  value: unknown
+/**
+ * One malformed value: its kind (for failure reports) and the value. fast-check prints it by its kind, so that a
+ * revoked Proxy or a throwing getter never reaches fast-check's own printing of a counterexample.
+ */
+export class Malformed {
+  constructor(
+    readonly kind: string,
+    readonly value: unknown,
+  ) {}
+  [fc.toStringMethod](): string {
+    return `<${this.kind}>`
+  }
 }
+
+/** A malformed value made of another (`{ limit: <NaN> }`, say), printed by its kind. */
+export const malformedOf = (kind: string, value: unknown): Malformed => new Malformed(kind, value)
 
 /** Keys no Datapact object has, each refused as an unknown field. */
 export const FORBIDDEN_KEYS = ['toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty', 'x-unknown']
@@ -80,10 +91,10 @@ export const FORBIDDEN_KEYS = ['toString', 'constructor', '__proto__', 'valueOf'
 /** An arbitrary malformed value, plus generated ones (strings with lone surrogates, fractional numbers). */
 export const malformed = (): fc.Arbitrary<Malformed> =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...MALFORMED_KINDS).map(([kind, make]) => ({ kind, value: make() })) },
-    fc.string({ maxLength: 8 }).map(s => ({ kind: 'string with a lone surrogate', value: `${s}\uDC00` })),
-    fc.integer().map(n => ({ kind: 'fraction', value: n + 0.25 })),
-    fc.bigInt({ max: -1n }).map(n => ({ kind: 'negative bigint', value: n })),
+    { weight: 4, arbitrary: fc.constantFrom(...MALFORMED_KINDS).map(([kind, make]) => new Malformed(kind, make())) },
+    fc.string({ maxLength: 8 }).map(s => new Malformed('string with a lone surrogate', `${s}\uDC00`)),
+    fc.integer().map(n => new Malformed('fraction', n + 0.25)),
+    fc.bigInt({ max: -1n }).map(n => new Malformed('negative bigint', n)),
   )
 
 /** A path into a value: object keys and array indexes. */
