@@ -3,14 +3,14 @@
  * same schemas before sending): here the character rules of tags, store names and store addresses.
  */
 import { fakeWrap } from '@datapact/core/testing'
-import { Contract, Interface, JsonRpcProvider, Wallet } from 'ethers'
+import { Contract, JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { datapactAbi, EvmLedger } from '../src/index.js'
 import { type AnvilInstance, startAnvil } from '../src/testing/index.js'
+import { revertOf } from './revert.js'
 
 let anvil: AnvilInstance
 let contract: Contract
-const iface = new Interface(datapactAbi as unknown as string[])
 
 beforeAll(async () => {
   anvil = await startAnvil({ persistent: false })
@@ -26,16 +26,6 @@ beforeAll(async () => {
   await ledger.close()
 })
 afterAll(() => anvil?.stop())
-
-/** The custom error a direct call reverts with, decoded: [name, first argument]. */
-async function revertOf(call: Promise<unknown>): Promise<[string, unknown]> {
-  const e = (await call.then(
-    () => undefined,
-    err => err,
-  )) as { data?: string } | undefined
-  const parsed = e?.data ? iface.parseError(e.data) : null
-  return [parsed?.name ?? 'no revert', parsed?.args[0]]
-}
 
 const metadata = (tags: string[]) => ({ title: 't', description: '', tags, mediaType: '', schema: '' })
 const terms = { pricePerAccess: 1n, pricePerByte: 0n, currency: '0x434e590000000000', licence: '' }

@@ -5,16 +5,16 @@
  * the direct-call cases prove it.
  */
 import { WEAK_ENVELOPE_KEYS } from '@datapact/core/codec'
-import { Contract, Interface, JsonRpcProvider, Wallet } from 'ethers'
+import { Contract, JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { datapactAbi, EvmLedger } from '../src/index.js'
 import { type AnvilInstance, startAnvil } from '../src/testing/index.js'
+import { revertOf } from './revert.js'
 
 let anvil: AnvilInstance
 let member: Contract
 let stranger: Contract
 let ledger: EvmLedger
-const iface = new Interface(datapactAbi as unknown as string[])
 
 beforeAll(async () => {
   anvil = await startAnvil({ persistent: false })
@@ -33,15 +33,6 @@ afterAll(async () => {
   await ledger?.close()
   await anvil?.stop()
 })
-
-async function revertOf(call: Promise<unknown>): Promise<[string, unknown]> {
-  const e = (await call.then(
-    () => undefined,
-    err => err,
-  )) as { data?: string } | undefined
-  const parsed = e?.data ? iface.parseError(e.data) : null
-  return [parsed?.name ?? 'no revert', parsed?.args[0]]
-}
 
 const weak = WEAK_ENVELOPE_KEYS.flatMap(hex => {
   const high = `${hex.slice(0, 62)}${(Number.parseInt(hex.slice(62), 16) | 0x80).toString(16).padStart(2, '0')}`

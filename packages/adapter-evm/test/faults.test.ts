@@ -23,6 +23,33 @@ async function provider(anvil: AnvilInstance) {
   return { h, p: p as EvmLedger }
 }
 
+/** Registers dataset `n` with one version (stored elsewhere) and grants `grantee` access to it. */
+async function grantedDataset(p: EvmLedger, n: number, grantee: string, maxAccesses: number | null = null) {
+  await register(p, n)
+  await p.submit('publishVersion', {
+    datasetId: id(n),
+    number: 1,
+    plaintextDigest: envelopeKey,
+    merkleRoot: envelopeKey,
+    size: 10,
+    chunkSize: 1024,
+    chunkCount: 1,
+    header: envelopeKey,
+    keyCommitment: envelopeKey,
+    location: { store: 'x', address: 'y' },
+    wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
+  })
+  await p.submit('grantAccess', {
+    datasetId: id(n),
+    grantee,
+    scope: { kind: 'all', version: 0 },
+    expiresAt: null,
+    maxAccesses,
+    priceOverride: null,
+    wraps: [{ version: 1, wrapped: fakeWrap(2) }],
+  })
+}
+
 /** Waits until the node's pool holds `n` transactions (automine off). */
 async function pending(anvil: AnvilInstance, n: number) {
   await expect
@@ -109,29 +136,7 @@ describe('node failures', () => {
       })
       const consumer = await Datapact.open({ ledger, keys: generateMemberKeys() })
       await consumer.members.join({ name: 'C', roles: ['consumer'] })
-      await register(p, 7)
-      await p.submit('publishVersion', {
-        datasetId: id(7),
-        number: 1,
-        plaintextDigest: envelopeKey,
-        merkleRoot: envelopeKey,
-        size: 10,
-        chunkSize: 1024,
-        chunkCount: 1,
-        header: envelopeKey,
-        keyCommitment: envelopeKey,
-        location: { store: 'x', address: 'y' },
-        wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
-      })
-      await p.submit('grantAccess', {
-        datasetId: id(7),
-        grantee: ledger.memberId,
-        scope: { kind: 'all', version: 0 },
-        expiresAt: null,
-        maxAccesses: null,
-        priceOverride: null,
-        wraps: [{ version: 1, wrapped: fakeWrap(2) }],
-      })
+      await grantedDataset(p, 7, ledger.memberId)
       const accesses = ['a', 'b'].map(c => ({ datasetId: id(7), version: 1, nonce: c.repeat(32) }))
       relay.loseNextSend()
       const lost = await consumer.usage.record(accesses).catch(e => e)
@@ -275,29 +280,7 @@ describe('races and atomicity', () => {
     const { h, p } = await provider(anvil)
     const c = await h.member('consumer')
     await c.submit('joinConsortium', { name: 'C', roles: ['consumer'], envelopeKey, settings: null })
-    await register(p, 1)
-    await p.submit('publishVersion', {
-      datasetId: id(1),
-      number: 1,
-      plaintextDigest: envelopeKey,
-      merkleRoot: envelopeKey,
-      size: 10,
-      chunkSize: 1024,
-      chunkCount: 1,
-      header: envelopeKey,
-      keyCommitment: envelopeKey,
-      location: { store: 'x', address: 'y' },
-      wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
-    })
-    await p.submit('grantAccess', {
-      datasetId: id(1),
-      grantee: c.memberId,
-      scope: { kind: 'all', version: 0 },
-      expiresAt: null,
-      maxAccesses: 5,
-      priceOverride: null,
-      wraps: [{ version: 1, wrapped: fakeWrap() }],
-    })
+    await grantedDataset(p, 1, c.memberId, 5)
     const rec = (nonce: number, amount = 10n) => ({
       datasetId: id(1),
       version: 1,

@@ -33,6 +33,20 @@ const texts = (error: unknown): string[] => {
 }
 const mentions = (error: unknown, pattern: RegExp) => texts(error).some(text => pattern.test(text))
 const commitCode = (error: unknown) => (error instanceof CommitError ? error.code : undefined)
+// The orderer's size filter: `message payload is N bytes and exceeds maximum allowed M bytes`, status BAD_REQUEST.
+const oversizedEnvelope = /exceeds maximum allowed \d+ bytes/
+const chaincodeUnreachable =
+  /could not launch chaincode|chaincode stream terminated|timeout expired while executing transaction|chaincode registration failed/
+
+/**
+ * Whether the gateway found no peers to endorse with (`FAILED_PRECONDITION: no combination of peers can be
+ * derived which satisfy the endorsement policy`). On a live network this is often passing: discovery learns a
+ * chaincode definition, or another organisation's peer, a few seconds after the fact. `FabricLedger.submit` waits
+ * and tries again before it reports LEDGER_UNAVAILABLE.
+ */
+export function isNoEndorsersError(error: unknown): boolean {
+  return grpcCode(error) === grpcStatus.FAILED_PRECONDITION && mentions(error, /no combination of peers/)
+}
 
 /**
  * How Fabric failures map onto Datapact codes, first match wins. A refusal by the chaincode carries its own code
@@ -67,6 +81,13 @@ export const errorMappings: readonly ErrorMapping[] = [
       `${operation} was ordered but not committed as valid (check the endorsement policy and that every endorsing peer runs the same chaincode)`,
   },
   {
+    failure: "orderer BAD_REQUEST: the envelope exceeds the channel's AbsoluteMaxBytes",
+    code: 'INVALID_INPUT',
+    matches: error => mentions(error, oversizedEnvelope),
+    message: ({ operation }) =>
+      `${operation} was refused by the orderer: the transaction exceeds the channel's BatchSize.AbsoluteMaxBytes (a payload batch of B bytes makes an envelope of about 2.4 x B: raise AbsoluteMaxBytes or set FabricLedgerOptions.maxPayloadBatchBytes)`,
+  },
+  {
     failure: 'CommitStatusError: the wait for the commit status failed',
     code: 'LEDGER_UNAVAILABLE',
     matches: error => error instanceof CommitStatusError,
@@ -99,18 +120,40 @@ export const errorMappings: readonly ErrorMapping[] = [
     message: ({ operation }) => `${operation} was refused: the channel does not accept this identity`,
   },
   {
+    failure:
+      'a known MSP fails a channel policy: "Failed evaluating policy on signed data" (e.g. /Channel/Application/Writers)',
+    code: 'ACCESS_DENIED',
+    matches: error => mentions(error, /failed evaluating policy on signed data/i),
+    message: ({ operation }) =>
+      `${operation} was refused: this identity does not satisfy the channel's policy (Writers for a submit, Readers for a query)`,
+  },
+  {
+    failure: 'the peer cannot reach its chaincode service: "could not launch chaincode", a terminated chaincode stream',
+    code: 'LEDGER_UNAVAILABLE',
+    matches: error => mentions(error, chaincodeUnreachable),
+    message: ({ operation }) =>
+      `${operation} failed: the endorsing peer could not reach the Datapact chaincode service (is its chaincode server running at the address of its connection.json?); try again`,
+  },
+  {
     failure: 'orderer SERVICE_UNAVAILABLE',
     code: 'LEDGER_UNAVAILABLE',
     matches: error => mentions(error, /status=SERVICE_UNAVAILABLE/),
     message: ({ operation }) => `${operation} failed: the ordering service is unavailable`,
   },
   {
+    failure:
+      'FAILED_PRECONDITION "no combination of peers can be derived" (retried by submit): no set of live peers satisfies the endorsement policy yet',
+    code: 'LEDGER_UNAVAILABLE',
+    matches: isNoEndorsersError,
+    message: ({ operation }) =>
+      `${operation} failed: the gateway found no set of peers that satisfies the chaincode's endorsement policy (too few organisations' peers are up or known to discovery, a chaincode definition committed moments ago, or a chaincode name that is not deployed on the channel)`,
+  },
+  {
     failure: 'channel or chaincode not found (NOT_FOUND, FAILED_PRECONDITION "no peers available")',
     code: 'LEDGER_UNAVAILABLE',
     matches: error =>
       grpcCode(error) === grpcStatus.NOT_FOUND ||
-      (grpcCode(error) === grpcStatus.FAILED_PRECONDITION &&
-        mentions(error, /no peers available|no combination of peers/)),
+      (grpcCode(error) === grpcStatus.FAILED_PRECONDITION && mentions(error, /no peers available/)),
     message: ({ operation }) =>
       `${operation} failed: the channel or the chaincode is not available on the gateway peer (check the names and the deployment)`,
   },

@@ -34,7 +34,7 @@ import {
   signers,
 } from '@hyperledger/fabric-gateway'
 import { common, gateway as gatewayProtos } from '@hyperledger/fabric-protos'
-import { toLedgerError } from './errors.js'
+import { isNoEndorsersError, toLedgerError } from './errors.js'
 import { MemberIdError, memberIdOf } from './identity.js'
 import { decodeEventPayload, decodeEvents, eventName, fromBase64, toBase64 } from './wire.js'
 
@@ -58,6 +58,14 @@ export interface FabricLedgerOptions {
   readonly peerEndpoint?: string
   /** PEM of the CA that signed the peer's TLS certificate. Without it the connection is plaintext (test networks). */
   readonly tlsRootCert?: string | Uint8Array
+  /**
+   * Mutual TLS: the client's TLS certificate (PEM), for peers that require client certificates
+   * (`peer.tls.clientAuthRequired`). Give it with `tlsClientKey` and `tlsRootCert`. It is a TLS credential only:
+   * the member is still the signing identity (`certificatePem`).
+   */
+  readonly tlsClientCertificate?: string | Uint8Array
+  /** Mutual TLS: the private key (PEM) of `tlsClientCertificate`. */
+  readonly tlsClientKey?: string | Uint8Array
   /** TLS server name to expect when it differs from the endpoint's host (`grpc.ssl_target_name_override`). */
   readonly hostAlias?: string
   /** Extra gRPC channel options for the connection made from `peerEndpoint`. */
@@ -71,8 +79,18 @@ export interface FabricLedgerOptions {
   readonly mspId: string
   /** The member's X.509 certificate (PEM), issued by its organisation's CA. */
   readonly certificatePem: string
-  /** The member's private key (PEM, PKCS #8 or SEC1), matching the certificate. */
-  readonly privateKeyPem: string
+  /**
+   * The member's private key (PEM, PKCS #8 or SEC1), matching the certificate. Give this or `signer`.
+   */
+  readonly privateKeyPem?: string
+  /**
+   * A fabric-gateway `Signer` for the member's key, instead of `privateKeyPem`: for keys that never leave an HSM
+   * (`signers.newHSMSignerFactory(...)`) or another signing service. It gets the SHA-256 digest of each proposal,
+   * transaction and signed request and must return the DER ECDSA signature with a low S value, made with the key
+   * of `certificatePem`. A signature by another key is refused by the peer (ACCESS_DENIED); the connection
+   * cannot check the key up front. The connection does not close the signer.
+   */
+  readonly signer?: Signer
   /** Channel name. */
   readonly channel: string
   /** Name the Datapact chaincode is deployed under. */
@@ -81,6 +99,18 @@ export interface FabricLedgerOptions {
   readonly timeouts?: Readonly<{ evaluate?: number; endorse?: number; submit?: number; commitStatus?: number }>
   /** How often a write invalidated by an MVCC or phantom read conflict is submitted again (default 2). */
   readonly conflictRetries?: number
+  /**
+   * How long `submit` keeps trying while the gateway finds no set of peers that satisfies the endorsement policy
+   * (`no combination of peers can be derived`), in milliseconds (default 10,000; 0: no retry). Right after a
+   * chaincode definition is committed, or a peer joins, discovery needs a few seconds to learn it.
+   */
+  readonly endorsersWaitMs?: number
+  /**
+   * The most chunk bytes one `storePayload` transaction may carry (default: core's 2 MiB). A batch of B bytes
+   * makes an envelope of about 2.4 x B (base64 arguments plus the write set): keep it under the channel's
+   * `BatchSize.AbsoluteMaxBytes`, e.g. `Math.floor(absoluteMaxBytes / 2.5)`.
+   */
+  readonly maxPayloadBatchBytes?: number
   /**
    * How long `readEvents` waits for the next block of events before it concludes that the blocks up to the chain
    * head hold none (default 250 ms). Only reached when the last blocks carry no Datapact event.
@@ -134,6 +164,79 @@ function parseCursor(cursor: string | null | undefined): Position | undefined {
   return { block: Number(match[1]), index: Number(match[2]) }
 }
 
+const OPTION_KEYS = [
+  'peerEndpoint',
+  'tlsRootCert',
+  'hostAlias',
+  'grpcOptions',
+  'client',
+  'mspId',
+  'certificatePem',
+  'privateKeyPem',
+  'channel',
+  'chaincode',
+  'timeouts',
+  'conflictRetries',
+  'eventIdleTimeoutMs',
+  'signer',
+  'tlsClientCertificate',
+  'tlsClientKey',
+  'maxPayloadBatchBytes',
+  'endorsersWaitMs',
+]
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * The constructor's options, read once into a plain copy: a plain object whose own known keys are read once (a getter
+ * or Proxy trap that throws is INVALID_INPUT), strings well-formed, `timeouts` a plain object of positive integers.
+ */
+function readOptions(given: unknown): FabricLedgerOptions {
+  const out: Record<string, unknown> = {}
+  try {
+    if (typeof given !== 'object' || given === null || Array.isArray(given))
+      throw invalid('options', 'FabricLedgerOptions')
+    const proto = Object.getPrototypeOf(given)
+    if (proto !== Object.prototype && proto !== null) throw invalid('options', 'a plain FabricLedgerOptions object')
+    // Other keys are ignored (options are often spread from a larger identity object), and never read.
+    for (const k of OPTION_KEYS) {
+      if (!Object.hasOwn(given, k)) continue
+      const v = (given as Record<string, unknown>)[k]
+      if (typeof v === 'string' && LONE_SURROGATE.test(v)) throw invalid(`options.${k}`, 'well-formed text')
+      if (v !== undefined) out[k] = v
+    }
+    if (out.timeouts !== undefined) {
+      const t = out.timeouts
+      if (typeof t !== 'object' || t === null || Object.getPrototypeOf(t) !== Object.prototype)
+        throw invalid('options.timeouts', 'an object of milliseconds')
+      const copy: Record<string, number> = {}
+      for (const k of Reflect.ownKeys(t)) {
+        const ms = (t as Record<string | symbol, unknown>)[k]
+        if (typeof k !== 'string' || !['evaluate', 'endorse', 'submit', 'commitStatus'].includes(k))
+          throw invalid('options.timeouts', 'only evaluate, endorse, submit, commitStatus')
+        if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 1)
+          throw invalid(`options.timeouts.${k}`, 'an integer >= 1 (milliseconds)')
+        copy[k] = ms
+      }
+      out.timeouts = copy
+    }
+    if (out.client !== undefined && !(out.client instanceof grpc.Client))
+      throw invalid('options.client', 'a grpc.Client')
+    if (out.grpcOptions !== undefined && (typeof out.grpcOptions !== 'object' || out.grpcOptions === null))
+      throw invalid('options.grpcOptions', 'gRPC channel options')
+    if (
+      out.tlsRootCert !== undefined &&
+      typeof out.tlsRootCert !== 'string' &&
+      !(out.tlsRootCert instanceof Uint8Array)
+    )
+      throw invalid('options.tlsRootCert', 'a PEM string or bytes')
+    if (out.hostAlias !== undefined && typeof out.hostAlias !== 'string') throw invalid('options.hostAlias', 'a string')
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw invalid('options', 'FabricLedgerOptions that can be read')
+  }
+  return out as unknown as FabricLedgerOptions
+}
+
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8')
 const delay = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
@@ -164,6 +267,8 @@ export class FabricLedger implements LedgerAdapter {
   readonly kind = 'fabric'
   /** `<mspId>/<CN>` of this connection's certificate. */
   readonly memberId: string
+  /** The most chunk bytes per `storePayload` transaction, when set in the options (core's default otherwise). */
+  readonly maxPayloadBatchBytes?: number
   readonly #client: grpc.Client
   readonly #ownsClient: boolean
   readonly #gateway: Gateway
@@ -172,8 +277,10 @@ export class FabricLedger implements LedgerAdapter {
   readonly #qscc: Contract
   readonly #signer: Signer
   readonly #channel: string
+  readonly #mspId: string
   readonly #chaincode: string
   readonly #conflictRetries: number
+  readonly #endorsersWaitMs: number
   readonly #idleMs: number
   readonly #streams = new Set<grpc.ClientReadableStream<unknown>>()
   readonly #subscriptions = new Set<() => void>()
@@ -182,17 +289,28 @@ export class FabricLedger implements LedgerAdapter {
   /**
    * Connects as the member whose certificate and key are given. No network call is made until the first use.
    *
-   * @param options - endpoint or gRPC client, identity, channel and chaincode
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a missing option, a certificate without a usable CN, or a key
-   *   that does not match the certificate
+   * @param given - endpoint or gRPC client, identity, channel and chaincode
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a missing option, a certificate without a usable CN, a key
+   *   that does not match the certificate, both or neither of `privateKeyPem` and `signer`, or half a mutual TLS
+   *   pair
    */
-  constructor(options: FabricLedgerOptions) {
-    if (typeof options !== 'object' || options === null) throw invalid('options', 'FabricLedgerOptions')
-    for (const name of ['mspId', 'certificatePem', 'privateKeyPem', 'channel', 'chaincode'] as const)
+  constructor(given: FabricLedgerOptions) {
+    const options = readOptions(given)
+    for (const name of ['mspId', 'certificatePem', 'channel', 'chaincode'] as const)
       if (typeof options[name] !== 'string' || options[name].length === 0)
         throw invalid(`options.${name}`, 'a non-empty string')
+    if ((options.privateKeyPem === undefined) === (options.signer === undefined))
+      throw invalid('options.privateKeyPem', 'a PEM private key, or else options.signer (exactly one of the two)')
+    if (options.signer !== undefined && typeof options.signer !== 'function')
+      throw invalid('options.signer', 'a fabric-gateway Signer (digest => Promise<signature>)')
+    if (options.privateKeyPem !== undefined && (typeof options.privateKeyPem !== 'string' || !options.privateKeyPem))
+      throw invalid('options.privateKeyPem', 'a non-empty string')
     if (!options.client && typeof options.peerEndpoint !== 'string')
       throw invalid('options.peerEndpoint', 'host:port (or give options.client)')
+    if ((options.tlsClientCertificate === undefined) !== (options.tlsClientKey === undefined))
+      throw invalid('options.tlsClientCertificate', 'given together with options.tlsClientKey (mutual TLS)')
+    if (options.tlsClientCertificate !== undefined && options.tlsRootCert === undefined)
+      throw invalid('options.tlsRootCert', "the peer's TLS CA certificate (mutual TLS needs TLS)")
     try {
       this.memberId = memberIdOf(options.mspId, options.certificatePem)
     } catch (error) {
@@ -202,11 +320,20 @@ export class FabricLedger implements LedgerAdapter {
         cause: error,
       })
     }
-    const privateKey = checkedKey(options.privateKeyPem, options.certificatePem)
-    this.#signer = signers.newPrivateKeySigner(privateKey)
+    this.#signer =
+      options.signer ?? signers.newPrivateKeySigner(checkedKey(options.privateKeyPem!, options.certificatePem))
     this.#channel = options.channel
+    this.#mspId = options.mspId
     this.#chaincode = options.chaincode
     this.#conflictRetries = options.conflictRetries ?? 2
+    this.#endorsersWaitMs = options.endorsersWaitMs ?? 10_000
+    if (!Number.isSafeInteger(this.#endorsersWaitMs) || this.#endorsersWaitMs < 0)
+      throw invalid('options.endorsersWaitMs', 'an integer >= 0 (milliseconds)')
+    if (options.maxPayloadBatchBytes !== undefined) {
+      if (!Number.isSafeInteger(options.maxPayloadBatchBytes) || options.maxPayloadBatchBytes < 2048)
+        throw invalid('options.maxPayloadBatchBytes', 'an integer >= 2048 (bytes)')
+      this.maxPayloadBatchBytes = options.maxPayloadBatchBytes
+    }
     this.#idleMs = options.eventIdleTimeoutMs ?? 250
     if (!Number.isSafeInteger(this.#conflictRetries) || this.#conflictRetries < 0)
       throw invalid('options.conflictRetries', 'an integer >= 0')
@@ -238,33 +365,51 @@ export class FabricLedger implements LedgerAdapter {
    * @returns the transaction id and the events it emitted
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments (checked before anything is sent); the rule's code
    *   when the chaincode refuses; CONFLICT when MVCC conflicts persist after the retries; LEDGER_UNAVAILABLE when
-   *   the peer cannot be reached (or the commit status could not be read: then the transaction may still commit);
-   *   ACCESS_DENIED when the channel refuses the identity; CLOSED after `close()`
+   *   the peer cannot be reached, the chaincode service cannot be reached, or no set of peers satisfies the
+   *   endorsement policy within `endorsersWaitMs` (or the commit status could not be read: then the transaction
+   *   may still commit, and the error carries its `transactionId`); ACCESS_DENIED when the channel refuses the
+   *   identity; INVALID_INPUT when the orderer refuses the transaction's size; CLOSED after `close()`
    */
   async submit<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): Promise<SubmitResult> {
     this.#open()
     if (!isWriteRule(rule)) throw invalid('rule', 'the name of a write rule')
     const argument = toBase64(encodeArgs(rule, args))
-    for (let attempt = 0; ; attempt++) {
+    const waitForEndorsersUntil = Date.now() + this.#endorsersWaitMs
+    let conflicts = 0
+    let endorserWaits = 0
+    for (;;) {
       const outcome = await this.#submitOnce(rule, argument)
-      if (!(outcome instanceof DatapactError)) return outcome
-      if (attempt >= this.#conflictRetries) throw outcome
-      // The conflicting transaction had no effect: run the rule again on the newer state, a little apart from
-      // whoever it raced with.
-      await delay(5 + Math.random() * 20 * (attempt + 1))
+      if (!(outcome instanceof Retry)) return outcome
+      if (outcome.reason === 'conflict') {
+        if (conflicts++ >= this.#conflictRetries) throw outcome.error
+        // The conflicting transaction had no effect: run the rule again on the newer state, a little apart from
+        // whoever it raced with.
+        await delay(5 + Math.random() * 20 * conflicts)
+      } else {
+        // Nothing was endorsed or ordered: wait for discovery (250 ms, doubling, at most 2 s apart).
+        const pause = Math.min(250 * 2 ** endorserWaits++, 2000)
+        if (Date.now() + pause > waitForEndorsersUntil) throw outcome.error
+        await delay(pause)
+      }
       this.#open()
     }
   }
 
-  // Resolves with the result, or with a CONFLICT error that a retry may cure; throws everything else.
-  async #submitOnce(rule: WriteRuleName, argument: string): Promise<SubmitResult | DatapactError> {
+  // Resolves with the result, or with a refusal that another try may cure; throws everything else.
+  async #submitOnce(rule: WriteRuleName, argument: string): Promise<SubmitResult | Retry> {
     const operation = `submit ${rule}`
     // The transaction id is fixed by the proposal, before anything is sent: every failure from here names it.
     const proposal = this.#contract.newProposal(rule, { arguments: [argument] })
     const transactionId = proposal.getTransactionId()
-    const transaction = await proposal
-      .endorse()
-      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    let noEndorsers: DatapactError | undefined
+    const transaction = await proposal.endorse().catch((error: unknown) => {
+      const mapped = toLedgerError(error, { operation, transactionId })
+      if (!isNoEndorsersError(error)) return Promise.reject(mapped)
+      // Nothing was endorsed: another proposal (another transaction id) may find endorsers.
+      noEndorsers = mapped
+      return undefined
+    })
+    if (!transaction) return new Retry('endorsers', noEndorsers!)
     const commit = await transaction
       .submit()
       .catch((error: unknown) =>
@@ -282,11 +427,63 @@ export class FabricLedger implements LedgerAdapter {
       })
       // Only a read conflict is worth another try: the transaction had no effect and the state has moved on.
       if (status.code === StatusCode.MVCC_READ_CONFLICT || status.code === StatusCode.PHANTOM_READ_CONFLICT)
-        return error
+        return new Retry('conflict', error)
       throw error
     }
     const bytes = fromBase64(text(commit.getResult()))
     return { txId: transactionId, events: this.#decode(() => decodeEvents(bytes ?? new Uint8Array()), operation) }
+  }
+
+  /**
+   * Hands this member over to its next certificate, as an explicit ledger step. The chaincode pins a member id
+   * to the key and NodeOU roles of the certificate of its first write; a certificate with the same MSP id and CN
+   * but another key or role is refused (ACCESS_DENIED) until the pinned certificate names it here. Afterwards
+   * connect with the new certificate and its key; this connection's certificate no longer acts as the member.
+   *
+   * @param certificatePem - the next certificate (PEM), same MSP id and CN as this one
+   * @returns the transaction id, once committed
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the certificate names another member or does not parse;
+   *   ACCESS_DENIED when this connection's certificate is not the pinned one; LEDGER_UNAVAILABLE; CLOSED
+   * @example
+   * ```ts
+   * await ledger.rotateCertificate(renewedCertificatePem)
+   * const renewed = new FabricLedger({ ...options, certificatePem: renewedCertificatePem, privateKeyPem: newKeyPem })
+   * ```
+   */
+  async rotateCertificate(certificatePem: string): Promise<{ txId: string }> {
+    this.#open()
+    let next: string
+    try {
+      next = memberIdOf(this.#mspId, certificatePem)
+    } catch (error) {
+      if (!(error instanceof MemberIdError)) throw error
+      throw new DatapactError('INVALID_INPUT', `"certificatePem" gives no member id: ${error.message}`, {
+        details: { argument: 'certificatePem' },
+        cause: error,
+      })
+    }
+    if (next !== this.memberId)
+      throw new DatapactError('INVALID_INPUT', `"certificatePem" names ${next}, not ${this.memberId}`, {
+        details: { argument: 'certificatePem' },
+      })
+    const operation = 'submit rotateFabricCertificate'
+    const proposal = this.#contract.newProposal('rotateFabricCertificate', {
+      arguments: [toBase64(new TextEncoder().encode(certificatePem))],
+    })
+    const transactionId = proposal.getTransactionId()
+    const transaction = await proposal
+      .endorse()
+      .catch((error: unknown) => Promise.reject(toLedgerError(error, { operation, transactionId })))
+    const lost = (error: unknown) =>
+      Promise.reject(unknownOutcome(toLedgerError(error, { operation, transactionId }), transactionId))
+    const commit = await transaction.submit().catch(lost)
+    const status = await commit.getStatus().catch(lost)
+    if (!status.successful)
+      throw toLedgerError(new CommitError({ code: status.code, transactionId, message: operation }), {
+        operation,
+        transactionId,
+      })
+    return { txId: transactionId }
   }
 
   /**
@@ -536,10 +733,31 @@ export class FabricLedger implements LedgerAdapter {
   }
 }
 
+/** A refusal of a submit that had no effect on the ledger, and that another try may cure. */
+class Retry {
+  constructor(
+    readonly reason: 'conflict' | 'endorsers',
+    readonly error: DatapactError,
+  ) {}
+}
+
 function newClient(options: FabricLedgerOptions): grpc.Client {
-  const credentials = options.tlsRootCert
-    ? grpc.credentials.createSsl(Buffer.from(options.tlsRootCert))
-    : grpc.credentials.createInsecure()
+  const pem = (value: string | Uint8Array | undefined) => (value === undefined ? null : Buffer.from(value))
+  let credentials: grpc.ChannelCredentials
+  try {
+    credentials = options.tlsRootCert
+      ? grpc.credentials.createSsl(
+          pem(options.tlsRootCert),
+          pem(options.tlsClientKey),
+          pem(options.tlsClientCertificate),
+        )
+      : grpc.credentials.createInsecure()
+  } catch (cause) {
+    throw new DatapactError('INVALID_INPUT', '"options.tlsRootCert" and the client TLS pair must be PEM', {
+      details: { argument: 'options.tlsRootCert' },
+      cause,
+    })
+  }
   return new grpc.Client(options.peerEndpoint!, credentials, {
     ...grpcMessageLimits,
     ...(options.hostAlias && { 'grpc.ssl_target_name_override': options.hostAlias }),

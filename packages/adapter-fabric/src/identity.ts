@@ -22,6 +22,8 @@ export class MemberIdError extends Error {
  * attribute itself, not a printed form, so the result is the same on every Node version that runs the chaincode.
  * The subject must hold exactly one CN. Renewing a certificate with the same MSP and CN keeps the member id; the
  * consortium relies on each organisation's CA issuing a CN to one party only (Fabric CA enrolment ids are unique).
+ * The chaincode also pins each id to the key and NodeOU roles of its first certificate: another certificate acts
+ * as the member only after `FabricLedger.rotateCertificate`.
  *
  * @param mspId - the identity's MSP id, as in its `SerializedIdentity`
  * @param certificate - the identity's X.509 certificate, PEM or DER

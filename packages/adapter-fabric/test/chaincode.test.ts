@@ -139,11 +139,13 @@ describe('the chaincode on the gateway test server', () => {
         .filter(t => t.tag.includes(tag))
         .map(t => t.name)
         .sort()
-    expect(byTag('SUBMIT')).toEqual(Object.keys(writeRules).sort())
+    // Plus one Fabric-only write: the explicit hand-over of a member's pinned certificate.
+    expect(byTag('SUBMIT')).toEqual([...Object.keys(writeRules), 'rotateFabricCertificate'].sort())
     expect(byTag('EVALUATE')).toEqual(Object.keys(queryRules).sort())
-    expect(transactions).toHaveLength(transactionNames.length)
+    expect(transactions).toHaveLength(transactionNames.length + 1)
     for (const t of transactions) {
-      expect(t.parameters).toMatchObject([{ name: 'argsBase64', schema: { type: 'string' } }])
+      const parameter = t.name === 'rotateFabricCertificate' ? 'certificateBase64' : 'argsBase64'
+      expect(t.parameters).toMatchObject([{ name: parameter, schema: { type: 'string' } }])
       expect(t.returns).toMatchObject({ type: 'string' })
     }
   })

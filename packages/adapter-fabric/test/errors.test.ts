@@ -85,6 +85,54 @@ const cases: Array<[string, unknown, DatapactErrorCode]> = [
     gatewayError(status.FAILED_PRECONDITION, 'no peers available to evaluate chaincode x in channel ch'),
     'LEDGER_UNAVAILABLE',
   ],
+  // The texts below are what Fabric v2.5 peers and orderers send (endorser ACL check, chaincode launcher,
+  // gateway discovery, orderer size filter), as the gateway client receives them.
+  [
+    'a known MSP that fails the Writers policy (submit)',
+    endorseError(
+      status.ABORTED,
+      "Failed evaluating policy on signed data during check policy on channel [datapact] with policy [/Channel/Application/Writers]: [implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Writers' sub-policies to be satisfied]",
+    ),
+    'ACCESS_DENIED',
+  ],
+  [
+    'a known MSP that fails the Readers ACL (evaluate)',
+    gatewayError(
+      status.UNKNOWN,
+      'chaincode response 500, access denied for [GetChainInfo][datapact]: [failed evaluating policy on signed data during check policy [/Channel/Application/Readers]: [signature set did not satisfy policy]]',
+    ),
+    'ACCESS_DENIED',
+  ],
+  [
+    'the chaincode service is unreachable',
+    endorseError(
+      status.ABORTED,
+      'chaincode response 500, error in simulation: failed to execute transaction 3f2a: could not launch chaincode datapact_1.0:ab12: connection to datapact_1.0:ab12 failed: error cannot create connection for datapact_1.0:ab12: error creating grpc connection to 127.0.0.1:9999: failed to create new connection: connection error: desc = "transport: error while dialing: dial tcp 127.0.0.1:9999: connect: connection refused"',
+    ),
+    'LEDGER_UNAVAILABLE',
+  ],
+  [
+    'no endorsing peers derivable (discovery not caught up, or too few orgs up)',
+    new EndorseError({
+      code: status.FAILED_PRECONDITION,
+      details: [],
+      cause: serviceError(
+        status.FAILED_PRECONDITION,
+        '9 FAILED_PRECONDITION: no combination of peers can be derived which satisfy the endorsement policy: required chaincodes are not installed on sufficient peers',
+      ),
+      transactionId: 'tx5',
+      message:
+        '9 FAILED_PRECONDITION: no combination of peers can be derived which satisfy the endorsement policy: required chaincodes are not installed on sufficient peers',
+    }),
+    'LEDGER_UNAVAILABLE',
+  ],
+  [
+    'the orderer refuses an envelope over AbsoluteMaxBytes',
+    submitError(
+      'received unsuccessful response from orderer: status=BAD_REQUEST, info=message payload is 4915391 bytes and exceeds maximum allowed 1048576 bytes',
+    ),
+    'INVALID_INPUT',
+  ],
   [
     'chaincode answer without a Datapact code (older chaincode)',
     endorseError(status.ABORTED, 'chaincode response 500, Expected 1 parameters, but 0 have been supplied'),
@@ -121,6 +169,24 @@ describe('the mapping from Fabric failures to Datapact codes', () => {
     const conflict = toLedgerError(commitError(StatusCode.MVCC_READ_CONFLICT), { operation: 'submit recordUsage' })
     expect(conflict).toMatchObject({ transactionId: 'tx3', details: { transactionId: 'tx3' } })
     expect(conflict.message).toMatch(/^submit recordUsage conflicted/)
+  })
+
+  it("says what to do about a real network's refusals", () => {
+    const find = (name: string) => cases.find(([n]) => n === name)![1]
+    const message = (name: string) => toLedgerError(find(name), { operation: 'submit storePayload' }).message
+    expect(message('the orderer refuses an envelope over AbsoluteMaxBytes')).toMatch(
+      /AbsoluteMaxBytes.*maxPayloadBatchBytes/,
+    )
+    expect(message('no endorsing peers derivable (discovery not caught up, or too few orgs up)')).toMatch(
+      /no set of peers that satisfies the chaincode's endorsement policy/,
+    )
+    expect(message('the chaincode service is unreachable')).toMatch(/chaincode service.*connection\.json/)
+    expect(message('a known MSP that fails the Writers policy (submit)')).toMatch(/channel's policy/)
+    expect(
+      toLedgerError(find('no endorsing peers derivable (discovery not caught up, or too few orgs up)'), {
+        operation: 'x',
+      }),
+    ).toMatchObject({ transactionId: 'tx5' })
   })
 
   it('passes a DatapactError through untouched', () => {

@@ -404,3 +404,31 @@ describe('FabricLedger: the gateway peer goes away', () => {
     await vi.waitFor(() => expect(watched).toEqual(events), { timeout: 10_000 })
   }, 60_000)
 })
+
+describe('FabricLedger: large payload answers', () => {
+  let h: FabricHarness
+  beforeEach(async () => {
+    h = await createFabricHarness()
+  })
+  afterEach(() => h.teardown())
+
+  it('reads an answer of 16 chunks of the largest chunk size the client writes (1 MiB + tag) in one query', async () => {
+    const provider = await h.member('provider')
+    await join(provider, ['provider'])
+    const upload = 'cd'.repeat(32)
+    const chunkBytes = 1024 * 1024 + 16
+    const chunks = Array.from({ length: 16 }, (_, i) => new Uint8Array(chunkBytes).fill(i + 1))
+    // Two chunks per transaction: an envelope of about 4.7 MiB, like the client's fullest batch.
+    for (let first = 0; first < chunks.length; first += 2)
+      await provider.submit('storePayload', {
+        upload,
+        first,
+        chunks: chunks.slice(first, first + 2),
+        last: first + 2 === chunks.length,
+      })
+    // About 22 MiB of base64: the regular expression that checked it overflowed the stack past about 4.5 MiB.
+    const read = await provider.query('getPayload', { upload, first: 0, count: 16 })
+    expect(read).toHaveLength(16)
+    for (const [i, chunk] of read.entries()) expect(Buffer.from(chunk).equals(chunks[i]!), `chunk ${i}`).toBe(true)
+  }, 120_000)
+})

@@ -4,7 +4,7 @@ import * as x509 from '@peculiar/x509'
 import { describe, expect, it } from 'vitest'
 import { MemberIdError, memberIdOf } from '../src/identity.js'
 import { FabricLedger } from '../src/index.js'
-import { createTestOrganisation } from '../src/testing/index.js'
+import { createTestOrganisation, memberSigner } from '../src/testing/index.js'
 import { fromBase64, toBase64 } from '../src/wire.js'
 
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const
@@ -70,6 +70,19 @@ describe('base64 on the wire', () => {
     for (const bad of ['AAE', 'AAE=\n', 'AA==AA==', 'AAF=', '****', ' AAE=', 'AAE-', 'AAE_'])
       expect(fromBase64(bad), bad).toBeUndefined()
   })
+
+  it('decodes answers of tens of MiB (16 chunks of 1 MiB) and still refuses a flaw at their end', () => {
+    // A regular expression over the whole text threw RangeError (stack overflow) past about 4.5 MiB of text.
+    const bytes = new Uint8Array(16 * (1024 * 1024 + 16) + 2).map((_, i) => i * 7)
+    const text = toBase64(bytes)
+    expect(text.length).toBeGreaterThan(22_000_000)
+    const decoded = fromBase64(text)
+    // Buffer.equals, not toEqual: vitest's deep equality on 16 MiB of elements exhausts the heap.
+    expect(decoded && Buffer.from(decoded.buffer, decoded.byteOffset, decoded.length).equals(bytes)).toBe(true)
+    expect(fromBase64(`${text.slice(0, -4)}AA-=`)).toBeUndefined()
+    expect(fromBase64(`${text.slice(0, -4)}\nAA=`)).toBeUndefined()
+    expect(fromBase64(`${text}AA==`)).toBeUndefined()
+  })
 })
 
 describe('new FabricLedger', () => {
@@ -90,11 +103,24 @@ describe('new FabricLedger', () => {
       ['options.peerEndpoint', { peerEndpoint: undefined }],
       ['options.conflictRetries', { conflictRetries: -1 }],
       ['options.eventIdleTimeoutMs', { eventIdleTimeoutMs: 0 }],
+      ['options.endorsersWaitMs', { endorsersWaitMs: -1 }],
+      ['options.maxPayloadBatchBytes', { maxPayloadBatchBytes: 100 }],
+      // A signer instead of the key: exactly one of the two.
+      ['options.privateKeyPem', { privateKeyPem: undefined }],
+      ['options.privateKeyPem', { signer: memberSigner(alice) }],
+      ['options.signer', { privateKeyPem: undefined, signer: 'not a function' }],
+      // Mutual TLS: both halves of the pair, over TLS.
+      ['options.tlsClientCertificate', { tlsRootCert: org.caCertPem, tlsClientKey: alice.privateKeyPem }],
+      ['options.tlsRootCert', { tlsClientCertificate: alice.certificatePem, tlsClientKey: alice.privateKeyPem }],
     ]
     for (const [argument, change] of bad)
       expect(() => new FabricLedger({ ...base, ...change } as never), argument).toThrow(
         expect.objectContaining({ code: 'INVALID_INPUT', details: expect.objectContaining({ argument }) }),
       )
     expect(() => new FabricLedger(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    const { privateKeyPem: _, ...withoutKey } = base
+    const signed = new FabricLedger({ ...withoutKey, signer: memberSigner(alice), maxPayloadBatchBytes: 400_000 })
+    expect([signed.memberId, signed.maxPayloadBatchBytes]).toEqual(['Org1MSP/alice', 400_000])
+    await signed.close()
   })
 })

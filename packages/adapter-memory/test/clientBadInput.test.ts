@@ -174,3 +174,36 @@ describe('grants, data, usage and billing', () => {
       await untouched(() => w.consumer.client.members.rotateEnvelopeKey(keys as never))
   })
 })
+
+describe('regressions found by the sweep', () => {
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    return proxy
+  }
+  const trap = () =>
+    new Proxy(
+      {},
+      {
+        get() {
+          throw new RangeError('trap')
+        },
+      },
+    )
+
+  it('stores refuse a Proxy chunk, a Proxy around bytes and an empty chunk, keeping nothing', async () => {
+    const store = new MemoryPayloadStore('r')
+    for (const chunks of [[trap()], new Proxy(new Uint8Array(4), {}), [new Uint8Array(0)], new Uint8Array(0)]) {
+      const before = store.snapshot()
+      await expect(store.put(chunks as never)).rejects.toEqual(invalid)
+      expect(store.snapshot()).toEqual(before)
+    }
+  })
+
+  it('readEvents and Datapact.open refuse a revoked Proxy', async () => {
+    await expect(w.provider.ledger.readEvents(revoked() as never)).rejects.toEqual(invalid)
+    await expect(
+      Datapact.open({ ledger: w.provider.ledger, keys: w.provider.keys, stores: revoked() as never }),
+    ).rejects.toEqual(invalid)
+  })
+})

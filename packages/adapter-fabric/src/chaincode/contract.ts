@@ -17,6 +17,7 @@ import {
 import api, { type Context, Contract } from 'fabric-contract-api'
 import { MemberIdError, memberIdOf } from '../identity.js'
 import { encodeEventPayload, encodeEvents, eventName, formatWireError, fromBase64, toBase64 } from '../wire.js'
+import { checkPin, pinOf, writePin } from './pinning.js'
 import { StubPort } from './stubPort.js'
 
 const { Info, Param, Returns, Transaction } = api
@@ -34,6 +35,9 @@ const fail = (code: string, message: string, details: Record<string, string | nu
  * stub. It has one transaction per write rule (submit) and per query (evaluate), named exactly like the rule. Each
  * takes one argument, the base64 of the rule's canonical CBOR arguments (`encodeArgs`), and returns base64: a write
  * returns its canonical event list, a query its canonical result (`encodeResult`).
+ *
+ * Each member id is pinned to the certificate of its first write (see `pinning.ts`); `rotateFabricCertificate`
+ * hands it over to the next certificate.
  *
  * A write sets exactly one chaincode event, `datapact`, whose payload is the canonical CBOR of
  * `{ at, caller, events }`. Refusals fail the transaction with `DATAPACT:<CODE>: <message>`, which the client
@@ -71,6 +75,17 @@ for (const name of transactionNames) {
   Param('argsBase64', 'string', 'base64 of the canonical CBOR arguments')(prototype, name)
   Returns('string')(prototype, name)
 }
+{
+  const prototype = DatapactContract.prototype as unknown as Record<string, unknown>
+  prototype.rotateFabricCertificate = rotateFabricCertificate
+  Transaction(true)(prototype, 'rotateFabricCertificate')
+  Param(
+    'certificateBase64',
+    'string',
+    "base64 of the member's next certificate (PEM or DER)",
+  )(prototype, 'rotateFabricCertificate')
+  Returns('string')(prototype, 'rotateFabricCertificate')
+}
 Info({ title: 'Datapact', description: 'Datapact ledger program on Fabric' })(DatapactContract)
 
 /**
@@ -93,7 +108,9 @@ export async function runRule(ctx: Context, rule: RuleName, argsBase64: string):
     const bytes = typeof argsBase64 === 'string' ? fromBase64(argsBase64) : undefined
     if (!bytes) throw fail('INVALID_INPUT', '"args" must be canonical base64', { argument: 'args' })
     const args = decodeArgs(rule, bytes)
-    const port = new StubPort(ctx.stub, callerOf(ctx))
+    const caller = callerOf(ctx)
+    const pin = await pinnedCaller(ctx, caller)
+    const port = new StubPort(ctx.stub, caller)
     if (isQuery(rule)) return toBase64(encodeResult(rule, await executeQuery(port, rule, args as never)))
     if (!isWriteRule(rule)) throw fail('INVALID_INPUT', `unknown rule "${rule}"`, { argument: 'rule' })
     checkClockSkew(port.now())
@@ -102,10 +119,58 @@ export async function runRule(ctx: Context, rule: RuleName, argsBase64: string):
     // Fabric keeps one chaincode event per transaction: all of this transaction's events travel in it.
     ctx.stub.setEvent(eventName, Buffer.from(encodeEventPayload(payload)))
     await port.flush()
+    // The member's first write pins its certificate.
+    if (!pin.pinned) await writePin(ctx, caller, pin.pin)
     return toBase64(encodeEvents(port.events))
   } catch (error) {
     throw toChaincodeError(error)
   }
+}
+
+/**
+ * Hands a member over to its next certificate (a renewal with a new key, or another role): submitted with the
+ * certificate the member is pinned to, it pins the given one, which must carry the same MSP id and CN. From the
+ * next transaction on only the new certificate acts as the member. Sets no chaincode event.
+ *
+ * @param ctx - the transaction context
+ * @param certificateBase64 - base64 of the next certificate, PEM or DER
+ * @returns the empty string
+ * @throws Error `DATAPACT:<CODE>: ...`: INVALID_INPUT when the certificate does not parse or names another member;
+ *   ACCESS_DENIED when the submitter is not the pinned certificate
+ */
+export async function rotateFabricCertificate(ctx: Context, certificateBase64: string): Promise<string> {
+  try {
+    const bytes = typeof certificateBase64 === 'string' ? fromBase64(certificateBase64) : undefined
+    if (!bytes) throw fail('INVALID_INPUT', '"certificate" must be canonical base64', { argument: 'certificate' })
+    const caller = callerOf(ctx)
+    await pinnedCaller(ctx, caller)
+    let next: string
+    let pin: string
+    try {
+      next = memberIdOf(ctx.clientIdentity.getMSPID(), bytes)
+      pin = pinOf(bytes)
+    } catch {
+      throw fail('INVALID_INPUT', '"certificate" is not an X.509 certificate with one CN', { argument: 'certificate' })
+    }
+    if (next !== caller)
+      throw fail('INVALID_INPUT', `the next certificate names ${next}, not ${caller}`, { argument: 'certificate' })
+    await writePin(ctx, caller, pin)
+    return ''
+  } catch (error) {
+    throw toChaincodeError(error)
+  }
+}
+
+// The caller's pin check: refuses a certificate other than the pinned one.
+async function pinnedCaller(ctx: Context, caller: string) {
+  const pin = await checkPin(ctx, caller)
+  if (pin.mismatch)
+    throw fail(
+      'ACCESS_DENIED',
+      `member ${caller} is pinned to another certificate (another key or role); the pinned certificate hands over with rotateFabricCertificate`,
+      { member: caller },
+    )
+  return pin
 }
 
 /** Largest distance, in seconds, between a write's proposal timestamp and this endorser's clock (default 300). */

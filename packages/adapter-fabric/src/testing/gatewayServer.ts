@@ -49,6 +49,17 @@ export interface GatewayTestServerOptions {
   readonly state?: LedgerSnapshot
   /** The endorsing peer's identity; default a fresh `peer0` under the first organisation's MSP id. */
   readonly peer?: TestMember
+  /**
+   * Serve over TLS with this certificate and key (e.g. from `TestOrganisation.createTlsIdentity`); with
+   * `clientCaPem`, require a client certificate issued by that CA (mutual TLS, `peer.tls.clientAuthRequired`).
+   * Default: plaintext.
+   */
+  readonly tls?: Readonly<{ certificatePem: string; privateKeyPem: string; clientCaPem?: string }>
+  /**
+   * The orderer's `BatchSize.AbsoluteMaxBytes`: a larger envelope (payload + signature) is refused with
+   * BAD_REQUEST, in the orderer's words (default: no limit).
+   */
+  readonly absoluteMaxBytes?: number
 }
 
 /** A running gateway test server. */
@@ -72,6 +83,12 @@ export interface GatewayTestServer {
   holdBlocks(): () => void
   /** Number of submitted transactions waiting to be ordered into a block. */
   pendingTransactions(): number
+  /**
+   * Fault injection: the next `count` Endorse calls fail with `FAILED_PRECONDITION: no combination of peers can
+   * be derived which satisfy the endorsement policy`, as a real gateway answers while discovery has not yet
+   * learnt a chaincode definition or enough organisations' peers.
+   */
+  refuseEndorsements(count: number): void
   /** Closes the gRPC server (clients then get UNAVAILABLE) and stops the chaincode process. Pending transactions are committed. */
   stop(): Promise<void>
   /** Starts again on the same address, with the same ledger and world state. */
@@ -85,7 +102,7 @@ export interface GatewayTestServer {
 }
 
 /**
- * Starts an in-process Hyperledger Fabric gateway for tests (TEST utility; no TLS, one peer, a solo orderer).
+ * Starts an in-process Hyperledger Fabric gateway for tests (TEST utility; one peer, a solo orderer, TLS optional).
  *
  * It implements the Gateway service (Evaluate, Endorse, Submit, CommitStatus, ChaincodeEvents) on the real Fabric
  * protobufs: signed proposals are authenticated against the configured organisations, the real chaincode is run
@@ -143,6 +160,7 @@ class GatewayTestServerImpl implements GatewayTestServer {
   #server: Server | undefined
   #runner: ChaincodeRunner | undefined
   #stopped = new AbortController()
+  #refusedEndorsements = 0
 
   constructor(options: GatewayTestServerOptions, peerMember: TestMember) {
     this.#options = options
@@ -189,6 +207,10 @@ class GatewayTestServerImpl implements GatewayTestServer {
     return this.#orderer.hold()
   }
 
+  refuseEndorsements(count: number): void {
+    this.#refusedEndorsements = count
+  }
+
   pendingTransactions(): number {
     return this.#orderer.queued
   }
@@ -200,9 +222,7 @@ class GatewayTestServerImpl implements GatewayTestServer {
     server.addService(gateway.GatewayService, this.#implementation())
     try {
       this.#port = await new Promise<number>((ok, ko) =>
-        server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (e, bound) =>
-          e ? ko(e) : ok(bound),
-        ),
+        server.bindAsync(`127.0.0.1:${port}`, this.#credentials(), (e, bound) => (e ? ko(e) : ok(bound))),
       )
     } catch (error) {
       server.forceShutdown()
@@ -212,6 +232,16 @@ class GatewayTestServerImpl implements GatewayTestServer {
     this.#runner = runner
     this.#server = server
     this.#stopped = new AbortController()
+  }
+
+  #credentials(): ServerCredentials {
+    const tls = this.#options.tls
+    if (!tls) return ServerCredentials.createInsecure()
+    return ServerCredentials.createSsl(
+      tls.clientCaPem === undefined ? null : Buffer.from(tls.clientCaPem),
+      [{ private_key: Buffer.from(tls.privateKeyPem), cert_chain: Buffer.from(tls.certificatePem) }],
+      tls.clientCaPem !== undefined,
+    )
   }
 
   async stop(): Promise<void> {
@@ -303,6 +333,13 @@ class GatewayTestServerImpl implements GatewayTestServer {
   async #endorse(request: gateway.EndorseRequest): Promise<gateway.EndorseResponse> {
     const proposal = this.#unpack(request.getProposedTransaction(), '')
     this.#checkTarget(proposal, 'no combination of peers can be derived which satisfy the endorsement policy')
+    if (this.#refusedEndorsements > 0) {
+      this.#refusedEndorsements--
+      throw new RpcError(
+        status.FAILED_PRECONDITION,
+        `no combination of peers can be derived which satisfy the endorsement policy: required chaincodes are not installed on sufficient peers`,
+      )
+    }
     const failed = (detail: string) =>
       new RpcError(status.ABORTED, 'failed to endorse transaction, see attached details for more info', [detail])
     try {
@@ -328,6 +365,10 @@ class GatewayTestServerImpl implements GatewayTestServer {
     }
     const rejected = (statusName: string, info: string) =>
       new RpcError(status.ABORTED, `received unsuccessful response from orderer: status=${statusName}, info=${info}`)
+    const size = envelope.getPayload_asU8().length + envelope.getSignature_asU8().length
+    const maxBytes = this.#options.absoluteMaxBytes
+    if (maxBytes !== undefined && size > maxBytes)
+      throw rejected('BAD_REQUEST', `message payload is ${size} bytes and exceeds maximum allowed ${maxBytes} bytes`)
     let transaction: UnpackedTransaction
     try {
       transaction = unpackTransaction(envelope)

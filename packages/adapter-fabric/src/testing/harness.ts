@@ -15,7 +15,7 @@ export interface FabricHarnessOptions {
    */
   readonly shared?: boolean
   /** Options for every member's {@link FabricLedger} (retries, timeouts). */
-  readonly ledger?: Pick<FabricLedgerOptions, 'conflictRetries' | 'timeouts' | 'eventIdleTimeoutMs'>
+  readonly ledger?: Pick<FabricLedgerOptions, 'conflictRetries' | 'timeouts' | 'eventIdleTimeoutMs' | 'endorsersWaitMs'>
   /** Transactions per block (default 10). */
   readonly blockCutSize?: number
 }

@@ -1,6 +1,6 @@
 // @peculiar/x509 uses tsyringe, which needs a Reflect metadata polyfill loaded first; fabric-contract-api loads one.
 import 'fabric-contract-api'
-import { createPrivateKey, type webcrypto } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type webcrypto } from 'node:crypto'
 import { type Identity, type Signer, signers } from '@hyperledger/fabric-gateway'
 import * as x509 from '@peculiar/x509'
 
@@ -29,9 +29,18 @@ export interface TestOrganisation {
   /**
    * Issues a member certificate signed by this organisation's CA.
    * @param commonName - subject CN of the member, for example `alice`
+   * @param options - `role`: the NodeOU in the subject's OU (default `client`); `keyOf`: reuse that member's key
+   *   pair instead of a fresh one (a certificate for the same key with another role)
    * @returns the member's certificate and private key
    */
-  createMember(commonName: string): Promise<TestMember>
+  createMember(commonName: string, options?: Readonly<{ role?: string; keyOf?: TestMember }>): Promise<TestMember>
+  /**
+   * Issues a TLS certificate signed by this organisation's CA, for a server (a peer's TLS endpoint) or a client
+   * (mutual TLS): subject CN `host`, alternative names DNS `host` and IP 127.0.0.1, server and client auth.
+   * @param host - the host name the certificate is for, for example `peer0.org1.example.com`
+   * @returns the certificate and its private key (`commonName` is `host`)
+   */
+  createTlsIdentity(host: string): Promise<TestMember>
 }
 
 /**
@@ -65,32 +74,54 @@ export async function createTestOrganisation(mspId: string): Promise<TestOrganis
   return {
     mspId,
     caCertPem: caCert.toString('pem'),
-    async createMember(commonName) {
-      const keys = await generateKeyPair()
-      const cert = await x509.X509CertificateGenerator.create(
-        {
-          subject: `CN=${commonName},OU=client,O=${mspId}`,
-          issuer: caCert.subject,
-          publicKey: keys.publicKey,
-          signingKey: caKeys.privateKey,
-          signingAlgorithm: ecdsa,
-          ...validity(),
-          extensions: [
-            new x509.BasicConstraintsExtension(false, undefined, true),
-            new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-            await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-          ],
-        },
-        globalThis.crypto,
-      )
-      const pkcs8 = await globalThis.crypto.subtle.exportKey('pkcs8', keys.privateKey)
-      return {
-        mspId,
+    createMember: async (commonName, options = {}) =>
+      issue(
         commonName,
-        certificatePem: cert.toString('pem'),
-        privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
-      }
-    },
+        `CN=${commonName},OU=${options.role ?? 'client'},O=${mspId}`,
+        [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+        options.keyOf && (await importKeyPair(options.keyOf.privateKeyPem)),
+      ),
+    createTlsIdentity: host =>
+      issue(host, `CN=${host},O=${mspId}`, [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'dns', value: host },
+          { type: 'ip', value: '127.0.0.1' },
+        ]),
+      ]),
+  }
+
+  async function issue(
+    commonName: string,
+    subject: string,
+    extensions: x509.Extension[],
+    existing?: webcrypto.CryptoKeyPair,
+  ): Promise<TestMember> {
+    const keys = existing ?? (await generateKeyPair())
+    const cert = await x509.X509CertificateGenerator.create(
+      {
+        subject,
+        issuer: caCert.subject,
+        publicKey: keys.publicKey,
+        signingKey: caKeys.privateKey,
+        signingAlgorithm: ecdsa,
+        ...validity(),
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          ...extensions,
+          await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+        ],
+      },
+      globalThis.crypto,
+    )
+    const pkcs8 = await globalThis.crypto.subtle.exportKey('pkcs8', keys.privateKey)
+    return {
+      mspId,
+      commonName,
+      certificatePem: cert.toString('pem'),
+      privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
+    }
   }
 }
 
@@ -110,6 +141,16 @@ export function memberIdentity(member: TestMember): Identity {
  */
 export function memberSigner(member: TestMember): Signer {
   return signers.newPrivateKeySigner(createPrivateKey(member.privateKeyPem))
+}
+
+async function importKeyPair(privateKeyPem: string): Promise<webcrypto.CryptoKeyPair> {
+  const privateKey = createPrivateKey(privateKeyPem)
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' })
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
+  return {
+    privateKey: await globalThis.crypto.subtle.importKey('pkcs8', pkcs8, ecdsa, true, ['sign']),
+    publicKey: await globalThis.crypto.subtle.importKey('spki', spki, ecdsa, true, ['verify']),
+  }
 }
 
 async function generateKeyPair(): Promise<webcrypto.CryptoKeyPair> {

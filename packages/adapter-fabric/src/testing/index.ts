@@ -1,6 +1,6 @@
 /**
  * Test utilities for `@datapact/adapter-fabric`: an in-process Hyperledger Fabric gateway that runs the real
- * chaincode, and throwaway organisations and member identities. For tests only: no TLS, keys in memory.
+ * chaincode, and throwaway organisations and member identities. For tests only: keys in memory.
  *
  * @packageDocumentation
  */

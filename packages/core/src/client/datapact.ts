@@ -119,10 +119,17 @@ export class Datapact {
     const keys = checkMemberKeys(o.keys, 'options.keys')
     const stores = new Map<string, PayloadStore>([['ledger', new LedgerPayloadStore(ledger)]])
     const given = o.stores
-    if (given !== undefined && (!Array.isArray(given) || Object.getPrototypeOf(given) !== Array.prototype))
+    let isArray = false
+    try {
+      isArray = Array.isArray(given) && Object.getPrototypeOf(given) === Array.prototype
+    } catch {
+      isArray = false
+    }
+    if (given !== undefined && !isArray)
       throw invalidArgument('options.stores', 'array of PayloadStore', describe(given))
-    for (let i = 0; i < (given?.length ?? 0); i++) {
-      const s = (given as unknown[])[i] as PayloadStore | undefined
+    const list = (given ?? []) as unknown[]
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as PayloadStore | undefined
       let name: unknown
       try {
         if (typeof s !== 'object' || s === null || typeof s.put !== 'function' || typeof s.get !== 'function')

@@ -16,10 +16,12 @@ import { bytesToHex, hexToBytes } from '../internal/bytes.js'
 import { covers, inForce, requireActive } from '../rules/index.js'
 import { type ClientContext, requireDataset, settingsOf, storeFor } from './context.js'
 
-/** Progress of a long operation: plaintext bytes and chunks processed so far. */
+/** Progress of a long operation: plaintext bytes and chunks processed so far, and the total when known. */
 export interface Progress {
   bytes: number
   chunks: number
+  /** Plaintext bytes in all: always on fetch and stream (the size on the ledger); on publish when `data` is bytes. */
+  total?: number
 }
 
 /** Terms as a caller gives them: prices default to 0, licence to empty. */

@@ -63,10 +63,15 @@ export async function* readPieces(source: DataSource, argument: string): AsyncGe
     }
     return
   }
-  for await (const piece of source as AsyncIterable<unknown>) {
-    if (!(piece instanceof Uint8Array)) throw invalidArgument(`${argument} piece`, 'Uint8Array', describe(piece))
-    yield piece
+  const check = (piece: unknown): Uint8Array => {
+    if (!ArrayBuffer.isView(piece) || !(piece instanceof Uint8Array))
+      throw invalidArgument(`${argument} piece`, 'Uint8Array', describe(piece))
+    return piece
   }
+  // A sync iterable is read without awaiting its pieces: `await` would call a `then` getter a Proxy may throw from.
+  if (typeof (source as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function')
+    for await (const piece of source as AsyncIterable<unknown>) yield check(piece)
+  else for (const piece of source as Iterable<unknown>) yield check(piece)
 }
 
 /** One fixed-size slice of a byte stream. */

@@ -54,7 +54,16 @@ export interface StreamProgress {
   bytes: number
   /** Chunks processed so far. */
   chunks: number
+  /**
+   * Plaintext bytes in all, when known: when decrypting against an expected size, and when encrypting a
+   * Uint8Array. Absent for a stream of unknown length.
+   */
+  total?: number
 }
+
+/** A progress report with the total when there is one. */
+const progressOf = (bytes: number, chunks: number, total: number | undefined): StreamProgress =>
+  total === undefined ? { bytes, chunks } : { bytes, chunks, total }
 
 /** The fingerprint of one encrypted payload, computed in the same pass as the encryption. */
 export interface PayloadSummary {
@@ -252,6 +261,7 @@ export function createEncryptorWithSalt(params: EncryptorParameters, salt: Uint8
     const merkle = new MerkleBuilder(node === undefined ? { backend: 'portable' } : { backend: 'native' })
     let bytes = 0
     let chunks = 0
+    const total = source instanceof Uint8Array ? source.length : undefined
     for await (const frame of frames(readPieces(source, 'source'), headerFields.chunkSize)) {
       if (frame.index >= MAX_CHUNKS) throw invalidArgument('source', `at most ${MAX_CHUNKS} chunks`, 'more')
       const plaintext = frame.bytes
@@ -270,7 +280,7 @@ export function createEncryptorWithSalt(params: EncryptorParameters, salt: Uint8
           ciphertextSize: bytes + chunks * AEAD_TAG_LENGTH,
         }
       }
-      onProgress?.({ bytes, chunks })
+      onProgress?.(progressOf(bytes, chunks, total))
       yield sealed
     }
   }
@@ -375,6 +385,7 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
   const headerBytes = header.slice()
   const { aead, nonce } = deriveStreamKeys(node, key, headerBytes, headerFields.salt)
   const progress = onProgress as DecryptorParameters['onProgress']
+  const total = (expectedValues as { plaintextSize?: number } | undefined)?.plaintextSize
   const frameSize = headerFields.chunkSize + AEAD_TAG_LENGTH
   let used = false
   let result: PayloadSummary | undefined
@@ -442,7 +453,7 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
           continue
         }
         accept(sealed, plaintext)
-        progress?.({ bytes, chunks: index })
+        progress?.(progressOf(bytes, index, total))
         yield plaintext
       }
     }
@@ -471,7 +482,7 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
       throw integrity(`the decrypted payload does not match the expected ${field}`, { chunk: index - 1 })
     }
     result = summary
-    progress?.({ bytes, chunks: index })
+    progress?.(progressOf(bytes, index, total))
     yield plaintext
   }
 

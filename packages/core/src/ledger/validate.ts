@@ -33,23 +33,19 @@ function field(options: object, key: string, argument: string): unknown {
 }
 
 function plainOptions(options: unknown, argument: string, allowed: readonly string[]): object {
-  let proto: unknown
-  try {
-    proto = typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined
-  } catch {
-    proto = undefined
-  }
-  if (
-    typeof options !== 'object' ||
-    options === null ||
-    Array.isArray(options) ||
-    (proto !== Object.prototype && proto !== null)
-  )
-    throw invalidArgument(argument, 'an options object', describe(options))
   let keys: Array<string | symbol>
   try {
+    const proto = typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined
+    if (
+      typeof options !== 'object' ||
+      options === null ||
+      Array.isArray(options) ||
+      (proto !== Object.prototype && proto !== null)
+    )
+      throw invalidArgument(argument, 'an options object', describe(options))
     keys = Reflect.ownKeys(options)
-  } catch {
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
     throw invalidArgument(argument, 'an options object', 'a value that throws when read')
   }
   for (const k of keys)
@@ -59,7 +55,7 @@ function plainOptions(options: unknown, argument: string, allowed: readonly stri
         `one of ${allowed.join(', ')}`,
         'an unknown field',
       )
-  return options
+  return options as object
 }
 
 function checkAfter(after: unknown, argument: string): string | null | undefined {

@@ -40,12 +40,19 @@ export {
 } from './ledgerSweep.js'
 export {
   applyMutation,
+  at,
   describeMutation,
   FORBIDDEN_KEYS,
   MALFORMED_KINDS,
-  type Malformed,
+  Malformed,
   type Mutation,
   malformed,
+  malformedOf,
   mutation,
 } from './malformed.js'
+export {
+  describePayloadStoreConformance,
+  type PayloadStoreConformanceOptions,
+  type PayloadStoreHarness,
+} from './payloadStoreConformance.js'
 export type { ConformanceAssertion, ConformanceExpect, ConformanceRunner } from './runner.js'

@@ -13,7 +13,7 @@ import {
 import { fastCheck } from './fastCheck.js'
 import { fakeWrap, TERMS, type World, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
-import { applyMutation, describeMutation, malformed, mutation } from './malformed.js'
+import { applyMutation, describeMutation, malformed, malformedOf, mutation } from './malformed.js'
 import { bindRunner, type ConformanceRunner } from './runner.js'
 
 /** What the base arguments of a ledger entry point may refer to: members of the sweep's world. */
@@ -228,12 +228,14 @@ export function describeLedgerInputSweep(
 
     it('submit and query: a rule name that is not a rule is INVALID_INPUT', async () => {
       const names = fc.oneof(
-        malformed().map(m => m.value),
-        fc.constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty', 'nosuch', ''),
+        malformed(),
+        fc
+          .constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty', 'nosuch', '')
+          .map(n => malformedOf(n, n)),
       )
       const before = await fingerprint(h, w.provider.ledger, options)
       await fc.assert(
-        fc.asyncProperty(names, async n => {
+        fc.asyncProperty(names, async ({ value: n }) => {
           const submitted = await refusal(() => w.provider.ledger.submit(n as never, {} as never))
           if (submitted) throw new Error(`submit(${typeof n}) ${submitted}`)
           const queried = await refusal(() => w.provider.ledger.query(n as never, {} as never))
@@ -271,18 +273,18 @@ export function describeLedgerInputSweep(
 
     it('readEvents: malformed options are INVALID_INPUT (a rejection)', async () => {
       const bad = fc.oneof(
-        malformed().map(m => m.value),
-        fc.constant(null),
-        malformed().map(m => ({ after: m.value })),
-        malformed().map(m => ({ limit: m.value })),
-        fc.constantFrom(-1, 0, 0n, 1.5, 100_001).map(limit => ({ limit })),
-        fc.constantFrom('', ' ', 'x y', 'a\uD800').map(after => ({ after })),
-        fc.constantFrom(...['toString', 'constructor', 'x-unknown']).map(k => ({ [k]: 1 })),
+        malformed(),
+        fc.constant(malformedOf('null', null)),
+        malformed().map(m => malformedOf(`{ after: ${m.kind} }`, { after: m.value })),
+        malformed().map(m => malformedOf(`{ limit: ${m.kind} }`, { limit: m.value })),
+        fc.constantFrom(-1, 0, 0n, 1.5, 100_001).map(limit => malformedOf(`{ limit: ${limit} }`, { limit })),
+        fc.constantFrom('', ' ', 'x y', 'a\uD800').map(after => malformedOf(`{ after: ${after} }`, { after })),
+        fc.constantFrom(...['toString', 'constructor', 'x-unknown']).map(k => malformedOf(`{ ${k} }`, { [k]: 1 })),
       )
       await fc.assert(
-        fc.asyncProperty(bad, async o => {
+        fc.asyncProperty(bad, async ({ kind, value: o }) => {
           const problem = await refusal(() => w.provider.ledger.readEvents(o as never))
-          if (problem) throw new Error(`readEvents ${problem}`)
+          if (problem) throw new Error(`readEvents(${kind}) ${problem}`)
         }),
         params,
       )

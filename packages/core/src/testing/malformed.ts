@@ -69,11 +69,29 @@ export const MALFORMED_KINDS: ReadonlyArray<readonly [kind: string, make: () => 
   ['boxed string', () => new String('x')],
 ]
 
-/** One malformed value: its kind (for failure reports) and the value. */
-export interface Malformed {
-  kind: string
-  value: unknown
+/**
+ * One malformed value: its kind (for failure reports) and the value. fast-check prints it by its kind, so that a
+ * revoked Proxy or a throwing getter never reaches fast-check's own printing of a counterexample.
+ */
+export class Malformed {
+  /**
+   * A malformed value with its kind.
+   *
+   * @param kind - What is wrong with it, for failure reports.
+   * @param value - The malformed value.
+   */
+  constructor(
+    readonly kind: string,
+    readonly value: unknown,
+  ) {}
+  // fast-check's `toStringMethod` symbol, spelled out so that this module loads without fast-check.
+  [Symbol.for('fast-check/toStringMethod')](): string {
+    return `<${this.kind}>`
+  }
 }
+
+/** A malformed value made of another (`{ limit: <NaN> }`, say), printed by its kind. */
+export const malformedOf = (kind: string, value: unknown): Malformed => new Malformed(kind, value)
 
 /** Keys no Datapact object has, each refused as an unknown field. */
 export const FORBIDDEN_KEYS = ['toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty', 'x-unknown']
@@ -82,10 +100,10 @@ export const FORBIDDEN_KEYS = ['toString', 'constructor', '__proto__', 'valueOf'
 export const malformed = (): Arbitrary<Malformed> => {
   const fc = fastCheck()
   return fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...MALFORMED_KINDS).map(([kind, make]) => ({ kind, value: make() })) },
-    fc.string({ maxLength: 8 }).map(s => ({ kind: 'string with a lone surrogate', value: `${s}\uDC00` })),
-    fc.integer().map(n => ({ kind: 'fraction', value: n + 0.25 })),
-    fc.bigInt({ max: -1n }).map(n => ({ kind: 'negative bigint', value: n })),
+    { weight: 4, arbitrary: fc.constantFrom(...MALFORMED_KINDS).map(([kind, make]) => new Malformed(kind, make())) },
+    fc.string({ maxLength: 8 }).map(s => new Malformed('string with a lone surrogate', `${s}\uDC00`)),
+    fc.integer().map(n => new Malformed('fraction', n + 0.25)),
+    fc.bigInt({ max: -1n }).map(n => new Malformed('negative bigint', n)),
   )
 }
 
@@ -112,6 +130,13 @@ function objectPaths(value: unknown): Path[] {
   return [[], ...pathsOf(value)].filter(p => isObject(at(value, p)))
 }
 
+/**
+ * The value at `path` inside `value` (undefined where the path leads nowhere).
+ *
+ * @param value - A plain value.
+ * @param path - Object keys and array indexes.
+ * @returns The value there.
+ */
 export const at = (value: unknown, path: Path): unknown =>
   path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], value)
 

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+/** The Kubo release the tests build and run. */
+export const KUBO_VERSION = 'v0.43.1'
+/**
+ * Kubo v0.43.1's go.mod replaces go-libp2p by a fork the Go module proxy does not serve; the upstream release
+ * with the same quic-go (v0.62.0) and webtransport-go (v0.13.0) the fork was made for takes its place.
+ */
+export const KUBO_LIBP2P = 'v0.50.0'
+
+/** Per-machine cache of built tools: `$DATAPACT_TOOLS_DIR`, else `~/.cache/datapact`. Never inside the repository. */
+export function toolsDir(): string {
+  return process.env.DATAPACT_TOOLS_DIR ?? join(homedir(), '.cache', 'datapact')
+}
+
+/** Where the Kubo binary is: `$KUBO_BINARY` when set, else `<toolsDir>/kubo-<version>/ipfs`. */
+export function kuboBinary(): string {
+  return process.env.KUBO_BINARY ?? join(toolsDir(), `kubo-${KUBO_VERSION}`, 'ipfs')
+}
+
+/** Options of {@link ensureKubo}. */
+export interface EnsureKuboOptions {
+  /** Sees one line per step (default: nothing). */
+  log?: (line: string) => void
+  /** How long to wait for another process's build of the same version, in ms (default 40 min). */
+  lockTimeoutMs?: number
+}
+
+/**
+ * Makes sure the Kubo binary exists, building it from the Go module proxy when it does not: `go mod download`
+ * of `github.com/ipfs/kubo@<version>`, a writable copy of the module, go-libp2p set to {@link KUBO_LIBP2P},
+ * `go build ./cmd/ipfs`. Go's own caches make a rebuild cheap; a cached binary returns at once. Concurrent
+ * callers on one machine wait for one build (a lock folder next to the binary).
+ *
+ * @returns The binary's path.
+ * @throws Error with Go's output when Go is missing or the build fails.
+ */
+export async function ensureKubo(options: EnsureKuboOptions = {}): Promise<string> {
+  const binary = kuboBinary()
+  if (await usable(binary)) return binary
+  if (process.env.KUBO_BINARY) throw new Error(`KUBO_BINARY=${binary} is not a runnable Kubo ${KUBO_VERSION}`)
+  const log = options.log ?? (() => undefined)
+  const dir = join(toolsDir(), `kubo-${KUBO_VERSION}`)
+  await mkdir(dir, { recursive: true })
+  const lock = join(dir, 'build.lock')
+  const deadline = Date.now() + (options.lockTimeoutMs ?? 40 * 60_000)
+  let waited = false
+  for (;;) {
+    try {
+      await mkdir(lock)
+      break
+    } catch {
+      if (await usable(binary)) return binary
+      // A lock older than the deadline is a crashed build.
+      const age =
+        Date.now() -
+        (await stat(lock)
+          .then(s => s.mtimeMs)
+          .catch(() => Date.now()))
+      if (age > (options.lockTimeoutMs ?? 40 * 60_000)) await rm(lock, { recursive: true, force: true })
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another build of Kubo (lock ${lock})`)
+      if (!waited) log('another process is building Kubo; waiting for it')
+      waited = true
+      await new Promise(r => setTimeout(r, 2000))
+    }
+  }
+  const build = join(dir, `build-${process.pid}`)
+  try {
+    if (await usable(binary)) return binary
+    log(`building Kubo ${KUBO_VERSION} with Go (minutes the first time; cached afterwards)`)
+    const started = Date.now()
+    const info = JSON.parse(await run('go', ['mod', 'download', '-json', `github.com/ipfs/kubo@${KUBO_VERSION}`], dir))
+    if (typeof info.Dir !== 'string') throw new Error(`go mod download gave no Dir: ${info.Error ?? 'unknown'}`)
+    await rm(build, { recursive: true, force: true })
+    await run('cp', ['-R', info.Dir, build], dir)
+    await run('chmod', ['-R', 'u+w', build], dir)
+    await run(
+      'go',
+      [
+        'mod',
+        'edit',
+        '-dropreplace=github.com/libp2p/go-libp2p',
+        `-require=github.com/libp2p/go-libp2p@${KUBO_LIBP2P}`,
+      ],
+      build,
+    )
+    await run('go', ['build', '-mod=mod', '-trimpath', '-o', `${binary}.partial`, './cmd/ipfs'], build)
+    await rename(`${binary}.partial`, binary)
+    log(`built Kubo in ${Math.round((Date.now() - started) / 1000)} s: ${binary}`)
+    return binary
+  } finally {
+    await rm(build, { recursive: true, force: true })
+    await rm(lock, { recursive: true, force: true })
+  }
+}
+
+async function usable(binary: string): Promise<boolean> {
+  if (!existsSync(binary)) return false
+  try {
+    return (await run(binary, ['version', '--number'], '.')).trim() === KUBO_VERSION.slice(1)
+  } catch {
+    return false
+  }
+}
+
+/** Runs a command; resolves with its stdout, rejects with its output on a non-zero exit. */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', d => {
+      out += d
+    })
+    child.stderr.on('data', d => {
+      err = (err + d).slice(-8000)
+    })
+    child.on('error', e => reject(new Error(`${command} could not start: ${e.message}`)))
+    child.on('close', code =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${err}`)),
+    )
+  })
+}
