@@ -11,11 +11,15 @@ const evmTesting = require('@datapact/adapter-evm/testing')
 const fabric = require('@datapact/adapter-fabric')
 const fabricTesting = require('@datapact/adapter-fabric/testing')
 const chaincode = require('@datapact/adapter-fabric/chaincode')
+const ipfs = require('@datapact/store-ipfs')
+const ipfsTesting = require('@datapact/store-ipfs/testing')
 
 async function main() {
   // story.mjs is ESM: a CommonJS app can still import it, and it only uses what is passed in (the CJS modules).
   const { check, story } = await import('./story.mjs')
   check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
+  check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
+  check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
   check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')
   check(typeof fabricTesting.createFabricHarness === 'function', '@datapact/adapter-fabric/testing')
   check(typeof chaincode.DatapactContract === 'function', '@datapact/adapter-fabric/chaincode')

@@ -11,9 +11,13 @@ import * as crypto from '@datapact/core/crypto'
 import * as errors from '@datapact/core/errors'
 import * as rules from '@datapact/core/rules'
 import * as testing from '@datapact/core/testing'
+import * as ipfs from '@datapact/store-ipfs'
+import * as ipfsTesting from '@datapact/store-ipfs/testing'
 import { check, story } from './story.mjs'
 
 check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
+check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
+check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
 check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')
 check(typeof fabricTesting.createFabricHarness === 'function', '@datapact/adapter-fabric/testing')
 const chaincode = await import('@datapact/adapter-fabric/chaincode')

@@ -12,6 +12,8 @@ import { sha256 } from '@datapact/core/crypto'
 import { DatapactError, isDatapactError } from '@datapact/core/errors'
 import { executeRule } from '@datapact/core/rules'
 import { type ConformanceRunner, describeLedgerConformance, type LedgerHarness } from '@datapact/core/testing'
+import { IpfsPayloadStore } from '@datapact/store-ipfs'
+import { startKuboSwarm } from '@datapact/store-ipfs/testing'
 
 const ledger: LedgerAdapter = new MemoryLedger().as('mem:alice')
 const client: Promise<Datapact> = Datapact.open({ ledger, keys: generateMemberKeys() })
@@ -40,5 +42,7 @@ export const all = [
   EvmLedger,
   startAnvil,
   anvil,
+  IpfsPayloadStore,
+  startKuboSwarm,
 ] as const
 export type { Harness }
