@@ -4,5 +4,6 @@ import { createFabricHarness } from '../src/testing/index.js'
 
 describeLedgerConformance('fabric', createFabricHarness, {
   timeout: 60_000,
+  genesisAdmin: true,
   runner: { describe, it, expect, beforeEach, afterEach },
 })

@@ -122,6 +122,20 @@ describe('MemoryLedger', () => {
     expect(ledger.snapshot()).toEqual(snap)
   })
 
+  it('refuses usage dated before its grant or before its last usage, whatever the clock says', async () => {
+    const id = await story() // the grant and two fetches at ledger time t
+    const t = ledger.now()
+    ledger.setClock(() => t - 1)
+    const before = ledger.snapshot()
+    await expect(w.consumer.client.data.fetch(id)).rejects.toMatchObject({ code: 'CONFLICT' })
+    await expect(w.consumer.client.usage.record([{ datasetId: id, version: 1 }])).rejects.toMatchObject({
+      code: 'CONFLICT',
+    })
+    expect(ledger.snapshot()).toEqual(before)
+    ledger.setClock(() => t)
+    expect((await w.consumer.client.data.fetch(id)).receipt?.record.at).toBe(t)
+  })
+
   it('delivers committed events to subscribers, in order', async () => {
     const seen: string[] = []
     const off = w.regulator.ledger.subscribe(e => seen.push(e.event.type))

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { LedgerHarness } from '@datapact/core/testing'
 import * as grpc from '@grpc/grpc-js'
 import { FabricLedger, type FabricLedgerOptions } from '../fabricLedger.js'
+import { memberIdOf } from '../identity.js'
 import { type ChaincodeSource, peerMessageLimits } from './chaincodeRunner.js'
 import { type GatewayTestServer, startGatewayTestServer } from './gatewayServer.js'
 import { createTestOrganisation, type TestMember, type TestOrganisation } from './identities.js'
@@ -40,6 +41,8 @@ export interface FabricHarness extends LedgerHarness {
 interface TestNetwork {
   readonly server: GatewayTestServer
   readonly organisations: readonly TestOrganisation[]
+  /** The genesis admin the chaincode was started with (`DATAPACT_GENESIS_ADMIN`): each harness's first member. */
+  readonly genesis: TestMember
   readonly client: grpc.Client
   stop(): Promise<void>
 }
@@ -105,7 +108,9 @@ export async function createFabricHarness(options: FabricHarnessOptions = {}): P
   const ledgers = new Set<FabricLedger>()
   let count = 0
   const identity = async (label: string) => {
-    const n = ++count
+    // The first identity of every harness is the genesis admin fixed when the chaincode was deployed.
+    if (count++ === 0) return network.genesis
+    const n = count
     const org = network.organisations[n % network.organisations.length]!
     return org.createMember(`${label.replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`)
   }
@@ -125,6 +130,7 @@ export async function createFabricHarness(options: FabricHarnessOptions = {}): P
   }
   let tornDown = false
   return {
+    genesisAdmin: true,
     server: network.server,
     organisations: network.organisations,
     channel,
@@ -160,11 +166,16 @@ export async function stopSharedFabricNetwork(): Promise<void> {
 
 async function startNetwork(options: FabricHarnessOptions): Promise<TestNetwork> {
   const organisations = await Promise.all([createTestOrganisation('Org1MSP'), createTestOrganisation('Org2MSP')])
+  const genesis = await organisations[0]!.createMember('genesis-admin')
   const server = await startGatewayTestServer({
     channel,
     chaincodeName: chaincode,
     organisations,
-    chaincode: datapactChaincode(),
+    // The deploy-time parameter a real deployment sets on every organisation's chaincode server.
+    chaincode: {
+      ...datapactChaincode(),
+      env: { DATAPACT_GENESIS_ADMIN: memberIdOf(genesis.mspId, genesis.certificatePem) },
+    },
     // Cut a block 2 ms after its first transaction: tests submit one at a time, so waiting longer only adds latency.
     blockTimeoutMs: 2,
     ...(options.blockCutSize !== undefined && { blockCutSize: options.blockCutSize }),
@@ -179,6 +190,7 @@ async function startNetwork(options: FabricHarnessOptions): Promise<TestNetwork>
   return {
     server,
     organisations,
+    genesis,
     client,
     stop: async () => {
       client.close()

@@ -56,16 +56,19 @@ export class Data {
   }
 
   /**
-   * Fetches a version: reads the ciphertext from the payload store, checks its Merkle root against the ledger,
-   * records the access on the ledger (grantees only), then decrypts and checks the plaintext digest. Works with the
-   * provider offline: everything comes from this member's node and the replicated store.
+   * Fetches a version: unwraps this member's key and checks it against the version's key commitment, reads the
+   * ciphertext and checks its Merkle root against the ledger, decrypts it and checks the plaintext digest, and only
+   * then records the access on the ledger (grantees only): a consumer is never billed for data it cannot read. Works
+   * with the provider offline: everything comes from this member's node and the replicated store.
    *
    * @param datasetId - The dataset.
-   * @param fetchOptions - Version (default: the newest readable) and progress callback.
-   * @returns The plaintext, the version and the usage receipt.
+   * @param fetchOptions - Version (default: the newest readable), progress callback, `maxAmount` (the most one access
+   *   may cost) and `nonce` (reuse a failed fetch's `details.nonces` to retry it without being billed twice).
+   * @returns The plaintext, the version and the usage receipt (`txId: null` when a retry found it already recorded).
    * @throws {@link DatapactError} NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED, QUOTA_EXCEEDED (refused by
-   *   the ledger, nothing returned); INTEGRITY (payload or key does not match the ledger; no usage is recorded when
-   *   the ciphertext fails its check).
+   *   the ledger, nothing returned); AMOUNT_MISMATCH (the access would cost more than `maxAmount`; nothing sent);
+   *   INTEGRITY (key, payload or plaintext do not match the ledger; nothing is metered); NONCE_REUSED (the nonce was
+   *   used for another access); INVALID_INPUT; LEDGER_UNAVAILABLE (with `details.nonces` for the retry).
    * @example
    * ```ts
    * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
