@@ -16,4 +16,6 @@ export default defineConfig({
   target: 'es2022',
   // cborg ships ESM only with an "import"-only exports map; bundle it so the CJS build loads.
   noExternal: ['cborg'],
+  // testing/fastCheck.ts requires fast-check lazily from import.meta.url; shim it in the CommonJS build.
+  shims: true,
 })

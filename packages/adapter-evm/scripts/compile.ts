@@ -108,6 +108,7 @@ export async function compile(options: { force?: boolean; root?: string } = {}):
       '',
       '/** Size in bytes of the deployed (runtime) code of Datapact and of DatapactViews; EIP-170 caps each at 24576. */',
       `export const datapactRuntimeSize = ${runtimeSize}`,
+      '/** Size in bytes of the deployed (runtime) code of DatapactViews (EIP-170 caps it at 24576). */',
       `export const datapactViewsRuntimeSize = ${viewsRuntimeSize}`,
       '',
       '/** ABI of the Datapact contract, including the views it forwards to DatapactViews. */',

@@ -103,7 +103,7 @@ const hex = (n: number) => toBeHex(n)
  * @example
  * ```ts
  * const ledger = await EvmLedger.deploy({ rpcUrl: 'http://127.0.0.1:8545', privateKey: adminKey })
- * const alice = await Datapact.open({ ledger: ledger.as(aliceKey), keys: aliceKeys })
+ * const alice = await Datapact.open({ ledger: ledger.as(alicePrivateKey), keys: generateMemberKeys() })
  * ```
  */
 export class EvmLedger implements LedgerAdapter {
@@ -136,9 +136,9 @@ export class EvmLedger implements LedgerAdapter {
   /**
    * Deploys a new Datapact contract and connects to it as the deployer.
    *
-   * @param options - The node (`rpcUrl` or `provider`), the deployer (`privateKey` or `signer`), and chain options.
+   * @param given - The node (`rpcUrl` or `provider`), the deployer (`privateKey` or `signer`), and chain options.
    * @returns A connection acting as the deployer (who is not yet a member: it joins like anyone else).
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node cannot be reached; INTERNAL when the deploy fails.
    */
   static async deploy(given: EvmLedgerDeployOptions): Promise<EvmLedger> {
     const options = checkEvmOptions(given, false) as unknown as EvmLedgerDeployOptions
@@ -160,9 +160,9 @@ export class EvmLedger implements LedgerAdapter {
   /**
    * Connects to a deployed Datapact contract.
    *
-   * @param options - The contract `address`, the node, the member's key or signer, and chain options.
+   * @param given - The contract `address`, the node, the member's key or signer, and chain options.
    * @returns A connection acting as that member.
-   * @throws {@link DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when no contract is at the address; LEDGER_UNAVAILABLE when the node
    * cannot be reached.
    */
   static async attach(given: EvmLedgerAttachOptions): Promise<EvmLedger> {
@@ -187,6 +187,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param key - The member's private key (hex), or an ethers wallet.
    * @returns A connection acting as that member.
+   * @throws ethers' `TypeError` (`INVALID_ARGUMENT`) when `key` is not a valid private key.
    */
   as(key: string | BaseWallet): EvmLedger {
     let isWallet = false
@@ -208,6 +209,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param signer - A signer connected to the same node.
    * @returns A connection acting as the signer's address.
+   * @throws The signer's own error when it cannot report its address.
    */
   async connect(signer: Signer): Promise<EvmLedger> {
     let ok = false
@@ -227,7 +229,7 @@ export class EvmLedger implements LedgerAdapter {
    * @param rule - The rule name (core's `writeRules`).
    * @param args - Its arguments; checked against core's schema first.
    * @returns The transaction hash and the core events it emitted, in order.
-   * @throws {@link DatapactError} INVALID_INPUT for bad arguments (including member ids that are not lowercase
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments (including member ids that are not lowercase
    * addresses); the rule's code when the contract refuses; LEDGER_UNAVAILABLE when the node cannot be reached;
    * CLOSED after {@link EvmLedger.close}.
    */
@@ -268,7 +270,7 @@ export class EvmLedger implements LedgerAdapter {
    * @param name - The query name (core's `queryRules`).
    * @param args - Its arguments; checked against core's schema first.
    * @returns What the memory ledger returns for the same state: null when absent, zero totals, lists in key order.
-   * @throws {@link DatapactError} INVALID_INPUT, NOT_FOUND (payload chunks), INTEGRITY (a log does not match the
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT, NOT_FOUND (payload chunks), INTEGRITY (a log does not match the
    * hash in storage), LEDGER_UNAVAILABLE, CLOSED.
    */
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
@@ -286,7 +288,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param options - `after`: a cursor from an earlier page (start when absent); `limit`: most events (10000).
    * @returns The events and the cursor to continue from.
-   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor; LEDGER_UNAVAILABLE; CLOSED.
    */
   async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
     this.#open()
@@ -334,7 +336,7 @@ export class EvmLedger implements LedgerAdapter {
    *
    * @param listener - Called once per event, in ledger order; exceptions it throws are ignored.
    * @returns A function that stops the subscription.
-   * @throws {@link DatapactError} CLOSED after close.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CLOSED after close.
    */
   subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
     return subscribeSafely(listener, options, ({ listener: deliver, after, onError }) => {

@@ -1,7 +1,7 @@
 import { isDatapactError } from '@datapact/core'
 import { applyMutation, describeLedgerInputSweep, describeMutation, mutation, refusal } from '@datapact/core/testing'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { EvmLedger } from '../src/index.js'
 import { ANVIL_ACCOUNTS, createEvmHarness, startAnvil } from '../src/testing/index.js'
 
@@ -9,7 +9,11 @@ import { ANVIL_ACCOUNTS, createEvmHarness, startAnvil } from '../src/testing/ind
 const anvil = await startAnvil({ persistent: false })
 afterAll(() => anvil.stop())
 
-describeLedgerInputSweep('evm (anvil)', () => createEvmHarness({ anvil }), { numRuns: 12, seed: 9 })
+describeLedgerInputSweep('evm (anvil)', () => createEvmHarness({ anvil }), {
+  numRuns: 12,
+  seed: 9,
+  runner: { describe, it, expect, beforeEach, afterEach, beforeAll, afterAll },
+})
 
 // The adapter's own entry points: deploy / attach options, `as` and `connect`; refused before anything is sent.
 describe('bad-input sweep (EvmLedger options)', () => {

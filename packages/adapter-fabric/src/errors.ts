@@ -14,7 +14,9 @@ export interface FailureContext {
 export interface ErrorMapping {
   /** The failure the row matches, in words (shown in the docs and the mapping test). */
   readonly failure: string
+  /** The code the failure maps to. */
   readonly code: DatapactErrorCode
+  /** Whether an error caught from the gateway is this failure. */
   readonly matches: (error: unknown) => boolean
   /** A message a person can act on; the cause is attached to the error. */
   readonly message: (context: FailureContext) => string

@@ -289,8 +289,8 @@ export class FabricLedger implements LedgerAdapter {
   /**
    * Connects as the member whose certificate and key are given. No network call is made until the first use.
    *
-   * @param options - endpoint or gRPC client, identity, channel and chaincode
-   * @throws {@link DatapactError} INVALID_INPUT for a missing option, a certificate without a usable CN, a key
+   * @param given - endpoint or gRPC client, identity, channel and chaincode
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a missing option, a certificate without a usable CN, a key
    *   that does not match the certificate, both or neither of `privateKeyPem` and `signer`, or half a mutual TLS
    *   pair
    */
@@ -363,7 +363,7 @@ export class FabricLedger implements LedgerAdapter {
    * @param rule - the write rule, e.g. `grantAccess`
    * @param args - its arguments
    * @returns the transaction id and the events it emitted
-   * @throws {@link DatapactError} INVALID_INPUT for bad arguments (checked before anything is sent); the rule's code
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments (checked before anything is sent); the rule's code
    *   when the chaincode refuses; CONFLICT when MVCC conflicts persist after the retries; LEDGER_UNAVAILABLE when
    *   the peer cannot be reached, the chaincode service cannot be reached, or no set of peers satisfies the
    *   endorsement policy within `endorsersWaitMs` (or the commit status could not be read: then the transaction
@@ -442,7 +442,7 @@ export class FabricLedger implements LedgerAdapter {
    *
    * @param certificatePem - the next certificate (PEM), same MSP id and CN as this one
    * @returns the transaction id, once committed
-   * @throws {@link DatapactError} INVALID_INPUT when the certificate names another member or does not parse;
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the certificate names another member or does not parse;
    *   ACCESS_DENIED when this connection's certificate is not the pinned one; LEDGER_UNAVAILABLE; CLOSED
    * @example
    * ```ts
@@ -492,7 +492,7 @@ export class FabricLedger implements LedgerAdapter {
    * @param name - the query, e.g. `getDataset`
    * @param args - its arguments
    * @returns the query's result
-   * @throws {@link DatapactError} INVALID_INPUT for bad arguments; the query's code; LEDGER_UNAVAILABLE; CLOSED
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments; the query's code; LEDGER_UNAVAILABLE; CLOSED
    */
   async query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
     this.#open()
@@ -511,7 +511,7 @@ export class FabricLedger implements LedgerAdapter {
    * (`qscc GetChainInfo`) on the gateway peer.
    *
    * @returns the height
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE; ACCESS_DENIED when the identity may not read the channel; CLOSED
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE; ACCESS_DENIED when the identity may not read the channel; CLOSED
    */
   async blockHeight(): Promise<number> {
     this.#open()
@@ -532,7 +532,7 @@ export class FabricLedger implements LedgerAdapter {
    *
    * @param options - `after`: a cursor from an earlier page; `limit`: the most events to return
    * @returns the events and the cursor to pass as `after` next (unchanged when the page is empty)
-   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor or limit; INTEGRITY for an event payload
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor or limit; INTEGRITY for an event payload
    *   that does not decode; LEDGER_UNAVAILABLE; CLOSED
    */
   async readEvents(options?: { after?: string | null; limit?: number }): Promise<EventPage> {
@@ -596,7 +596,7 @@ export class FabricLedger implements LedgerAdapter {
    * @param listener - called once per event; its exceptions are ignored
    * @param options - where to start, and an error callback
    * @returns a function that ends the subscription
-   * @throws {@link DatapactError} INVALID_INPUT for a malformed cursor; CLOSED
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed cursor; CLOSED
    */
   subscribe(listener: (event: LedgerEventRecord) => void, options?: SubscribeOptions): () => void {
     return subscribeSafely(listener, options, checked => this.#follow(checked))

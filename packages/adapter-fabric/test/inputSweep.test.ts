@@ -2,12 +2,16 @@ import 'fabric-contract-api' // loads reflect-metadata, which @peculiar/x509 nee
 import { isDatapactError } from '@datapact/core'
 import { applyMutation, describeLedgerInputSweep, describeMutation, mutation } from '@datapact/core/testing'
 import fc from 'fast-check'
-import { describe, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FabricLedger } from '../src/index.js'
 import { createFabricHarness, createTestOrganisation } from '../src/testing/index.js'
 
 // The ledger-level bad-input sweep (issue 9) through the real gateway client and the gateway test server.
-describeLedgerInputSweep('fabric', createFabricHarness, { numRuns: 12, seed: 9 })
+describeLedgerInputSweep('fabric', createFabricHarness, {
+  numRuns: 12,
+  seed: 9,
+  runner: { describe, it, expect, beforeEach, afterEach, beforeAll, afterAll },
+})
 
 // The adapter's own entry point: the FabricLedger constructor and its options (synchronous: it throws the typed error).
 describe('bad-input sweep (FabricLedger options)', () => {

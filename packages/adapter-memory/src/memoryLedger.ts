@@ -118,7 +118,7 @@ function fileError(e: unknown, operation: 'read' | 'write'): DatapactError {
  * @example
  * ```ts
  * const ledger = new MemoryLedger()
- * const alice = await Datapact.open({ ledger: ledger.as(aliceKeys.memberId), keys: aliceKeys })
+ * const alice = await Datapact.open({ ledger: ledger.as('mem:alice'), keys: generateMemberKeys() })
  * ```
  */
 export class MemoryLedger {
@@ -131,6 +131,13 @@ export class MemoryLedger {
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
 
+  /**
+   * Creates an empty ledger, or one restored from `options.file` when that file exists.
+   *
+   * @param given - Clock and persistence file.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an option has the wrong type, or the file is not a snapshot
+   *   this version can restore; the file system's error when the file exists but cannot be read.
+   */
   constructor(given: MemoryLedgerOptions = {}) {
     const options = readLedgerOptions(given)
     if (options.clock !== undefined) checkClock(options.clock)
@@ -167,19 +174,25 @@ export class MemoryLedger {
    *
    * @param memberId - The member identity; printable ASCII, no spaces.
    * @returns A {@link LedgerAdapter}; closing it does not affect the ledger or other connections.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `memberId` is not a member id.
    */
   as(memberId: string): LedgerAdapter {
     records.memberId.check(memberId, 'memberId')
     return new MemoryConnection(this, memberId)
   }
 
-  /** Replaces the clock (seconds). */
+  /**
+   * Replaces the clock (seconds).
+   *
+   * @param clock - Returns the ledger time in whole seconds.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `clock` is not a function.
+   */
   setClock(clock: () => number): void {
     checkClock(clock)
     this.#clock = clock
   }
 
-  /** Current ledger time in seconds. @throws {@link DatapactError} INVALID_INPUT when the clock misbehaves. */
+  /** Current ledger time in seconds. @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the clock misbehaves. */
   now(): number {
     return this.#time()
   }
@@ -190,7 +203,12 @@ export class MemoryLedger {
     return encode(snapshotSchema, { format: 'datapact-memory-ledger/1', state, events: this.#events })
   }
 
-  /** Replaces the whole ledger with a snapshot taken by {@link MemoryLedger.snapshot}. */
+  /**
+   * Replaces the whole ledger with a snapshot taken by {@link MemoryLedger.snapshot}.
+   *
+   * @param snapshot - The snapshot bytes.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `snapshot` is not a canonical snapshot of this format (the ledger is unchanged).
+   */
   restore(snapshot: Uint8Array): void {
     const s = decode(snapshotSchema, snapshot, 'snapshot')
     this.#state.clear()

@@ -8,13 +8,14 @@ import {
   mutation,
 } from '@datapact/core/testing'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryHarness, MemoryLedger } from '../src/index.js'
 
 // The ledger-level bad-input sweep (issue 9), with the whole ledger's snapshot compared before and after.
 describeLedgerInputSweep('memory', async () => createMemoryHarness(), {
   numRuns: 100,
   seed: 9,
+  runner: { describe, it, expect, beforeEach, afterEach, beforeAll, afterAll },
   snapshot: h => (h as ReturnType<typeof createMemoryHarness>).ledger.snapshot(),
 })
 
@@ -22,6 +23,7 @@ describeLedgerInputSweep('memory', async () => createMemoryHarness(), {
 describeClientInputSweep('memory', async () => createMemoryHarness(), {
   numRuns: 60,
   seed: 9,
+  runner: { describe, it, expect, beforeEach, afterEach, beforeAll, afterAll },
   snapshot: h => (h as ReturnType<typeof createMemoryHarness>).ledger.snapshot(),
 })
 

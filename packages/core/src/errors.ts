@@ -1,4 +1,11 @@
 /**
+ * `@datapact/core/errors`: the error class, its subclass for ledger failures, the stable codes and the type guard.
+ * The same classes are exported from `@datapact/core`.
+ *
+ * @packageDocumentation
+ */
+
+/**
  * Stable error codes. Callers branch on `code`; messages are for people and may change.
  * Adding a code is a minor release; renaming or removing one is a major release.
  */
@@ -27,9 +34,14 @@ export type ErrorDetails = Readonly<Record<string, string | number | boolean | u
 
 /** Options accepted by {@link DatapactError}. */
 export interface DatapactErrorOptions {
+  /** Non-secret context: ids, lengths, expected and received shapes. */
   details?: ErrorDetails
+  /** The underlying error, kept as `cause`. */
   cause?: unknown
 }
+
+/** Marks Datapact errors across copies of this module (CJS bundles, two installed versions). */
+const BRAND = Symbol.for('@datapact/core/DatapactError')
 
 /**
  * The one error class of Datapact. Every failure a caller can act on carries a stable `code`.
@@ -41,8 +53,6 @@ export interface DatapactErrorOptions {
  * }
  * ```
  */
-/** Marks Datapact errors across copies of this module (CJS bundles, two installed versions). */
-const BRAND = Symbol.for('@datapact/core/DatapactError')
 
 export class DatapactError extends Error {
   /** `instanceof` holds for any copy of the class, so errors from one bundle are recognised by another. */
@@ -65,6 +75,13 @@ export class DatapactError extends Error {
   /** Non-secret context (ids, lengths, expected and received shapes). */
   readonly details: ErrorDetails
 
+  /**
+   * Creates an error with a stable code.
+   *
+   * @param code - The stable code callers branch on.
+   * @param message - For people; may change between releases.
+   * @param opts - Non-secret details and the cause.
+   */
   constructor(code: DatapactErrorCode, message: string, opts: DatapactErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.code = code
@@ -77,15 +94,25 @@ export class DatapactError extends Error {
 export interface LedgerErrorOptions extends DatapactErrorOptions {
   /** Which ledger kind raised it: `memory`, `evm`, `fabric`. */
   ledger: string
+  /** The backend's transaction id, when the failure belongs to a submitted transaction. */
   transactionId?: string
 }
 
 /** A {@link DatapactError} raised by a ledger adapter; names the ledger and, when known, the transaction. */
 export class LedgerError extends DatapactError {
   override name = 'LedgerError'
+  /** Which ledger kind raised it: `memory`, `evm`, `fabric`. */
   readonly ledger: string
+  /** The backend's transaction id, when known. */
   readonly transactionId: string | undefined
 
+  /**
+   * Creates a ledger error.
+   *
+   * @param code - The stable code callers branch on.
+   * @param message - For people; may change between releases.
+   * @param opts - The ledger kind, the transaction id, details and the cause.
+   */
   constructor(code: DatapactErrorCode, message: string, opts: LedgerErrorOptions) {
     super(code, message, opts)
     this.ledger = opts.ledger

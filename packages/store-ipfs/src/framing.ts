@@ -33,7 +33,7 @@ const describe = (v: unknown) => (v instanceof Uint8Array ? `${v.length} bytes` 
  * ends in. A length above {@link MAX_FRAME_PAYLOAD} or a stream ending inside a frame is INTEGRITY (the bytes are
  * not a framed payload); a stream ending between frames just ends early (the caller counts chunks).
  *
- * @throws {@link DatapactError} INTEGRITY on a frame that cannot be a chunk.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY on a frame that cannot be a chunk.
  */
 export async function* unframeChunks(bytes: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
   if (count <= 0) return

@@ -63,7 +63,7 @@ export class IpfsPayloadStore implements PayloadStore {
 
   /**
    * @param options - The node's RPC URL and the store's settings.
-   * @throws {@link DatapactError} INVALID_INPUT when an option is malformed.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an option is malformed.
    */
   constructor(options: IpfsPayloadStoreOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', typeof options)
@@ -111,7 +111,7 @@ export class IpfsPayloadStore implements PayloadStore {
    *
    * @param chunks - The ciphertext chunks, in order.
    * @returns The file's CID (CIDv1, base32).
-   * @throws {@link DatapactError} INVALID_INPUT when a chunk is not a Uint8Array of at most the largest chunk
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when a chunk is not a Uint8Array of at most the largest chunk
    *   size; LEDGER_UNAVAILABLE when the node cannot be reached or refuses the upload. An error of the source
    *   itself propagates unchanged. Blocks of an interrupted upload stay unpinned, for the node's GC.
    */
@@ -205,7 +205,7 @@ export class IpfsPayloadStore implements PayloadStore {
    *
    * @param address - A CID returned by {@link IpfsPayloadStore.put} (on any member's node).
    * @param chunkCount - How many chunks to read.
-   * @throws {@link DatapactError} NOT_FOUND when `address` is not a CID, or no byte of it arrives within
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when `address` is not a CID, or no byte of it arrives within
    *   `stallTimeoutMs`; LEDGER_UNAVAILABLE when the node cannot be reached, fails, or stops sending mid-payload;
    *   INTEGRITY when the bytes are not a framed payload; INVALID_INPUT for a bad `chunkCount`.
    */
@@ -255,7 +255,7 @@ export class IpfsPayloadStore implements PayloadStore {
    *
    * @param address - The payload's CID.
    * @param options - `signal` aborts the pin (the blocks already fetched stay, unpinned).
-   * @throws {@link DatapactError} NOT_FOUND when `address` is not a CID; LEDGER_UNAVAILABLE when the node cannot
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when `address` is not a CID; LEDGER_UNAVAILABLE when the node cannot
    *   be reached or fails, or the pin is aborted.
    */
   async pin(address: string, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -271,7 +271,7 @@ export class IpfsPayloadStore implements PayloadStore {
    * Removes this node's pin of a payload (its blocks go at the node's next garbage collection unless pinned
    * again). Unpinning what is not pinned is a no-op.
    *
-   * @throws {@link DatapactError} NOT_FOUND when `address` is not a CID; LEDGER_UNAVAILABLE when the node cannot
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when `address` is not a CID; LEDGER_UNAVAILABLE when the node cannot
    *   be reached or fails.
    */
   async unpin(address: string): Promise<void> {
@@ -287,7 +287,7 @@ export class IpfsPayloadStore implements PayloadStore {
   /**
    * Whether this node pins the payload (recursively), so that it keeps serving it with every other node offline.
    *
-   * @throws {@link DatapactError} NOT_FOUND when `address` is not a CID; LEDGER_UNAVAILABLE when the node cannot
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} NOT_FOUND when `address` is not a CID; LEDGER_UNAVAILABLE when the node cannot
    *   be reached or fails.
    */
   async isPinned(address: string): Promise<boolean> {

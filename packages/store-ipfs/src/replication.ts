@@ -3,7 +3,9 @@ import { DatapactError, type LedgerAdapter, type LedgerEventRecord } from '@data
 /** A node that can keep payloads: an {@link IpfsPayloadStore} on the member's own Kubo node. */
 export interface PinningNode {
   readonly name: string
+  /** Pins the payload at `address` on this node (fetching it from the swarm when needed). */
   pin(address: string, options?: { signal?: AbortSignal }): Promise<void>
+  /** Unpins the payload at `address` on this node. */
   unpin(address: string): Promise<void>
 }
 
@@ -63,7 +65,7 @@ export interface Replication {
  *
  * @param options - The ledger connection, the nodes, and what to do on revocation.
  * @returns The running replication.
- * @throws {@link DatapactError} INVALID_INPUT when `ledger` or `nodes` is malformed.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `ledger` or `nodes` is malformed.
  * @example
  * ```ts
  * const replication = startReplication({ ledger, nodes: { [ledger.memberId]: ipfs } })

@@ -53,7 +53,7 @@ export function generateSwarmKey(): string {
  *
  * @param options - The node's addresses and the other members' nodes.
  * @returns The settings in the order to apply them.
- * @throws {@link DatapactError} INVALID_INPUT when a peer or address is malformed.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when a peer or address is malformed.
  */
 export function privateSwarmConfig(options: PrivateSwarmConfigOptions): Array<[string, unknown]> {
   if (typeof options !== 'object' || options === null || !Array.isArray(options.peers))
@@ -110,7 +110,7 @@ export function privateSwarmConfig(options: PrivateSwarmConfigOptions): Array<[s
  * @param repo - The repository folder (`IPFS_PATH`).
  * @param swarmKey - The consortium's key from {@link generateSwarmKey}.
  * @param options - As for {@link privateSwarmConfig}.
- * @throws {@link DatapactError} INVALID_INPUT for a malformed key or options; the file system's error when the
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for a malformed key or options; the file system's error when the
  *   repository cannot be read or written.
  */
 export async function applyPrivateSwarmConfig(

@@ -1,6 +1,6 @@
 import { createEvmHarness, startAnvil } from '@datapact/adapter-evm/testing'
 import { describePayloadStoreConformance } from '@datapact/core/testing'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type KuboSwarm, startKuboSwarm } from '../src/testing/index.js'
 
 // One Anvil and one private swarm (a Kubo node per member) for this file; a fresh contract per test.
@@ -24,5 +24,5 @@ describePayloadStoreConformance(
       teardown: () => ledger.teardown(),
     }
   },
-  { timeout: 120_000 },
+  { timeout: 120_000, runner: { describe, it, expect, beforeEach, afterEach } },
 )

@@ -60,16 +60,44 @@ const PLATFORMS: Record<string, string> = {
   'win32-x64': 'win32-amd64',
 }
 
-/** Path of the anvil binary shipped by the `@foundry-rs/anvil` npm package for this platform. */
+/** What to do when the anvil binary is not installed (`@foundry-rs/anvil` is an optional peer dependency). */
+const INSTALL_ANVIL =
+  'install the optional peer dependency with `npm install --save-dev @foundry-rs/anvil@^1.7.1` ' +
+  '(its binary works without the postinstall script), or point $ANVIL_BINARY or options.binary at an anvil on disk'
+
+/**
+ * Path of the anvil binary: `$ANVIL_BINARY` when set, else the one shipped by the `@foundry-rs/anvil` npm package
+ * (an optional peer dependency) for this platform.
+ *
+ * @returns The absolute path of the binary.
+ * @throws `Error` saying what to install when `@foundry-rs/anvil` (or its package for this platform) is not
+ *   installed, or when it ships no binary for this platform.
+ */
 export function anvilBinary(): string {
   if (process.env.ANVIL_BINARY) return process.env.ANVIL_BINARY
   const platform = PLATFORMS[`${process.platform}-${process.arch}`]
-  if (!platform) throw new Error(`@foundry-rs/anvil ships no binary for ${process.platform}-${process.arch}`)
+  if (!platform)
+    throw new Error(
+      `@foundry-rs/anvil ships no binary for ${process.platform}-${process.arch}: set $ANVIL_BINARY or options.binary`,
+    )
   const fromHere = createRequire(import.meta.url)
-  // The platform package is a dependency of @foundry-rs/anvil, so resolve it from there.
-  const wrapper = fromHere.resolve('@foundry-rs/anvil/package.json')
-  const pkg = createRequire(wrapper).resolve(`@foundry-rs/anvil-${platform}/package.json`)
-  return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil')
+  let wrapper: string
+  try {
+    wrapper = fromHere.resolve('@foundry-rs/anvil/package.json')
+  } catch (cause) {
+    throw new Error(`startAnvil needs Anvil, and @foundry-rs/anvil is not installed: ${INSTALL_ANVIL}`, { cause })
+  }
+  try {
+    // The platform package is a dependency of @foundry-rs/anvil, so resolve it from there.
+    const pkg = createRequire(wrapper).resolve(`@foundry-rs/anvil-${platform}/package.json`)
+    return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil')
+  } catch (cause) {
+    throw new Error(
+      `startAnvil needs Anvil, and @foundry-rs/anvil-${platform} (the binary for this platform, an optional ` +
+        `dependency of @foundry-rs/anvil) is not installed: reinstall without --omit=optional, or ${INSTALL_ANVIL}`,
+      { cause },
+    )
+  }
 }
 
 const live = new Set<ChildProcess>()
@@ -89,7 +117,8 @@ function hookExit(): void {
  *
  * @param options - Port (0 = free), persistence, extra arguments.
  * @returns The running node; call `stop()` when done.
- * @throws Error when the binary cannot be found or the node does not start in time.
+ * @throws `Error` when the binary cannot be found (the message says what to install: `@foundry-rs/anvil` is an
+ *   optional peer dependency), or when the node exits or does not start in time.
  *
  * @example
  * ```ts

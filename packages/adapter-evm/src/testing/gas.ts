@@ -86,6 +86,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * @param anvil - The node.
  * @param options - Batch size (100), how many one-record transactions (8) and batches (3) to time.
  * @returns Gas and throughput figures.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node fails a call.
  */
 export async function measureUsageGas(
   anvil: AnvilInstance,
@@ -164,6 +165,7 @@ export async function measureUsageGas(
  * @param anvil - The node.
  * @param options - KiB per transaction (64) and chunk size in KiB (8).
  * @returns Gas per KiB and the floor.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node fails a call.
  */
 export async function measurePayloadGas(
   anvil: AnvilInstance,

@@ -20,7 +20,15 @@ export interface EvmHarness extends LedgerHarness {
   readonly anvil: AnvilInstance
 }
 
-/** One JSON-RPC call over fetch (test utility; no ethers machinery). */
+/**
+ * One JSON-RPC call over fetch (test utility; no ethers machinery).
+ *
+ * @param rpcUrl - The node's URL.
+ * @param method - The JSON-RPC method.
+ * @param params - Its parameters.
+ * @returns The call's `result`.
+ * @throws `Error` naming the method when the node answers with an error; fetch's `TypeError` when it cannot be reached.
+ */
 export async function anvilRpc<T = unknown>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
   const response = await fetch(rpcUrl, {
     method: 'POST',
@@ -38,6 +46,8 @@ export async function anvilRpc<T = unknown>(rpcUrl: string, method: string, para
  *
  * @param options - A shared Anvil (else one is started and stopped by `teardown`), deployer key, polling interval.
  * @returns The harness.
+ * @throws `Error` from {@link startAnvil} when Anvil is missing or does not start (it says what to install);
+ *   {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the contract cannot be deployed.
  *
  * @example
  * ```ts

@@ -44,6 +44,7 @@ const fail = (code: string, message: string, details: Record<string, string | nu
  * (`FabricLedger`) maps back to a `DatapactError` with that code.
  */
 export class DatapactContract extends Contract {
+  /** The contract under its name `datapact` (transactions are called `datapact:<rule>`, or just `<rule>`). */
   constructor() {
     super('datapact')
   }

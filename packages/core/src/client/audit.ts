@@ -50,14 +50,19 @@ export type AuditCheck =
   | 'STATE'
   | 'PAYLOAD'
 
+/** One invariant the audit found broken. */
 export interface AuditViolation {
+  /** Which invariant. */
   check: AuditCheck
+  /** What is wrong, for people. */
   message: string
   /** The event where it was found (absent for state and payload checks). */
   cursor?: string
+  /** The transaction of that event, when known. */
   txId?: string
 }
 
+/** The result of `audit.verify()`: what was replayed and every violation found. */
 export interface AuditReport {
   /** True when no invariant is violated. */
   ok: boolean
@@ -77,6 +82,7 @@ export interface AuditReport {
   violations: AuditViolation[]
 }
 
+/** Options of `audit.verify()`. */
 export interface AuditOptions {
   /**
    * Also re-read every version's ciphertext from its store and check its Merkle root; where this member reads

@@ -47,6 +47,7 @@ export interface Statement {
   digest: Uint8Array
 }
 
+/** Which statement `billing.statement()` computes: provider, consumer, period and currency. */
 export interface StatementParameters {
   /** The provider; default this member. */
   provider?: string
@@ -160,7 +161,7 @@ export class Billing {
    * Computes the open statement between a provider and a consumer for a period from the ledger's usage records: the
    * records after those already settled for that key.
    *
-   * @param params - Provider and consumer (one defaults to this member), period, currency.
+   * @param given - Provider and consumer (one defaults to this member), period, currency.
    * @returns The statement with its digest.
    * @throws {@link DatapactError} INVALID_INPUT (missing party or ambiguous currency).
    * @example
@@ -239,12 +240,24 @@ export class Billing {
     return this.#ctx.ledger.query('getSettlement', key)
   }
 
-  /** The ledger's running totals for a provider, consumer, period and currency. */
+  /**
+   * The ledger's running totals for a provider, consumer, period and currency.
+   *
+   * @param key - Provider, consumer, period, currency.
+   * @returns The totals, or null when nothing was recorded.
+   * @throws {@link DatapactError} INVALID_INPUT (bad key), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   totals(key: { provider: string; consumer: string; period: number; currency: string }) {
     return this.#ctx.ledger.query('getTotals', key)
   }
 
-  /** The acknowledgement and settlement state of a statement key. */
+  /**
+   * The acknowledgement and settlement state of a statement key.
+   *
+   * @param key - Provider, consumer, period, currency.
+   * @returns The settlement, or null before either side acknowledged.
+   * @throws {@link DatapactError} INVALID_INPUT (bad key), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   settlement(key: { provider: string; consumer: string; period: number; currency: string }) {
     return this.#ctx.ledger.query('getSettlement', key)
   }

@@ -11,9 +11,11 @@ import { ownKeyWrap } from './grants.js'
 import { verifyCiphertext } from './payload.js'
 import type { Receipt, Usage } from './usage.js'
 
+/** Options of `data.fetch()` and `data.stream()`. */
 export interface FetchOptions {
   /** Version number; default the newest version this member may read. */
   version?: number
+  /** Called after every verified chunk with the bytes and chunks done so far. */
   onProgress?: (progress: Progress) => void
   /** Refuse (AMOUNT_MISMATCH, nothing recorded) if the ledger would charge more than this for the access. */
   maxAmount?: bigint
@@ -24,13 +26,17 @@ export interface FetchOptions {
   nonce?: string
 }
 
+/** What `data.fetch()` returns: the verified plaintext, its version and the usage receipt. */
 export interface FetchResult {
+  /** The plaintext, verified against the ledger's digest and Merkle root. */
   bytes: Uint8Array
+  /** The version read. */
   version: Version
   /** The usage record of this access; null for the owner and the escrow regulator, who are not metered. */
   receipt: Receipt | null
 }
 
+/** What `data.stream()` returns: the plaintext as a stream, its version and the usage receipt. */
 export interface StreamResult {
   /** Plaintext, chunk by chunk; each chunk is released only after it authenticates. */
   stream: AsyncIterable<Uint8Array>
@@ -56,7 +62,7 @@ export class Data {
    * with the provider offline: everything comes from this member's node and the replicated store.
    *
    * @param datasetId - The dataset.
-   * @param options - Version (default: the newest readable), progress callback, `maxAmount` (the most one access
+   * @param fetchOptions - Version (default: the newest readable), progress callback, `maxAmount` (the most one access
    *   may cost) and `nonce` (reuse a failed fetch's `details.nonces` to retry it without being billed twice).
    * @returns The plaintext, the version and the usage receipt (`txId: null` when a retry found it already recorded).
    * @throws {@link DatapactError} NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED, QUOTA_EXCEEDED (refused by
@@ -96,6 +102,13 @@ export class Data {
    * (32 bytes a chunk); the access is metered; the second pass releases each chunk's plaintext only after that exact
    * ciphertext chunk matches the leaf verified in the first pass, so a store that serves other bytes the second
    * time is caught before any of them reaches the caller.
+   *
+   * @param datasetId - The dataset.
+   * @param fetchOptions - Version (default: the newest readable) and progress callback.
+   * @returns The plaintext stream, the version and the usage receipt.
+   * @throws {@link DatapactError} as {@link Data.fetch} (NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED,
+   *   QUOTA_EXCEEDED; INTEGRITY). While the stream is read: INTEGRITY on a chunk that does not authenticate or a
+   *   plaintext that does not match the ledger.
    */
   async stream(datasetId: string, fetchOptions?: FetchOptions): Promise<StreamResult> {
     const access = await this.#prepare(datasetId, fetchOptions)

@@ -40,13 +40,32 @@ export interface DatapactOptions {
 export class Datapact {
   /** This member's ledger identity. */
   readonly memberId: string
+  /** The consortium: join, admit, roles, settings, envelope key rotation. */
   readonly members: Members
+  /** The catalog: register datasets, publish versions, update, retire, list. */
   readonly datasets: Datasets
+  /** Access: grant, revoke, re-key and read grants. */
   readonly grants: Grants
+  /** Data: fetch and stream a version, verified against the ledger, decrypted and metered. */
   readonly data: Data
+  /** Usage records: record accesses (one or a batch) and list them. */
   readonly usage: Usage
+  /** Billing: deterministic statements and their settlement on the ledger. */
   readonly billing: Billing
-  readonly audit: { verify(options?: AuditOptions): Promise<AuditReport> }
+  /** The audit: replays the ledger's events from this member's node and checks every invariant. */
+  readonly audit: {
+    /**
+     * Replays every event and checks the invariants (versions contiguous, grants issued by the owner, usage inside
+     * an active grant and quota, amounts matching terms, settlements matching totals, and with `payloads` the
+     * stored ciphertext against the anchored Merkle roots).
+     *
+     * @param options - `payloads: true` also fetches and checks every payload this member can read.
+     * @returns The report: counts and the violations found (an empty list when `ok`).
+     * @throws {@link DatapactError} INVALID_INPUT when `options` is not an object or `payloads` not a boolean;
+     *   LEDGER_UNAVAILABLE when the ledger cannot be read, CLOSED when its connection was closed.
+     */
+    verify(options?: AuditOptions): Promise<AuditReport>
+  }
   readonly #ctx: ClientContext
 
   private constructor(ctx: ClientContext) {
@@ -140,7 +159,11 @@ export class Datapact {
     return new Datapact({ ledger, keys, stores, defaultStore, me: me as string })
   }
 
-  /** Closes the ledger connection. The ledger and every other member carry on. */
+  /**
+   * Closes the ledger connection. The ledger and every other member carry on. Calls made after it fail with CLOSED.
+   *
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the adapter cannot close its connection cleanly.
+   */
   close(): Promise<void> {
     return this.#ctx.ledger.close()
   }

@@ -47,6 +47,7 @@ export interface PublishOptions {
   store?: string
   /** Plaintext chunk size in bytes (1 KiB .. 1 MiB for the ledger store; default 64 KiB). */
   chunkSize?: number
+  /** Called after every encrypted chunk with the bytes and chunks done so far. */
   onProgress?: (progress: Progress) => void
 }
 
@@ -58,20 +59,29 @@ export interface RegisterParameters extends MetadataInput, PublishOptions {
   data?: DataSource
 }
 
+/** What `datasets.register()` returns. */
 export interface RegisterResult {
+  /** The new dataset's id (64 hex characters). */
   id: string
+  /** The dataset as recorded. */
   dataset: Dataset
   /** Version 1 when `data` was given. */
   version: Version | null
 }
 
+/** What `datasets.update()` changes: any metadata field, terms for future grants, and whether it is listed. */
 export interface UpdateParameters extends Partial<MetadataInput> {
+  /** New terms (for grants issued from now on; grants in force keep theirs). */
   terms?: Partial<TermsInput>
+  /** Whether the catalog lists it. */
   listed?: boolean
 }
 
+/** Filters of `datasets.catalog()`. */
 export interface CatalogFilter {
+  /** Only datasets of this owner. */
   owner?: string
+  /** Only datasets with this tag. */
   tag?: string
   /** Include unlisted datasets (default false). */
   includeUnlisted?: boolean
@@ -301,7 +311,14 @@ export class Datasets {
     return events.some(e => e.type === 'DatasetUpdated') ? await requireDataset(this.#ctx, datasetId) : ds
   }
 
-  /** Retires a dataset: no new versions or grants; grants in force keep working. */
+  /**
+   * Retires a dataset: no new versions or grants; grants in force keep working.
+   *
+   * @param datasetId - The dataset.
+   * @returns The retired dataset.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id), NOT_FOUND, ACCESS_DENIED (not the owner), CONFLICT
+   *   (already retired), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async retire(datasetId: string): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
     await this.#ctx.ledger.submit('retireDataset', { datasetId })
@@ -314,7 +331,13 @@ export class Datasets {
     return requireDataset(this.#ctx, datasetId)
   }
 
-  /** The catalog: listed datasets (or all, with `includeUnlisted`), optionally by owner and tag. */
+  /**
+   * The catalog: listed datasets (or all, with `includeUnlisted`), optionally by owner and tag.
+   *
+   * @param filter - Owner, tag, unlisted.
+   * @returns The datasets.
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async catalog(filter?: CatalogFilter): Promise<Dataset[]> {
     const f = readOptions(filter, 'filter', ['owner', 'tag', 'includeUnlisted'])
     assertOptionalBoolean(f.includeUnlisted, 'filter.includeUnlisted')
@@ -325,7 +348,13 @@ export class Datasets {
     })
   }
 
-  /** Every version of a dataset, oldest first: the append-only history anchored on the ledger. */
+  /**
+   * Every version of a dataset, oldest first: the append-only history anchored on the ledger.
+   *
+   * @param datasetId - The dataset.
+   * @returns The versions.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id), NOT_FOUND (no such dataset), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async history(datasetId: string): Promise<Version[]> {
     r.datasetId.check(datasetId, 'datasetId')
     await requireDataset(this.#ctx, datasetId)

@@ -11,6 +11,7 @@ import { type ClientContext, requireDataset } from './context.js'
 /** Which versions a grant covers: every version, versions from N on, or exactly version N. */
 export type ScopeInput = 'all' | { from: number } | { exactly: number }
 
+/** The terms of a grant: scope, expiry, quota and a price override. */
 export interface GrantOptions {
   /** Default `all`. */
   scope?: ScopeInput
@@ -208,7 +209,14 @@ export class Grants {
     return (await this.#ctx.ledger.query('getGrant', { datasetId, grantee: this.#ctx.me }))!
   }
 
-  /** The current grant of `grantee` on a dataset (with its effective state), or null. */
+  /**
+   * The current grant of `grantee` on a dataset (with its effective state), or null.
+   *
+   * @param datasetId - The dataset.
+   * @param grantee - The grantee; default this member.
+   * @returns The grant, or null when there is none.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async get(datasetId: string, grantee: string = this.#ctx.me): Promise<GrantView | null> {
     r.datasetId.check(datasetId, 'datasetId')
     r.memberId.check(grantee, 'grantee')
@@ -219,7 +227,13 @@ export class Grants {
     return g && view(g, now)
   }
 
-  /** Grants of a dataset, or held by a grantee, with their effective state. */
+  /**
+   * Grants of a dataset, or held by a grantee, with their effective state.
+   *
+   * @param filter - Dataset and/or grantee.
+   * @returns The grants.
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async list(filter?: { datasetId?: string; grantee?: string }): Promise<GrantView[]> {
     const f = readOptions(filter, 'filter', ['datasetId', 'grantee'])
     const datasetId = f.datasetId === undefined ? null : r.datasetId.check(f.datasetId, 'filter.datasetId')

@@ -21,6 +21,8 @@ export class LedgerPayloadStore implements PayloadStore {
   readonly #ledger: LedgerAdapter
 
   /**
+   * Creates the store over a ledger connection (the client creates one for every `Datapact`).
+   *
    * @param ledger - The ledger connection the chunks go through.
    * @throws {@link DatapactError} INVALID_INPUT when `ledger` is not a LedgerAdapter.
    */

@@ -4,6 +4,7 @@ import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
 import { readParams } from '../internal/assert.js'
 import { type ClientContext, requireMember, settingsOf } from './context.js'
 
+/** What `members.join()` asks for. */
 export interface JoinParameters {
   /** Display name. */
   name: string
@@ -45,7 +46,12 @@ export class Members {
     return requireMember(this.#ctx, this.#ctx.me)
   }
 
-  /** This member as the ledger knows it, or null before joining. */
+  /**
+   * This member as the ledger knows it, or null before joining.
+   *
+   * @returns The member record, or null.
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async me(): Promise<Member | null> {
     return this.#ctx.ledger.query('getMember', { member: this.#ctx.me })
   }
@@ -56,17 +62,37 @@ export class Members {
     return requireMember(this.#ctx, member)
   }
 
-  /** Every member, active or not. */
+  /**
+   * Every member, active or not.
+   *
+   * @returns The member records.
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async list(): Promise<Member[]> {
     return this.#ctx.ledger.query('listMembers', {})
   }
 
-  /** (Admin) admits a future member with the roles it will have when it joins. */
+  /**
+   * (Admin) admits a future member with the roles it will have when it joins.
+   *
+   * @param member - The future member's id.
+   * @param roles - Its roles.
+   * @throws {@link DatapactError} INVALID_INPUT (bad id or roles), ACCESS_DENIED (not an admin), CONFLICT
+   *   (already a member), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async admit(member: string, roles: Role[]): Promise<void> {
     await this.#ctx.ledger.submit('admitMember', { member, roles })
   }
 
-  /** (Admin) replaces a member's roles. */
+  /**
+   * (Admin) replaces a member's roles.
+   *
+   * @param member - The member.
+   * @param roles - Its new roles.
+   * @returns The updated member.
+   * @throws {@link DatapactError} INVALID_INPUT (bad roles, or dropping one's own admin role), ACCESS_DENIED (not
+   *   an admin), NOT_FOUND (no such member), CONFLICT (removing the escrow regulator's role), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async setRoles(member: string, roles: Role[]): Promise<Member> {
     await this.#ctx.ledger.submit('setMemberRoles', { member, roles })
     return requireMember(this.#ctx, member)
@@ -87,17 +113,34 @@ export class Members {
     return requireMember(this.#ctx, this.#ctx.me)
   }
 
-  /** Leaves the consortium. */
+  /**
+   * Leaves the consortium.
+   *
+   * @throws {@link DatapactError} ACCESS_DENIED (not a member), CONFLICT (the last admin, or the escrow
+   *   regulator), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async leave(): Promise<void> {
     await this.#ctx.ledger.submit('leaveConsortium', {})
   }
 
-  /** The consortium settings. */
+  /**
+   * The consortium settings.
+   *
+   * @returns Admission rule, regulator escrow and billing period length.
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   settings(): Promise<ConsortiumSettings> {
     return settingsOf(this.#ctx)
   }
 
-  /** (Admin) replaces the consortium settings. */
+  /**
+   * (Admin) replaces the consortium settings.
+   *
+   * @param settings - The new settings.
+   * @returns The settings now in force.
+   * @throws {@link DatapactError} INVALID_INPUT (bad settings, or an escrow that is not an active regulator),
+   *   ACCESS_DENIED (not an admin), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async updateSettings(settings: ConsortiumSettings): Promise<ConsortiumSettings> {
     await this.#ctx.ledger.submit('updateSettings', { settings })
     return settingsOf(this.#ctx)

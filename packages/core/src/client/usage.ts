@@ -32,10 +32,15 @@ export interface Receipt {
   record: UsageRecord
 }
 
+/** Filters of `usage.list()`; all given filters must match. */
 export interface UsageFilter {
+  /** Only records of this dataset. */
   datasetId?: string
+  /** Only records billed by this provider. */
   provider?: string
+  /** Only records of this consumer. */
   consumer?: string
+  /** Only records in this billing period. */
   period?: number
 }
 
@@ -165,7 +170,13 @@ export class Usage {
     return out
   }
 
-  /** Usage records on the ledger, filtered; replayed from the ledger's events on this member's node. */
+  /**
+   * Usage records on the ledger, filtered; replayed from the ledger's events on this member's node.
+   *
+   * @param given - Filters: dataset, provider, consumer, period.
+   * @returns The records, in ledger order.
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   */
   async list(given?: UsageFilter): Promise<UsageRecord[]> {
     const filter = readOptions(given, 'filter', ['datasetId', 'provider', 'consumer', 'period']) as UsageFilter
     if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')

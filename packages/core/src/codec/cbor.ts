@@ -22,7 +22,7 @@ const DECODE_OPTIONS = {
  * @param value - The domain value.
  * @param path - Name of the argument, for INVALID_INPUT messages.
  * @returns The canonical bytes.
- * @throws {@link DatapactError} INVALID_INPUT when the value does not fit the schema.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value does not fit the schema.
  */
 export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Array {
   let checked: T
@@ -43,7 +43,7 @@ export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Arr
  * @param bytes - Canonical CBOR bytes.
  * @param path - Name of the argument, for INVALID_INPUT messages.
  * @returns The domain value.
- * @throws {@link DatapactError} INVALID_INPUT on anything but the canonical encoding of a valid value.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on anything but the canonical encoding of a valid value.
  */
 export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'): T {
   if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))

@@ -68,17 +68,29 @@ export const WRAP = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the rule excludes.
 const TAG = /^[^\x00-\x20\x7f]+$/
 
+/** 32 bytes as 64 lowercase hex characters. */
 export const hex32 = string(64, 64, /^[0-9a-f]{64}$/, '64 lowercase hex characters')
+/** A member id: 1..512 printable ASCII characters without spaces. */
 export const memberId = string(LIMITS.memberId, 1, /^[\x21-\x7e]+$/, 'member id of printable ASCII without spaces')
+/** A dataset id: 32 bytes as 64 lowercase hex characters. */
 export const datasetId = hex32
+/** A 32-byte digest (SHA-256, Merkle root). */
 export const digest = bytes({ length: 32 })
+/** An integer in 0..2^32 - 1. */
 export const uint32 = int(0, LIMITS.uint32)
+/** A version number: 1..2^32 - 1. */
 export const versionNumber = int(1, LIMITS.uint32)
+/** A ledger time in seconds, 0..2^53 - 1. */
 export const time = int(0, LIMITS.uint53)
+/** An amount in minor units, 0..2^128 - 1; a decimal string on the wire. */
 export const money = amount(MAX_AMOUNT)
+/** A currency code: 3 to 8 upper-case letters or digits. */
 export const currency = string(8, 3, /^[A-Z0-9]{3,8}$/, 'currency code of 3-8 upper-case letters or digits')
+/** A usage nonce: 16 bytes as 32 lowercase hex characters. */
 export const nonce = string(32, 32, /^[0-9a-f]{32}$/, '32 lowercase hex characters')
+/** One role: `admin`, `provider`, `consumer` or `regulator`. */
 export const role = literal(...ROLES)
+/** A non-empty list of roles. */
 export const roles = array(role, ROLES.length, 1)
 /**
  * X25519 public keys (u-coordinates, little-endian) of small order, or otherwise unusable: libsodium's blacklist
@@ -134,14 +146,17 @@ export const envelopeKey: Schema<Uint8Array> = {
     return this.check(w, path)
   },
 }
+/** A member's display name: 1..200 characters. */
 export const memberName = string(LIMITS.name, 1)
 
+/** Consortium settings: admission rule, regulator escrow, billing period length. */
 export const settings: Schema<ConsortiumSettings> = object({
   admission: literal('open', 'admin'),
   regulatorEscrow: nullable(memberId),
   periodSeconds: int(60, 366 * 86400),
 })
 
+/** A member record. */
 export const member: Schema<Member> = object({
   id: memberId,
   name: memberName,
@@ -151,6 +166,7 @@ export const member: Schema<Member> = object({
   joinedAt: time,
 })
 
+/** A dataset's catalog metadata. */
 export const metadata: Schema<DatasetMetadata> = object({
   title: string(LIMITS.title, 1),
   description: string(LIMITS.description),
@@ -159,6 +175,7 @@ export const metadata: Schema<DatasetMetadata> = object({
   schema: string(LIMITS.schema),
 })
 
+/** A dataset's terms: prices, currency, licence. */
 export const terms: Schema<Terms> = object({
   pricePerAccess: money,
   pricePerByte: money,
@@ -166,6 +183,7 @@ export const terms: Schema<Terms> = object({
   licence: string(LIMITS.licence),
 })
 
+/** A dataset record. */
 export const dataset: Schema<Dataset> = object({
   id: datasetId,
   owner: memberId,
@@ -178,6 +196,7 @@ export const dataset: Schema<Dataset> = object({
   createdAt: time,
 })
 
+/** A payload store name: lowercase letters, digits, `.`, `_`, `-`; 1..64 characters. */
 export const storeName = string(
   LIMITS.storeName,
   1,
@@ -185,11 +204,13 @@ export const storeName = string(
   'store name of lowercase letters, digits, . _ -',
 )
 
+/** Where a version's ciphertext is: store name and the store's address. */
 export const location: Schema<PayloadLocation> = object({
   store: storeName,
   address: string(128, 1, /^[\x21-\x7e]+$/, 'store address of printable ASCII'),
 })
 
+/** A version record. */
 export const version: Schema<Version> = object({
   datasetId,
   number: versionNumber,
@@ -206,10 +227,13 @@ export const version: Schema<Version> = object({
   publishedAt: time,
 })
 
+/** The terms a grant pins: prices and currency (the licence is not part of the price). */
 export const pinnedTerms: Schema<PinnedTerms> = object({ pricePerAccess: money, pricePerByte: money, currency })
 
+/** A grant's scope: all versions, from version N, or exactly version N. */
 export const scope = object({ kind: literal('all', 'from', 'exact'), version: uint32 }) as Schema<GrantScope>
 
+/** A grant record. */
 export const grant: Schema<Grant> = object({
   datasetId,
   grantee: memberId,
@@ -240,9 +264,12 @@ export const wrapped: Schema<Uint8Array> = (() => {
   }
   return { check, toWire: v => v, fromWire: check }
 })()
+/** A wrapped data key for one member. */
 export const keyWrap: Schema<KeyWrap> = object({ member: memberId, wrapped })
+/** A wrapped data key for one version. */
 export const versionWrap = object({ version: versionNumber, wrapped })
 
+/** A usage record. */
 export const usageRecord: Schema<UsageRecord> = object({
   datasetId,
   version: versionNumber,
@@ -258,6 +285,7 @@ export const usageRecord: Schema<UsageRecord> = object({
   wrapHash: digest,
 })
 
+/** Running usage totals of one provider, consumer, period and currency. */
 export const totals: Schema<UsageTotals> = object({
   provider: memberId,
   consumer: memberId,
@@ -268,8 +296,10 @@ export const totals: Schema<UsageTotals> = object({
   amount: money,
 })
 
+/** One party's acknowledgement of a statement: digest, amount and count. */
 export const statementAck: Schema<StatementAck> = object({ digest, amount: money, count: int(0, LIMITS.uint53) })
 
+/** A settlement record: both parties' acknowledged digests and the settled totals. */
 export const settlement: Schema<Settlement> = object({
   provider: memberId,
   consumer: memberId,
@@ -293,6 +323,7 @@ const statementKey = {
   currency,
 }
 
+/** A ledger event: a union discriminated by `type`. */
 export const event = variant('type', {
   ConsortiumBootstrapped: object({ admin: memberId, settings }),
   SettingsUpdated: object({ settings }),
@@ -327,8 +358,10 @@ export const event = variant('type', {
   PayloadStored: object({ upload: hex32, first: uint32, count: uint32, complete: boolean }),
 }) as unknown as Schema<LedgerEvent>
 
+/** A transaction's events, in order. */
 export const events = array(event, 100_000)
 
+/** A ledger event with its cursor, transaction id, ledger time and caller. */
 export const eventRecord = object({
   cursor: string(128, 1),
   txId: string(256, 1),

@@ -7,14 +7,29 @@ import { invalidArgument, describe as shape } from '../internal/assert.js'
  * Checking is strict: unknown keys, wrong types and out-of-range values are INVALID_INPUT naming the field.
  */
 export interface Schema<T> {
-  /** Checks a domain value; returns it (typed) or throws INVALID_INPUT naming `path`. */
+  /**
+   * Checks a domain value; returns it (typed).
+   *
+   * @param value - The candidate value.
+   * @param path - Its name, for the error.
+   * @returns The value, typed.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `path` (details: argument, expected, got).
+   */
   check(value: unknown, path: string): T
   /** Domain value -> wire value (assumes `check` passed). */
   toWire(value: T): unknown
-  /** Wire value -> domain value, strictly; throws INVALID_INPUT naming `path`. */
+  /**
+   * Wire value -> domain value, strictly.
+   *
+   * @param wire - The decoded CBOR value.
+   * @param path - Its name, for the error.
+   * @returns The domain value.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `path` when the wire value is not this schema's canonical form.
+   */
   fromWire(wire: unknown, path: string): T
 }
 
+/** The domain type a schema checks: `Infer<typeof records.terms>` is `Terms`. */
 export type Infer<S> = S extends Schema<infer T> ? T : never
 
 const fail = (path: string, expected: string, value: unknown): never => {
@@ -74,6 +89,7 @@ export const int = (min: number, max: number): Schema<number> =>
     return v as number
   })
 
+/** A boolean. */
 export const boolean: Schema<boolean> = simple((v, path) => {
   if (typeof v !== 'boolean') fail(path, 'boolean', v)
   return v as boolean

@@ -36,7 +36,7 @@ export interface ChaCha20Poly1305 {
    * @param sealed - `ciphertext || tag` (at least 16 bytes).
    * @param aad - The associated data used to seal.
    * @returns The plaintext, a fresh plain Uint8Array.
-   * @throws {@link DatapactError} INTEGRITY when the tag does not verify (wrong key, nonce, aad, or altered bytes)
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY when the tag does not verify (wrong key, nonce, aad, or altered bytes)
    * or `sealed` is shorter than a tag.
    */
   open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array
@@ -54,7 +54,7 @@ const authFailed = (cause?: unknown) =>
  * @param backend - `native` (node:crypto 'chacha20-poly1305') or `portable` (@noble/ciphers); default native when
  * available. Both produce identical bytes.
  * @returns The bound instance.
- * @throws {@link DatapactError} INVALID_INPUT on a wrong key length or unknown backend.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on a wrong key length or unknown backend.
  */
 export function createChaCha20Poly1305(key: Uint8Array, backend?: 'native' | 'portable'): ChaCha20Poly1305 {
   assertBytes(key, 'key', AEAD_KEY_LENGTH)

@@ -27,7 +27,7 @@ const LABEL = /* @__PURE__ */ utf8ToBytes('datapact/key-commitment/v1')
  * @param dataKey - The 32-byte data key.
  * @param header - The version's encoded payload header.
  * @returns 32 bytes.
- * @throws {@link DatapactError} INVALID_INPUT when an argument is not bytes of the right size.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an argument is not bytes of the right size.
  */
 export function keyCommitment(dataKey: Uint8Array, header: Uint8Array): Uint8Array {
   assertBytes(dataKey, 'dataKey', DATA_KEY_LENGTH)
@@ -38,7 +38,7 @@ export function keyCommitment(dataKey: Uint8Array, header: Uint8Array): Uint8Arr
 /**
  * Whether `dataKey` is the key `commitment` commits to for `header`.
  *
- * @throws {@link DatapactError} INVALID_INPUT when an argument is not bytes of the right size.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an argument is not bytes of the right size.
  */
 export function checkKeyCommitment(dataKey: Uint8Array, header: Uint8Array, commitment: Uint8Array): boolean {
   assertBytes(commitment, 'commitment', KEY_COMMITMENT_LENGTH)

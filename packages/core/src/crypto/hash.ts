@@ -16,14 +16,14 @@ export interface Sha256Hasher {
    *
    * @param bytes - Next piece of the message.
    * @returns The same hasher, for chaining.
-   * @throws {@link DatapactError} INVALID_INPUT when `bytes` is not a Uint8Array; CONFLICT after `digest()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `bytes` is not a Uint8Array; CONFLICT after `digest()`.
    */
   update(bytes: Uint8Array): Sha256Hasher
   /**
    * Finishes the hash.
    *
    * @returns The 32-byte digest.
-   * @throws {@link DatapactError} CONFLICT when called twice.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT when called twice.
    */
   digest(): Uint8Array
 }
@@ -36,7 +36,7 @@ const finished = () => new DatapactError('CONFLICT', 'this SHA-256 hasher has al
  * @param bytes - The message.
  * @param opts - Backend choice.
  * @returns The 32-byte digest, a plain Uint8Array.
- * @throws {@link DatapactError} INVALID_INPUT when `bytes` is not a Uint8Array or the backend is unknown.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `bytes` is not a Uint8Array or the backend is unknown.
  * @example
  * ```ts
  * const digest = sha256(new TextEncoder().encode('abc'))
@@ -54,7 +54,7 @@ export function sha256(bytes: Uint8Array, opts?: HashOptions): Uint8Array {
  *
  * @param opts - Backend choice.
  * @returns A fresh {@link Sha256Hasher}.
- * @throws {@link DatapactError} INVALID_INPUT when the backend is unknown.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the backend is unknown.
  * @example
  * ```ts
  * const h = createSha256()

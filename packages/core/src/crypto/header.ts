@@ -53,7 +53,7 @@ const ALGORITHM_CHACHA20POLY1305 = 1
  *
  * @param header - Candidate header.
  * @param argument - Name used in errors.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad field.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad field.
  */
 export function assertHeader(header: unknown, argument = 'header'): asserts header is PayloadHeader {
   assertRecord(header, argument)
@@ -71,7 +71,7 @@ export function assertHeader(header: unknown, argument = 'header'): asserts head
  *
  * @param header - The header fields.
  * @returns 78 bytes; `decodeHeader(encodeHeader(h))` gives back `h`.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad field.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad field.
  * @example
  * ```ts
  * const bytes = encodeHeader({ formatVersion: 1, algorithm: 'chacha20poly1305', chunkSize: 65536, datasetId, version: 1, salt })
@@ -97,7 +97,7 @@ export function encodeHeader(header: PayloadHeader): Uint8Array {
  *
  * @param bytes - The encoded header.
  * @returns The fields (datasetId and salt are copies).
- * @throws {@link DatapactError} INVALID_INPUT when `bytes` is not a Uint8Array or is not a valid header
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `bytes` is not a Uint8Array or is not a valid header
  * (details name the offending part). Decryption reports the same problems as INTEGRITY, since there a bad header
  * means altered data.
  */

@@ -121,7 +121,7 @@ export interface HpkeSealInput {
  * @param input - Recipient public key, plaintext, info, aad (and, in tests only, a fixed ephemeral ikm).
  * @param aead - The AEAD.
  * @returns `enc` (32 bytes) and `ct` (plaintext + 16-byte tag).
- * @throws {@link DatapactError} INVALID_INPUT (argument `recipientPublicKey`) when the key is unusable, e.g. a
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (argument `recipientPublicKey`) when the key is unusable, e.g. a
  * low-order point whose DH output is zero.
  */
 export async function hpkeSeal(
@@ -174,7 +174,7 @@ export interface HpkeOpenInput {
  * @param input - Recipient secret key, enc, ciphertext, info, aad.
  * @param aead - The AEAD.
  * @returns The plaintext.
- * @throws {@link DatapactError} INTEGRITY when anything does not match (key, enc, ct, info, aad) or `enc` is a
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY when anything does not match (key, enc, ct, info, aad) or `enc` is a
  * low-order point.
  */
 export async function hpkeOpen(

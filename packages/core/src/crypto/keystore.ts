@@ -115,7 +115,7 @@ function associatedData(f: Omit<KeystoreFile, 'ciphertext'>): Uint8Array {
  * @param passphrase - 1..1024 characters.
  * @param opts - scrypt cost (tests may lower N down to 2^10).
  * @returns The keystore file as JSON text.
- * @throws {@link DatapactError} INVALID_INPUT when `keys` is not a MemberKeys, the passphrase is empty or too long,
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `keys` is not a MemberKeys, the passphrase is empty or too long,
  * or a cost parameter is out of range.
  * @example
  * ```ts
@@ -240,7 +240,7 @@ const accessDenied = (cause?: unknown) =>
  * @param json - The keystore file text from {@link lockKeystore}.
  * @param passphrase - The passphrase it was locked with.
  * @returns The member's keys.
- * @throws {@link DatapactError} INVALID_INPUT when `json` is not a string, not JSON, or not a well-formed keystore
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `json` is not a string, not JSON, or not a well-formed keystore
  * (the details name the field); ACCESS_DENIED when the passphrase is wrong or the file was altered.
  * @example
  * ```ts

@@ -70,6 +70,7 @@ export class EnvelopeKeys {
     return `EnvelopeKeys(publicKey=${bytesToHex(this.#publicKey)}, secretKey=${REDACTED})`
   }
 
+  /** Node's `util.inspect` form: the same redacted line as `toString()`. */
   [INSPECT](): string {
     return this.toString()
   }
@@ -108,6 +109,7 @@ export class SigningKeys {
     return `SigningKeys(kind=${this.kind}, publicKey=${bytesToHex(this.#publicKey)}, secretKey=${REDACTED})`
   }
 
+  /** Node's `util.inspect` form: the same redacted line as `toString()`. */
   [INSPECT](): string {
     return this.toString()
   }
@@ -154,6 +156,7 @@ export class MemberKeys {
     return `MemberKeys(envelope=${bytesToHex(this.#envelope.publicKey)}${signing}, secret keys ${REDACTED})`
   }
 
+  /** Node's `util.inspect` form: the same redacted line as `toString()`. */
   [INSPECT](): string {
     return this.toString()
   }
@@ -172,7 +175,7 @@ export interface MemberKeysParameters {
  *
  * @param params - Envelope secret key and optional signing key.
  * @returns The key set.
- * @throws {@link DatapactError} INVALID_INPUT when a key has the wrong size, the kind is unknown, or a secp256k1 /
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when a key has the wrong size, the kind is unknown, or a secp256k1 /
  * p256 secret is not a valid scalar.
  * @example
  * ```ts
@@ -217,7 +220,7 @@ export interface GenerateMemberKeysOptions {
  *
  * @param opts - Which signing key to generate, if any.
  * @returns The key set.
- * @throws {@link DatapactError} INVALID_INPUT on an unknown signing kind.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on an unknown signing kind.
  * @example
  * ```ts
  * const keys = generateMemberKeys()
@@ -238,7 +241,7 @@ export function generateMemberKeys(opts?: GenerateMemberKeysOptions): MemberKeys
  *
  * @param keys - The key set.
  * @returns The secrets.
- * @throws {@link DatapactError} INVALID_INPUT when `keys` is not a MemberKeys.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `keys` is not a MemberKeys.
  */
 export function secretsOf(keys: MemberKeys): {
   envelope: Uint8Array
@@ -259,7 +262,7 @@ export function secretsOf(keys: MemberKeys): {
  * @param value - Candidate keys.
  * @param argument - Name used in errors.
  * @returns The keys.
- * @throws {@link DatapactError} INVALID_INPUT naming `argument`, never showing the keys.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `argument`, never showing the keys.
  */
 export function checkMemberKeys(value: unknown, argument: string): MemberKeys {
   if (!isMemberKeys(value))

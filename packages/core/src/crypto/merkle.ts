@@ -78,7 +78,7 @@ function assertLeafHashList(value: unknown, argument: string): asserts value is 
  * @param chunk - The chunk as stored (ciphertext || tag).
  * @param opts - Backend choice.
  * @returns 32 bytes.
- * @throws {@link DatapactError} INVALID_INPUT when `chunk` is not a Uint8Array.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `chunk` is not a Uint8Array.
  */
 export function merkleLeafHash(chunk: Uint8Array, opts?: MerkleOptions): Uint8Array {
   assertBytes(chunk, 'chunk')
@@ -105,7 +105,7 @@ export class MerkleBuilder {
 
   /**
    * @param opts - Backend choice.
-   * @throws {@link DatapactError} INVALID_INPUT when the backend is unknown.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the backend is unknown.
    */
   constructor(opts?: MerkleOptions) {
     this.#node = backendOption(opts)
@@ -121,7 +121,7 @@ export class MerkleBuilder {
    *
    * @param chunk - The chunk as stored.
    * @returns The leaf hash.
-   * @throws {@link DatapactError} INVALID_INPUT when `chunk` is not a Uint8Array or the tree is full.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `chunk` is not a Uint8Array or the tree is full.
    */
   addChunk(chunk: Uint8Array): Uint8Array {
     assertBytes(chunk, 'chunk')
@@ -135,7 +135,7 @@ export class MerkleBuilder {
    *
    * @param leafHash - 32 bytes, as from {@link merkleLeafHash} (copied).
    * @returns This builder.
-   * @throws {@link DatapactError} INVALID_INPUT on a wrong length or when the tree is full.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on a wrong length or when the tree is full.
    */
   addLeafHash(leafHash: Uint8Array): this {
     assertBytes(leafHash, 'leafHash', MERKLE_HASH_LENGTH)
@@ -167,7 +167,7 @@ export class MerkleBuilder {
    * The root over the leaves added so far. The builder stays usable: more leaves may follow.
    *
    * @returns 32 bytes.
-   * @throws {@link DatapactError} INVALID_INPUT when no leaf was added (zero chunks have no root).
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when no leaf was added (zero chunks have no root).
    */
   root(): Uint8Array {
     if (this.#count === 0) throw invalidArgument('leaves', 'at least one leaf', 'none')
@@ -198,7 +198,7 @@ function levelsFrom(node: NodeCryptoModule | undefined, leaves: readonly Uint8Ar
  * @param chunks - The chunks in order, as stored (ciphertext || tag); at least one.
  * @param opts - Backend choice.
  * @returns 32 bytes.
- * @throws {@link DatapactError} INVALID_INPUT when `chunks` is not a non-empty array of Uint8Array.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `chunks` is not a non-empty array of Uint8Array.
  * @example
  * ```ts
  * const root = merkleRoot(chunks)
@@ -221,7 +221,7 @@ export function merkleRoot(chunks: readonly Uint8Array[], opts?: MerkleOptions):
  * @param index - Zero-based leaf position.
  * @param opts - Backend choice.
  * @returns The proof: index, leaf count and sibling hashes from the bottom up.
- * @throws {@link DatapactError} INVALID_INPUT on a malformed list or an index out of range.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on a malformed list or an index out of range.
  * @example
  * ```ts
  * const proof = merkleProof({ chunks }, 3)
@@ -265,7 +265,7 @@ export function merkleProof(leaves: MerkleLeaves, index: number, opts?: MerkleOp
  * @param proof - From {@link merkleProof}.
  * @param opts - Backend choice.
  * @returns Whether the proof is well formed and leads to `root`.
- * @throws {@link DatapactError} INVALID_INPUT when `root` or `chunk` is not a Uint8Array (programming errors).
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `root` or `chunk` is not a Uint8Array (programming errors).
  */
 export function verifyMerkleProof(
   root: Uint8Array,

@@ -44,7 +44,7 @@ export const nativeAvailable = (): boolean => nodeCrypto() !== undefined
  * @param value - The caller's `backend` option.
  * @param argument - Name of the option, for the error.
  * @returns The node:crypto module for the native backend, or `undefined` for the portable one.
- * @throws {@link DatapactError} INVALID_INPUT when the value is not a backend name, or `native` is asked for where
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value is not a backend name, or `native` is asked for where
  * node:crypto is missing.
  */
 export function resolveBackend(value: unknown, argument = 'backend'): NodeCryptoModule | undefined {
@@ -77,7 +77,7 @@ export function toPlainBytes(buf: Uint8Array): Uint8Array {
  *
  * @param opts - The caller's options, or undefined.
  * @returns As {@link resolveBackend}.
- * @throws {@link DatapactError} INVALID_INPUT when `opts` is not an object or the backend is not usable.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `opts` is not an object or the backend is not usable.
  */
 export function backendOption(opts: unknown): NodeCryptoModule | undefined {
   if (opts === undefined) return nodeCrypto()

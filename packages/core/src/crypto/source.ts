@@ -16,7 +16,7 @@ const isReadableStream = (value: object): value is ReadableStream<Uint8Array> =>
  *
  * @param value - Candidate source.
  * @param argument - Name used in errors.
- * @throws {@link DatapactError} INVALID_INPUT naming `argument`.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `argument`.
  */
 export function assertDataSource(value: unknown, argument: string): asserts value is DataSource {
   if (value instanceof Uint8Array) return
@@ -38,7 +38,7 @@ export function assertDataSource(value: unknown, argument: string): asserts valu
  * @param source - The source.
  * @param argument - Name used in errors.
  * @returns The pieces, unchanged.
- * @throws {@link DatapactError} INVALID_INPUT (argument `<argument> piece`) when a piece is not a Uint8Array.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (argument `<argument> piece`) when a piece is not a Uint8Array.
  */
 export async function* readPieces(source: DataSource, argument: string): AsyncGenerator<Uint8Array, void, undefined> {
   if (source instanceof Uint8Array) {

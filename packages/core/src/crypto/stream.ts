@@ -108,7 +108,7 @@ export interface Encryptor {
    *
    * @param source - The plaintext, in pieces of any size.
    * @returns The chunks (fresh arrays the caller may keep).
-   * @throws {@link DatapactError} INVALID_INPUT when `source` or one of its pieces is not bytes, or it is too large
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `source` or one of its pieces is not bytes, or it is too large
    * for 2^32 chunks; CONFLICT when called a second time.
    */
   encrypt(source: DataSource): AsyncIterable<Uint8Array>
@@ -116,7 +116,7 @@ export interface Encryptor {
    * The fingerprint, once `encrypt` has produced the last chunk.
    *
    * @returns Digest, Merkle root, sizes and chunk count.
-   * @throws {@link DatapactError} CONFLICT before the last chunk was produced.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT before the last chunk was produced.
    */
   summary(): PayloadSummary
 }
@@ -157,7 +157,7 @@ export interface Decryptor {
    *
    * @param chunks - The ciphertext chunks in order (or the same bytes in other pieces).
    * @returns Plaintext pieces, one per chunk (fresh arrays).
-   * @throws {@link DatapactError} INTEGRITY on any altered, reordered, missing, extra or foreign byte, a wrong key,
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY on any altered, reordered, missing, extra or foreign byte, a wrong key,
    * or a mismatch with `expected`; INVALID_INPUT when a piece is not bytes; CONFLICT when called a second time.
    */
   decrypt(chunks: DataSource): AsyncIterable<Uint8Array>
@@ -165,7 +165,7 @@ export interface Decryptor {
    * The fingerprint of what was decrypted, once the last chunk verified.
    *
    * @returns Digest, Merkle root (over the ciphertext chunks), sizes and chunk count.
-   * @throws {@link DatapactError} CONFLICT before the last chunk verified.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT before the last chunk verified.
    */
   summary(): PayloadSummary
 }
@@ -237,7 +237,7 @@ function readEncryptorParameters(params: unknown) {
  * @param params - As {@link createEncryptor}.
  * @param salt - 32-byte header salt.
  * @returns The encryptor.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad parameter.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad parameter.
  */
 export function createEncryptorWithSalt(params: EncryptorParameters, salt: Uint8Array): Encryptor {
   const p = readEncryptorParameters(params)
@@ -314,7 +314,7 @@ function copySummary(s: PayloadSummary): PayloadSummary {
  *
  * @param params - Key, dataset id, version, and options.
  * @returns The encryptor.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad parameter.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad parameter.
  * @example
  * ```ts
  * const key = generateDataKey()
@@ -358,7 +358,7 @@ function mismatch(summary: PayloadSummary, expected: ExpectedPayload | undefined
  *
  * @param params - Key, encoded header, and options.
  * @returns The decryptor.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad parameter; INTEGRITY when `header` is not a
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad parameter; INTEGRITY when `header` is not a
  * valid header.
  * @example
  * ```ts
@@ -513,7 +513,7 @@ export interface DecryptChunksParameters extends DecryptorParameters {
  *
  * @param params - Key, header, chunks and options.
  * @returns Plaintext pieces.
- * @throws {@link DatapactError} INVALID_INPUT on bad parameters; INTEGRITY on a malformed header, or (while
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on bad parameters; INTEGRITY on a malformed header, or (while
  * iterating) on a bit flip anywhere, truncation, extension, reordering, splicing from another version, dataset or
  * key, a wrong key, a non-final chunk of the wrong size, or a mismatch with `expected`.
  * @example
@@ -549,7 +549,7 @@ export interface EncryptedPayload {
  *
  * @param params - Key, dataset id, version, plaintext and options.
  * @returns Header, concatenated chunks and summary.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad parameter.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad parameter.
  * @example
  * ```ts
  * const { header, ciphertext, summary } = await encryptBytes({ key, datasetId, version: 1, plaintext })
@@ -577,7 +577,7 @@ export interface DecryptBytesParameters extends Omit<DecryptorParameters, 'onPro
  *
  * @param params - Key, header, ciphertext and options.
  * @returns The plaintext.
- * @throws {@link DatapactError} INVALID_INPUT on bad parameters; INTEGRITY as {@link decryptChunks}.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on bad parameters; INTEGRITY as {@link decryptChunks}.
  * @example
  * ```ts
  * const plaintext = await decryptBytes({ key, header, ciphertext })
@@ -603,7 +603,7 @@ export async function decryptBytes(params: DecryptBytesParameters): Promise<Uint
  *
  * @param source - The iterable.
  * @returns A ReadableStream of the same pieces.
- * @throws {@link DatapactError} INVALID_INPUT when `source` is not an async iterable.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `source` is not an async iterable.
  * @example
  * ```ts
  * const body = toReadableStream(enc.encrypt(file))

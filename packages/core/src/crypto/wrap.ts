@@ -76,7 +76,7 @@ export interface WrapKeyParameters extends KeyBinding {
   dataKey: Uint8Array
   /** The recipient's raw 32-byte X25519 envelope public key. */
   recipientPublicKey: Uint8Array
-  /** `native` (node:crypto X25519) or `portable` (stock @hpke suite). Default native when available. */
+  /** `native` (node:crypto X25519) or `portable` (the stock `@hpke` suite). Default native when available. */
   backend?: CryptoBackend
 }
 
@@ -150,7 +150,7 @@ async function sealTo(
  *
  * @param params - Data key, recipient public key, and the binding (dataset, version, recipient id).
  * @returns The 91-byte envelope (self-describing: magic, version, suite ids).
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad parameter (including a low-order public key).
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad parameter (including a low-order public key).
  * @example
  * ```ts
  * const wrapped = await wrapKey({ dataKey, recipientPublicKey: bob.envelopeKey, datasetId, version: 1, recipientId: bob.id })
@@ -173,7 +173,7 @@ export async function wrapKey(params: WrapKeyParameters): Promise<Uint8Array> {
  *
  * @param params - Data key, binding (dataset, version), recipients, options.
  * @returns One envelope per recipient, in the same order.
- * @throws {@link DatapactError} INVALID_INPUT naming the first bad parameter (e.g. `recipients[2].publicKey`).
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming the first bad parameter (e.g. `recipients[2].publicKey`).
  * @example
  * ```ts
  * const wrapped = await wrapKeys({ dataKey, datasetId, version: 2, recipients: grantees })
@@ -219,7 +219,7 @@ const integrity = (message: string, cause?: unknown) =>
  *
  * @param params - Envelope, recipient secret key, and the expected binding.
  * @returns The 32-byte data key.
- * @throws {@link DatapactError} INVALID_INPUT when a parameter has the wrong type or size; INTEGRITY when the
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when a parameter has the wrong type or size; INTEGRITY when the
  * envelope is malformed, was altered, was wrapped for another key, or any binding (dataset, version, recipient id)
  * differs.
  * @example

@@ -108,7 +108,7 @@ export interface EnvelopeKeyOptions {
  *
  * @param opts - Backend choice.
  * @returns The key pair.
- * @throws {@link DatapactError} INVALID_INPUT when the backend is unknown.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the backend is unknown.
  * @example
  * ```ts
  * const { publicKey, secretKey } = generateEnvelopeKeyPair()
@@ -126,7 +126,7 @@ export function generateEnvelopeKeyPair(opts?: EnvelopeKeyOptions): EnvelopeKeyP
  * @param secretKey - 32 bytes.
  * @param opts - Backend choice.
  * @returns 32 bytes.
- * @throws {@link DatapactError} INVALID_INPUT when `secretKey` is not 32 bytes or the backend is unknown.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `secretKey` is not 32 bytes or the backend is unknown.
  */
 export function envelopePublicKey(secretKey: Uint8Array, opts?: EnvelopeKeyOptions): Uint8Array {
   assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH)

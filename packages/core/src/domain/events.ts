@@ -58,6 +58,7 @@ export type LedgerEvent =
     }
   | { type: 'PayloadStored'; upload: string; first: number; count: number; complete: boolean }
 
+/** The `type` of a {@link LedgerEvent}: `DatasetRegistered`, `AccessGranted`, `UsageRecorded`, ... */
 export type LedgerEventType = LedgerEvent['type']
 
 /** An event as read back from a ledger, with where and when it happened. */

@@ -10,6 +10,7 @@ export type DatasetId = string
 /** Hex of 32 bytes (digests, Merkle roots, content addresses). */
 export type Hex32 = string
 
+/** The roles a member can hold, in bit order (the EVM contract's role bitmask uses bit i for `ROLES[i]`). */
 export const ROLES = ['admin', 'provider', 'consumer', 'regulator'] as const
 /** What a member may do: admins admit and configure, providers publish, consumers fetch, regulators audit. */
 export type Role = (typeof ROLES)[number]
@@ -26,8 +27,10 @@ export interface ConsortiumSettings {
   periodSeconds: number
 }
 
+/** A member is `active` until it leaves the consortium. */
 export type MemberStatus = 'active' | 'left'
 
+/** A consortium member as the ledger records it. */
 export interface Member {
   id: MemberId
   name: string
@@ -58,8 +61,10 @@ export interface Terms {
   licence: string
 }
 
+/** A dataset is `active` until its owner retires it (no new versions, grants or usage). */
 export type DatasetStatus = 'active' | 'retired'
 
+/** A dataset in the catalog: owner, metadata, terms and counters. Versions and grants are separate records. */
 export interface Dataset {
   id: DatasetId
   owner: MemberId
@@ -78,10 +83,16 @@ export interface Dataset {
 export interface PayloadLocation {
   /** `ledger` for the ledger-backed store; any other name is a PayloadStore the client was given. */
   store: string
-  /** Where the store keeps it: the upload id on the ledger, the content address (Merkle root hex) elsewhere. */
+  /**
+   * The id the store returned from `put`, chosen by the store: for the ledger store a random 32-byte upload id (64
+   * hex characters); for the bundled memory and file-system stores 16 random bytes as 32 hex characters; another
+   * store may use its own scheme (a content address such as a CID). It is not the Merkle root: integrity comes from
+   * the version's `merkleRoot` on the ledger, never from the address. 1..128 printable ASCII characters.
+   */
   address: string
 }
 
+/** One published version of a dataset: its fingerprints, encryption header and payload location. Append-only. */
 export interface Version {
   datasetId: DatasetId
   number: number
@@ -126,6 +137,7 @@ export interface PinnedTerms {
 /** Stored state of a grant; `expired` is derived from ledger time, never stored. */
 export type GrantState = 'active' | 'revoked'
 
+/** A consumer's access to a dataset under pinned terms: scope, expiry, quota, price override and state. */
 export interface Grant {
   datasetId: DatasetId
   grantee: MemberId

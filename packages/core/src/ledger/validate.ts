@@ -13,6 +13,7 @@ export interface CheckedReadOptions {
 
 /** The arguments of `subscribe` once checked. */
 export interface CheckedSubscription {
+  /** The listener, checked to be a function. */
   listener: (event: LedgerEventRecord) => void
   /** Undefined: live events only; null: from the first event; a cursor: after it. */
   after: string | null | undefined

@@ -55,6 +55,12 @@ export function granteeRefusal(
   return undefined
 }
 
+/**
+ * Refuses a change to a retired dataset.
+ *
+ * @param ds - The dataset.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT when the dataset is retired.
+ */
 export function requireActive(ds: Dataset): void {
   if (ds.status !== 'active')
     throw new DatapactError('CONFLICT', `dataset ${ds.id} is retired`, { details: { datasetId: ds.id } })

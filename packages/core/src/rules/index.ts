@@ -65,13 +65,19 @@ export const queryRules = {
 type ArgsOf<D> = D extends RuleDefinition<infer A, unknown> ? A : never
 type ResultOf<D> = D extends RuleDefinition<unknown, infer R> ? R : never
 
+/** The names of the write rules (state-changing transactions). */
 export type WriteRuleName = keyof typeof writeRules
+/** The names of the queries (read-only calls). */
 export type QueryName = keyof typeof queryRules
+/** Any rule or query name. */
 export type RuleName = WriteRuleName | QueryName
 /** Arguments of each write rule. */
 export type WriteArgs = { [K in WriteRuleName]: ArgsOf<(typeof writeRules)[K]> }
+/** Result of each write rule. */
 export type WriteResults = { [K in WriteRuleName]: ResultOf<(typeof writeRules)[K]> }
+/** Arguments of each query. */
 export type QueryArgs = { [K in QueryName]: ArgsOf<(typeof queryRules)[K]> }
+/** Result of each query. */
 export type QueryResults = { [K in QueryName]: ResultOf<(typeof queryRules)[K]> }
 
 /** A rule name as a caller may pass it: anything. Only an own key of the rule tables is a rule. */
@@ -88,15 +94,27 @@ const definitionOf = (name: unknown): RuleDefinition<unknown, unknown> => {
   throw unknownRule(name)
 }
 
+/**
+ * Whether `name` is a write rule.
+ *
+ * @param name - Anything.
+ * @returns `true` for a write rule name.
+ */
 export const isWriteRule = (name: unknown): name is WriteRuleName =>
   typeof name === 'string' && Object.hasOwn(writeRules, name)
+/**
+ * Whether `name` is a query.
+ *
+ * @param name - Anything.
+ * @returns `true` for a query name.
+ */
 export const isQuery = (name: unknown): name is QueryName => typeof name === 'string' && Object.hasOwn(queryRules, name)
 
 /**
  * Runs a write rule over a port. Arguments are checked before any state is read. On a thrown error the caller
  * (the memory ledger's transaction, the Fabric peer) discards every write and event of the call.
  *
- * @throws {@link DatapactError} INVALID_INPUT for bad arguments; the rule's own codes for refusals.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments; the rule's own codes for refusals.
  */
 export function executeRule<N extends WriteRuleName>(
   port: import('./port.js').StatePort,
@@ -107,7 +125,15 @@ export function executeRule<N extends WriteRuleName>(
   return runDefinition(writeRules[name] as RuleDefinition<unknown, WriteResults[N]>, port, args)
 }
 
-/** Runs a query over a port (writes and events of a query are ignored by every backend). */
+/**
+ * Runs a query over a port (writes and events of a query are ignored by every backend).
+ *
+ * @param port - The state port.
+ * @param name - The query.
+ * @param args - Its arguments.
+ * @returns The query's result.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `args` do not fit the query's schema; the port's own errors.
+ */
 export function executeQuery<N extends QueryName>(
   port: import('./port.js').StatePort,
   name: N,
@@ -121,14 +147,40 @@ export function executeQuery<N extends QueryName>(
  * Canonical bytes of a rule call's arguments (what a chaincode transaction carries). Every ledger passes a call
  * through this and {@link decodeArgs}, so a value that has no canonical form (a holey array, a getter that throws,
  * a Proxy, an inherited or unknown key) is INVALID_INPUT on every ledger alike.
+ *
+ * @param name - The rule or query.
+ * @param args - Its arguments.
+ * @returns Canonical CBOR.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or arguments that do not fit its schema.
  */
 export const encodeArgs = (name: RuleName, args: unknown): Uint8Array => encode(definitionOf(name).args, args, 'args')
-/** Strictly decodes a rule call's arguments. */
+/**
+ * Strictly decodes a rule call's arguments.
+ *
+ * @param name - The rule or query.
+ * @param bytes - Canonical CBOR.
+ * @returns The arguments.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or anything but the canonical encoding of valid arguments.
+ */
 export const decodeArgs = (name: RuleName, bytes: Uint8Array): unknown => decode(definitionOf(name).args, bytes, 'args')
-/** Canonical bytes of a rule's result. */
+/**
+ * Canonical bytes of a rule's result.
+ *
+ * @param name - The rule or query.
+ * @param result - Its result.
+ * @returns Canonical CBOR.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or a result that does not fit its schema.
+ */
 export const encodeResult = (name: RuleName, result: unknown): Uint8Array =>
   encode(definitionOf(name).result, result, 'result')
-/** Strictly decodes a rule's result. */
+/**
+ * Strictly decodes a rule's result.
+ *
+ * @param name - The rule or query.
+ * @param bytes - Canonical CBOR.
+ * @returns The result.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or anything but the canonical encoding of a valid result.
+ */
 export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 

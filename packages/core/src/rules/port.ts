@@ -8,7 +8,9 @@ import type { LedgerEvent, MemberId } from '../domain/index.js'
 export interface StatePort {
   /** The value stored at `key`, or undefined. Reads see this transaction's own earlier writes. */
   get(key: string): Promise<Uint8Array | undefined>
+  /** Writes `value` at `key` in this transaction (visible to later reads of the same transaction). */
   put(key: string, value: Uint8Array): Promise<void>
+  /** Deletes `key` in this transaction. */
   delete(key: string): Promise<void>
   /** Every entry whose key starts with `prefix`, in ascending key order. */
   range(prefix: string): Promise<Array<[string, Uint8Array]>>

@@ -10,26 +10,45 @@ import type { StatePort } from './port.js'
  * stores and range-scans them the same way. Numbers are zero-padded so key order is numeric order.
  */
 export const keys = {
+  /** The consortium settings. */
   settings: () => 'settings',
+  /** A member record. */
   member: (id: MemberId) => `member/${id}`,
+  /** Prefix of every member record. */
   members: () => 'member/',
+  /** The roles an admin admitted a member with, before it joins. */
   admission: (id: MemberId) => `admission/${id}`,
+  /** A dataset record. */
   dataset: (id: string) => `dataset/${id}`,
+  /** Prefix of every dataset record. */
   datasets: () => 'dataset/',
+  /** A dataset's version `n` (zero-padded to 10 digits). */
   version: (id: string, n: number) => `version/${id}/${pad(n)}`,
+  /** Prefix of a dataset's versions. */
   versions: (id: string) => `version/${id}/`,
+  /** A grantee's grant on a dataset. */
   grant: (id: string, grantee: MemberId) => `grant/${id}/${grantee}`,
+  /** Prefix of a dataset's grants. */
   grants: (id: string) => `grant/${id}/`,
+  /** Prefix of every grant. */
   allGrants: () => 'grant/',
   /** Grantees whose grant may be in force (granted, not revoked; expired ones are pruned by the next publish). */
   active: (id: string, grantee: MemberId) => `active/${id}/${grantee}`,
+  /** Prefix of a dataset's grantees whose grant may be in force. */
   actives: (id: string) => `active/${id}/`,
+  /** A member's wrapped data key for version `n` of a dataset. */
   wrap: (id: string, n: number, member: MemberId) => `wrap/${id}/${pad(n)}/${member}`,
+  /** Marks a consumer's used usage nonce. */
   nonce: (consumer: MemberId, nonce: string) => `nonce/${consumer}/${nonce}`,
+  /** Running usage totals of one provider, consumer, period and currency. */
   totals: (k: StatementKey) => `totals/${k.provider}/${k.consumer}/${pad(k.period, 16)}/${k.currency}`,
+  /** The settlement of one provider, consumer, period and currency. */
   settlement: (k: StatementKey) => `settlement/${k.provider}/${k.consumer}/${pad(k.period, 16)}/${k.currency}`,
+  /** Upload progress of a ledger-stored payload. */
   payload: (upload: string) => `payload/${upload}`,
+  /** One ciphertext chunk of an upload (index zero-padded to 10 digits). */
   chunk: (upload: string, index: number) => `chunk/${upload}/${pad(index)}`,
+  /** Prefix of an upload's chunks. */
   chunks: (upload: string) => `chunk/${upload}/`,
 } as const
 

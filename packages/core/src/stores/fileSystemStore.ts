@@ -20,8 +20,12 @@ export class FileSystemPayloadStore implements PayloadStore {
   readonly #dir: string
 
   /**
+   * Creates a store over a directory.
+   *
    * @param dir - The directory (created when missing).
    * @param name - The store's name (default `fs`).
+   * @throws {@link DatapactError} INVALID_INPUT when `dir` is not a non-empty string or `name` is not a store name
+   *   (lowercase letters, digits, `.`, `_`, `-`).
    */
   constructor(dir: string, name = 'fs') {
     assertString(dir, 'dir', 4096, 1)

@@ -13,7 +13,12 @@ export class MemoryPayloadStore implements PayloadStore {
   readonly name: string
   readonly #payloads = new Map<string, Uint8Array[]>()
 
-  /** @param name - The store's name (default `memory`). */
+  /**
+   * Creates an empty store.
+   *
+   * @param name - The store's name (default `memory`).
+   * @throws {@link DatapactError} INVALID_INPUT when `name` is not a store name (lowercase letters, digits, `.`, `_`, `-`).
+   */
   constructor(name = 'memory') {
     storeName.check(name, 'name')
     this.name = name

@@ -1,18 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js'
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
 import { FileSystemPayloadStore } from '../stores/fileSystemStore.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
+import { fastCheck } from './fastCheck.js'
 import { TERMS, testBytes, type World, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { refusal } from './ledgerSweep.js'
 import { applyMutation, at, describeMutation, type Mutation, mutation } from './malformed.js'
+import { bindRunner, type ConformanceRunner } from './runner.js'
 
 /** What the client sweep's table may refer to: a world with one dataset, a grant, a metered fetch, a statement. */
 export interface ClientFixture {
@@ -239,9 +239,14 @@ export function clientMethods(c: Datapact): string[] {
 
 /** Options of {@link describeClientInputSweep}. */
 export interface ClientSweepOptions {
+  /** Runs per entry point (pinned; default 15). */
   numRuns?: number
+  /** fast-check seed, for a reproducible run. */
   seed?: number
+  /** Per-test timeout in ms. Default 120 s. */
   timeout?: number
+  /** The test runner's functions (with `beforeAll` / `afterAll`); default: the runner's globals. */
+  runner?: ConformanceRunner
   /** Bytes of everything the ledger holds (compared before and after each entry point's runs). */
   snapshot?: (h: LedgerHarness) => Promise<Uint8Array> | Uint8Array
 }
@@ -260,7 +265,10 @@ export function describeClientInputSweep(
   const numRuns = options.numRuns ?? 15
   const timeout = options.timeout ?? 120_000
   const params = { numRuns, ...(options.seed === undefined ? {} : { seed: options.seed }) }
-  describe(`bad-input sweep (client): ${name}`, { timeout }, () => {
+  // The runner is injected and fast-check required here, not imported: `@datapact/core/testing` loads without them.
+  const { describe, it, expect, beforeAll, afterAll } = bindRunner(options.runner, timeout)
+  const fc = fastCheck()
+  describe(`bad-input sweep (client): ${name}`, () => {
     let h: LedgerHarness
     let f: ClientFixture
     let dir: string

@@ -27,6 +27,7 @@ export interface World {
   stranger(label?: string): Promise<Party>
 }
 
+/** The terms every conformance dataset is registered with: 100 minor units of CNY per access. */
 export const TERMS: Terms = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY', licence: 'CC-BY-4.0' }
 
 /** Deterministic test bytes: `n` bytes from a seed, cheap to compare. */
@@ -42,6 +43,16 @@ export function testBytes(n: number, seed = 1): Uint8Array {
   return out
 }
 
+/**
+ * A member of the test world: fresh keys, a client on the harness's ledger and the shared payload store. It has not
+ * joined yet.
+ *
+ * @param h - The ledger harness.
+ * @param label - The member's label (the harness turns it into a ledger identity).
+ * @param store - The shared payload store.
+ * @returns The party.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} as `Datapact.open` does (INVALID_INPUT, LEDGER_UNAVAILABLE).
+ */
 export async function party(h: LedgerHarness, label: string, store: MemoryPayloadStore): Promise<Party> {
   const ledger = await h.member(label)
   const keys = generateMemberKeys()
@@ -49,8 +60,11 @@ export async function party(h: LedgerHarness, label: string, store: MemoryPayloa
   return { client, ledger, keys, id: ledger.memberId }
 }
 
+/** Options of {@link world}. */
 export interface WorldOptions {
+  /** Consortium settings the provider bootstraps with. */
   settings?: ConsortiumSettings
+  /** Roles the consumers join with (default `['consumer']`). */
   consumerRoles?: Role[]
 }
 

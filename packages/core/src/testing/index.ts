@@ -1,6 +1,7 @@
 /**
  * The ledger conformance suite and its fixtures, published as `@datapact/core/testing`. Every adapter runs it
- * against its real backend. Requires `vitest` and `fast-check` (optional peer dependencies).
+ * against its real backend. It imports no test runner: pass your runner's `describe`, `it`, `expect`, `beforeEach`
+ * and `afterEach` (vitest, jest, ...). The model-based case loads `fast-check` (an optional peer dependency).
  * @packageDocumentation
  */
 
@@ -54,3 +55,4 @@ export {
   type PayloadStoreConformanceOptions,
   type PayloadStoreHarness,
 } from './payloadStoreConformance.js'
+export type { ConformanceAssertion, ConformanceExpect, ConformanceRunner } from './runner.js'

@@ -1,5 +1,3 @@
-import fc from 'fast-check'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readAllEvents } from '../client/events.js'
 import { Datapact } from '../client/index.js'
 import { generateDataKey, generateMemberKeys, wrapKey } from '../crypto/index.js'
@@ -10,6 +8,7 @@ import type { WriteArgs } from '../rules/index.js'
 import { eventCount, fakeWrap, nonce, type Party, TERMS, testBytes, type World, world, ZERO32 } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { runModelHistory } from './model.js'
+import { bindRunner, type ConformanceRunner } from './runner.js'
 
 /** Options of {@link describeLedgerConformance}. */
 export interface ConformanceOptions {
@@ -22,10 +21,9 @@ export interface ConformanceOptions {
    * other identity can take the bootstrap.
    */
   genesisAdmin?: boolean
+  /** The test runner's functions; default: the runner's globals (jest, or vitest with `globals: true`). */
+  runner?: ConformanceRunner
 }
-
-const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
-  expect(p).rejects.toMatchObject({ name: expect.stringMatching(/Error$/), code })
 
 /**
  * The ledger conformance suite: every adapter runs it against its real backend, so the memory ledger, the EVM
@@ -33,10 +31,18 @@ const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
  *
  * @param name - The backend's name, shown in test titles.
  * @param setup - Creates a fresh, empty ledger for each test.
- * @param options - Timeouts and run counts.
+ * @param options - Timeouts, run counts and the test runner.
+ * @throws `Error` when no runner is given and the runner's globals (`describe`, `it`, `expect`, `beforeEach`,
+ *   `afterEach`) are not defined. The tests themselves fail with the runner's assertion errors.
  * @example
  * ```ts
- * describeLedgerConformance('memory', async () => memoryHarness())
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+ * import { createMemoryHarness } from '@datapact/adapter-memory'
+ * import { describeLedgerConformance } from '@datapact/core/testing'
+ *
+ * describeLedgerConformance('memory', async () => createMemoryHarness(), {
+ *   runner: { describe, it, expect, beforeEach, afterEach },
+ * })
  * ```
  */
 export function describeLedgerConformance(
@@ -45,7 +51,11 @@ export function describeLedgerConformance(
   options: ConformanceOptions = {},
 ): void {
   const timeout = options.timeout ?? 30_000
-  describe(`conformance: ${name}`, { timeout }, () => {
+  // The runner is injected (no vitest import at load time), so the suite loads in any test runner.
+  const { describe, it, expect, beforeEach, afterEach } = bindRunner(options.runner, timeout)
+  const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
+    expect(p).rejects.toMatchObject({ name: expect.stringMatching(/Error$/), code })
+  describe(`conformance: ${name}`, () => {
     let h: LedgerHarness
     let w: World
     beforeEach(async () => {
@@ -887,12 +897,13 @@ export function describeLedgerConformance(
       it(
         'matches a simple model over random histories (model-based)',
         async () => {
+          const fc = await import('fast-check') // an optional peer dependency, loaded only by this case
           await fc.assert(
             fc.asyncProperty(fc.array(fc.nat(1_000_000), { minLength: 6, maxLength: 14 }), async seeds => {
               await h.teardown()
               h = await setup()
               w = await world(h)
-              await runModelHistory(w, seeds)
+              await runModelHistory(w, seeds, expect)
             }),
             { numRuns: options.modelRuns ?? 8, seed: 0x5eed },
           )

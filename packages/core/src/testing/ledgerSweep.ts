@@ -1,5 +1,3 @@
-import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readAllEvents } from '../client/events.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
@@ -12,9 +10,11 @@ import {
   type WriteRuleName,
   writeRules,
 } from '../rules/index.js'
+import { fastCheck } from './fastCheck.js'
 import { fakeWrap, TERMS, type World, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { applyMutation, describeMutation, malformed, malformedOf, mutation } from './malformed.js'
+import { bindRunner, type ConformanceRunner } from './runner.js'
 
 /** What the base arguments of a ledger entry point may refer to: members of the sweep's world. */
 export interface SweepContext {
@@ -125,6 +125,8 @@ export interface LedgerSweepOptions {
   seed?: number
   /** Per-test timeout in ms. Default 120 s. */
   timeout?: number
+  /** The test runner's functions (with `beforeAll` / `afterAll`); default: the runner's globals. */
+  runner?: ConformanceRunner
   /**
    * Bytes of everything the ledger holds, to compare before and after each refused call. Absent: the events read
    * back through the adapter (every state change emits one) stand in for the state.
@@ -178,7 +180,10 @@ export function describeLedgerInputSweep(
   const numRuns = options.numRuns ?? 20
   const timeout = options.timeout ?? 120_000
   const params = { numRuns, ...(options.seed === undefined ? {} : { seed: options.seed }) }
-  describe(`bad-input sweep (ledger): ${name}`, { timeout }, () => {
+  // The runner is injected and fast-check required here, not imported: `@datapact/core/testing` loads without them.
+  const { describe, it, expect, beforeAll, afterAll } = bindRunner(options.runner, timeout)
+  const fc = fastCheck()
+  describe(`bad-input sweep (ledger): ${name}`, () => {
     let h: LedgerHarness
     let w: World
     let ctx: SweepContext

@@ -1,4 +1,5 @@
-import fc from 'fast-check'
+import type { Arbitrary } from 'fast-check'
+import { fastCheck } from './fastCheck.js'
 
 /**
  * Malformed values of every kind an adversarial caller passes, as factories (a Proxy or a getter must be made fresh
@@ -73,11 +74,18 @@ export const MALFORMED_KINDS: ReadonlyArray<readonly [kind: string, make: () => 
  * revoked Proxy or a throwing getter never reaches fast-check's own printing of a counterexample.
  */
 export class Malformed {
+  /**
+   * A malformed value with its kind.
+   *
+   * @param kind - What is wrong with it, for failure reports.
+   * @param value - The malformed value.
+   */
   constructor(
     readonly kind: string,
     readonly value: unknown,
   ) {}
-  [fc.toStringMethod](): string {
+  // fast-check's `toStringMethod` symbol, spelled out so that this module loads without fast-check.
+  [Symbol.for('fast-check/toStringMethod')](): string {
     return `<${this.kind}>`
   }
 }
@@ -89,13 +97,15 @@ export const malformedOf = (kind: string, value: unknown): Malformed => new Malf
 export const FORBIDDEN_KEYS = ['toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty', 'x-unknown']
 
 /** An arbitrary malformed value, plus generated ones (strings with lone surrogates, fractional numbers). */
-export const malformed = (): fc.Arbitrary<Malformed> =>
-  fc.oneof(
+export const malformed = (): Arbitrary<Malformed> => {
+  const fc = fastCheck()
+  return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...MALFORMED_KINDS).map(([kind, make]) => new Malformed(kind, make())) },
     fc.string({ maxLength: 8 }).map(s => new Malformed('string with a lone surrogate', `${s}\uDC00`)),
     fc.integer().map(n => new Malformed('fraction', n + 0.25)),
     fc.bigInt({ max: -1n }).map(n => new Malformed('negative bigint', n)),
   )
+}
 
 /** A path into a value: object keys and array indexes. */
 export type Path = Array<string | number>
@@ -120,6 +130,13 @@ function objectPaths(value: unknown): Path[] {
   return [[], ...pathsOf(value)].filter(p => isObject(at(value, p)))
 }
 
+/**
+ * The value at `path` inside `value` (undefined where the path leads nowhere).
+ *
+ * @param value - A plain value.
+ * @param path - Object keys and array indexes.
+ * @returns The value there.
+ */
 export const at = (value: unknown, path: Path): unknown =>
   path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], value)
 
@@ -151,11 +168,12 @@ export type Mutation =
  * forbidden key to any object inside it, or punch a hole into any array inside it. `optionalRoot`: the argument
  * may be omitted, so it is never replaced by undefined (nothing here is undefined anyway).
  */
-export function mutation(valid: unknown): fc.Arbitrary<Mutation> {
+export function mutation(valid: unknown): Arbitrary<Mutation> {
+  const fc = fastCheck()
   const paths: Path[] = [[], ...pathsOf(valid)]
   const objects = objectPaths(valid)
   const arrays = paths.filter(p => Array.isArray(at(valid, p)))
-  const options: Array<fc.Arbitrary<Mutation>> = [
+  const options: Array<Arbitrary<Mutation>> = [
     fc.record({ kind: fc.constant('replace' as const), path: fc.constantFrom(...paths), with: malformed() }),
   ]
   if (objects.length > 0)

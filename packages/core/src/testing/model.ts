@@ -1,6 +1,6 @@
-import { expect } from 'vitest'
 import type { DatapactErrorCode } from '../errors.js'
 import { type Party, TERMS, testBytes, type World } from './fixtures.js'
+import type { ConformanceExpect } from './runner.js'
 
 interface ModelGrant {
   state: 'active' | 'revoked'
@@ -30,7 +30,7 @@ const outcome = async (p: Promise<unknown>): Promise<'ok' | DatapactErrorCode> =
  * Plays a random history (one action per seed) against the ledger through the client and against a model, and
  * checks that both agree on every outcome (success or error code), on the totals, and that the audit is clean.
  */
-export async function runModelHistory(w: World, seeds: number[]): Promise<void> {
+export async function runModelHistory(w: World, seeds: number[], expect: ConformanceExpect): Promise<void> {
   const consumers: Party[] = [w.consumer, w.consumer2]
   const { id } = await w.provider.client.datasets.register({ title: 'Model', terms: TERMS, data: testBytes(64, 0) })
   const m: Model = {

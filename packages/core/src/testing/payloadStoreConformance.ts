@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Datapact } from '../client/index.js'
 import { generateMemberKeys } from '../crypto/index.js'
 import type { PayloadStore } from '../ledger/index.js'
 import { eventCount, type Party, TERMS, testBytes } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
+import { bindRunner, type ConformanceRunner } from './runner.js'
 
 /**
  * What a payload store gives {@link describePayloadStoreConformance}: a fresh ledger and, for each member, a
@@ -23,6 +23,8 @@ export interface PayloadStoreHarness {
 export interface PayloadStoreConformanceOptions {
   /** Per-test timeout in ms. Default 60 s. */
   timeout?: number
+  /** The test runner's functions; default: the runner's globals (jest, or vitest with `globals: true`). */
+  runner?: ConformanceRunner
 }
 
 interface StoreWorld {
@@ -96,7 +98,9 @@ export function describePayloadStoreConformance(
   options: PayloadStoreConformanceOptions = {},
 ): void {
   const timeout = options.timeout ?? 60_000
-  describe(`payload store conformance: ${name}`, { timeout }, () => {
+  // The runner is injected (no vitest import at load time), so the suite loads in any test runner.
+  const { describe, it, expect, beforeEach, afterEach } = bindRunner(options.runner, timeout)
+  describe(`payload store conformance: ${name}`, () => {
     let h: PayloadStoreHarness
     let w: StoreWorld
     beforeEach(async () => {

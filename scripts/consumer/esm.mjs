@@ -1,0 +1,26 @@
+// The consumer check's ESM entry: imports every entry point of every published package by name.
+
+import * as evm from '@datapact/adapter-evm'
+import * as evmTesting from '@datapact/adapter-evm/testing'
+import * as fabric from '@datapact/adapter-fabric'
+import * as fabricTesting from '@datapact/adapter-fabric/testing'
+import * as memory from '@datapact/adapter-memory'
+import * as core from '@datapact/core'
+import * as codec from '@datapact/core/codec'
+import * as crypto from '@datapact/core/crypto'
+import * as errors from '@datapact/core/errors'
+import * as rules from '@datapact/core/rules'
+import * as testing from '@datapact/core/testing'
+import * as ipfs from '@datapact/store-ipfs'
+import * as ipfsTesting from '@datapact/store-ipfs/testing'
+import { check, story } from './story.mjs'
+
+check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
+check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
+check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
+check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')
+check(typeof fabricTesting.createFabricHarness === 'function', '@datapact/adapter-fabric/testing')
+const chaincode = await import('@datapact/adapter-fabric/chaincode')
+check(typeof chaincode.DatapactContract === 'function', '@datapact/adapter-fabric/chaincode')
+await story({ core, crypto, codec, rules, errors, testing, memory, evmTesting })
+console.log(`esm ok on node ${process.version}`)

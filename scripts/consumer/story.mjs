@@ -1,0 +1,65 @@
+// The shared story of the consumer check, run from an ESM and a CommonJS entry with that format's modules.
+// Only plain JavaScript, so both formats load it the same way; everything it needs is passed in.
+
+/** Throws when `condition` is false. */
+export function check(condition, what) {
+  if (!condition) throw new Error(`consumer check failed: ${what}`)
+}
+
+/** Runs the quickstart story on the memory ledger and checks what a user of the published packages relies on. */
+export async function story({ core, crypto, codec, rules, errors, testing, memory, evmTesting }) {
+  const { Datapact, generateMemberKeys } = core
+  const ledger = new memory.MemoryLedger()
+  const open = id => Datapact.open({ ledger: ledger.as(id), keys: generateMemberKeys() })
+  const alice = await open('mem:alice')
+  const bob = await open('mem:bob')
+  await alice.members.join({ name: 'Alice', roles: ['provider'] })
+  await bob.members.join({ name: 'Bob', roles: ['consumer'] })
+  const data = new TextEncoder().encode('date,close\n2026-11-23,101.5\n'.repeat(500))
+  const { id } = await alice.datasets.register({
+    title: 'Prices',
+    terms: { pricePerAccess: 100n, currency: 'CNY' },
+    data,
+  })
+  await alice.grants.grant(id, bob.memberId, { scope: 'all', maxAccesses: 10 })
+  const { bytes, receipt } = await bob.data.fetch(id)
+  check(Buffer.from(bytes).equals(Buffer.from(data)), 'fetched bytes equal the registered data')
+  check(receipt?.record.amount === 100n, 'the fetch is metered at the price per access')
+  const st = await bob.billing.statement({ provider: alice.memberId })
+  await bob.billing.settle(st)
+  await alice.billing.settle(st)
+  check((await bob.audit.verify()).ok, 'the audit is clean')
+
+  // One error class across the entry points (no dual-package hazard inside one format).
+  const refused = await bob.grants.grant(id, alice.memberId, {}).catch(e => e)
+  check(refused instanceof errors.DatapactError && refused instanceof core.DatapactError, 'one DatapactError class')
+  check(core.isDatapactError(refused, 'ACCESS_DENIED'), `a non-owner's grant is ACCESS_DENIED, got ${refused?.code}`)
+
+  // The subpaths load and work.
+  check(crypto.sha256(new Uint8Array(0)).length === 32, '@datapact/core/crypto')
+  const terms = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY', licence: '' }
+  const wire = codec.encode(codec.records.terms, terms)
+  check(codec.decode(codec.records.terms, wire).pricePerAccess === 100n, '@datapact/core/codec')
+  check(typeof rules.executeRule === 'function', '@datapact/core/rules')
+
+  // The conformance suite loads without vitest or fast-check installed, and declares its tests on any runner.
+  const declared = []
+  const runner = {
+    describe: (_name, fn) => fn(),
+    it: name => declared.push(name),
+    beforeEach: () => {},
+    afterEach: () => {},
+    expect: Object.assign(() => ({}), { stringMatching: () => ({}) }),
+  }
+  testing.describeLedgerConformance('consumer', async () => memory.createMemoryHarness(), { runner })
+  check(declared.length > 20, `the conformance suite declares its tests (${declared.length})`)
+
+  // A missing optional tool gets a message that says what to install.
+  const saved = process.env.ANVIL_BINARY
+  delete process.env.ANVIL_BINARY
+  const missing = await evmTesting.startAnvil().catch(e => e)
+  if (saved !== undefined) process.env.ANVIL_BINARY = saved
+  check(/npm install --save-dev @foundry-rs\/anvil/.test(String(missing?.message)), 'startAnvil names what to install')
+  await alice.close()
+  await bob.close()
+}

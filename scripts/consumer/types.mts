@@ -1,0 +1,48 @@
+// Types under moduleResolution nodenext, ESM side (import conditions, .d.ts).
+
+import { EvmLedger } from '@datapact/adapter-evm'
+import { type AnvilInstance, startAnvil } from '@datapact/adapter-evm/testing'
+import { FabricLedger, type FabricLedgerOptions } from '@datapact/adapter-fabric'
+import { DatapactContract } from '@datapact/adapter-fabric/chaincode'
+import { createFabricHarness } from '@datapact/adapter-fabric/testing'
+import { MemoryLedger } from '@datapact/adapter-memory'
+import { Datapact, type DatapactErrorCode, generateMemberKeys, type LedgerAdapter } from '@datapact/core'
+import { decode, encode, records } from '@datapact/core/codec'
+import { sha256 } from '@datapact/core/crypto'
+import { DatapactError, isDatapactError } from '@datapact/core/errors'
+import { executeRule } from '@datapact/core/rules'
+import { type ConformanceRunner, describeLedgerConformance, type LedgerHarness } from '@datapact/core/testing'
+import { IpfsPayloadStore } from '@datapact/store-ipfs'
+import { startKuboSwarm } from '@datapact/store-ipfs/testing'
+
+const ledger: LedgerAdapter = new MemoryLedger().as('mem:alice')
+const client: Promise<Datapact> = Datapact.open({ ledger, keys: generateMemberKeys() })
+const digest: Uint8Array = sha256(new Uint8Array(0))
+const wire: Uint8Array = encode(records.terms, { pricePerAccess: 1n, pricePerByte: 0n, currency: 'CNY', licence: '' })
+const price: bigint = decode(records.terms, wire).pricePerAccess
+const code: DatapactErrorCode | undefined = isDatapactError(new DatapactError('NOT_FOUND', 'x'))
+  ? 'NOT_FOUND'
+  : undefined
+type Harness = LedgerHarness
+declare const runner: ConformanceRunner
+declare const options: FabricLedgerOptions
+declare const anvil: AnvilInstance
+export const all = [
+  client,
+  digest,
+  price,
+  code,
+  executeRule,
+  describeLedgerConformance,
+  runner,
+  FabricLedger,
+  options,
+  DatapactContract,
+  createFabricHarness,
+  EvmLedger,
+  startAnvil,
+  anvil,
+  IpfsPayloadStore,
+  startKuboSwarm,
+] as const
+export type { Harness }
