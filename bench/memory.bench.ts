@@ -2,7 +2,8 @@
  * Memory-ledger benchmarks: metering throughput through the client, end-to-end fetch, grants with HPKE wraps.
  */
 import { createMemoryHarness } from '../packages/adapter-memory/src/index.js'
-import { TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
+import { createEncryptor, decryptChunks, generateDataKey } from '../packages/core/src/crypto/index.js'
+import { fakeWrap, TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { BenchContext, BenchRow } from './run.js'
 
 const MiB = 1024 * 1024
@@ -42,25 +43,51 @@ async function usageRecords(): Promise<BenchRow> {
   }
 }
 
-async function fetch64(ctx: BenchContext): Promise<BenchRow> {
+/** The fastest of `reps` runs of each function, run in turn so both see the same machine load. */
+async function bestOf(reps: number, ...fns: (() => Promise<unknown>)[]): Promise<number[]> {
+  const min = fns.map(() => Number.POSITIVE_INFINITY)
+  for (let r = 0; r < reps; r++)
+    for (const [i, fn] of fns.entries()) {
+      const t0 = performance.now()
+      await fn()
+      min[i] = Math.min(min[i]!, performance.now() - t0)
+    }
+  return min
+}
+
+async function fetch64(): Promise<BenchRow> {
   const h = createMemoryHarness()
   const w = await world(h)
   const data = new Uint8Array(64 * MiB).fill(7)
-  const t = performance.now()
+  // Registration and the grant are set-up, not timed: the row times fetch alone.
   const { id } = await w.provider.client.datasets.register({ title: 'big', terms: TERMS, data })
   await w.provider.client.grants.grant(id, w.consumer.id)
-  const got = await w.consumer.client.data.fetch(id)
-  const seconds = (performance.now() - t) / 1000
-  if (got.bytes.length !== data.length) throw new Error('fetch returned the wrong size')
-  const value = 64 / seconds
-  const baseline = ctx.value('decrypt 64MiB') ?? value
+  const fetchOnce = async () => {
+    const got = await w.consumer.client.data.fetch(id)
+    if (got.bytes.length !== data.length) throw new Error('fetch returned the wrong size')
+  }
+  // Baseline: the decrypt pipeline (verify + decrypt + digest + Merkle root) over a 64 MiB payload of the same
+  // chunk size, measured here in the same run, as the "decrypt 64MiB" row of crypto.bench.ts does.
+  const key = generateDataKey()
+  const enc = createEncryptor({ key, datasetId: new Uint8Array(32), version: 1 })
+  const chunks: Uint8Array[] = []
+  for await (const c of enc.encrypt([data])) chunks.push(c)
+  const header = enc.header
+  const decryptOnce = async () => {
+    for await (const _piece of decryptChunks({ key, header, chunks })) {
+      // the consumer discards the plaintext
+    }
+  }
+  const [fetchMs, decryptMs] = (await bestOf(5, fetchOnce, decryptOnce)) as [number, number]
+  const value = 64 / (fetchMs / 1000)
+  const baseline = 64 / (decryptMs / 1000)
   return {
     name: 'fetch 64MiB memory',
     value,
-    unit: 'MB/s',
+    unit: 'MiB/s',
     baseline,
     ratio: value / baseline,
-    note: 'register + fetch end to end; baseline: decrypt 64MiB',
+    note: 'client fetch alone (read, verify, decrypt, digest, meter); baseline: decrypt pipeline in the same run; target >= 0.6',
   }
 }
 
@@ -79,7 +106,7 @@ async function grants(): Promise<BenchRow> {
   await w.provider.client.grants.grantMany(id, consumers)
   const value = 1000 / ((performance.now() - t) / 1000)
   // Baseline: the same grants as raw rule calls carrying a ready-made wrap (no client, no HPKE).
-  const wrapped = new Uint8Array(80)
+  const wrapped = fakeWrap()
   t = performance.now()
   for (const grantee of consumers)
     await w.provider.ledger.submit('grantAccess', {
@@ -102,6 +129,6 @@ async function grants(): Promise<BenchRow> {
   }
 }
 
-export async function run(ctx: BenchContext): Promise<BenchRow[]> {
-  return [await usageRecords(), await fetch64(ctx), await grants()]
+export async function run(_ctx: BenchContext): Promise<BenchRow[]> {
+  return [await usageRecords(), await fetch64(), await grants()]
 }
