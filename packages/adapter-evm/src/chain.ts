@@ -97,6 +97,9 @@ export async function openProvider(rpcUrl: string, options: ChainOptions): Promi
 /** The URL without credentials, for messages. */
 export const redact = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@')
 
+/** How long our nonce must stay mined without our receipt before the transaction counts as replaced. */
+const REPLACEMENT_GRACE_MS = 3000
+
 /**
  * A LEDGER_UNAVAILABLE after a transaction was (maybe) sent: the outcome is unknown, so the error names the
  * transaction and says so (`details.outcome: 'unknown'`); a retry must use the same identifiers (usage nonces) so
@@ -366,6 +369,10 @@ export class Sender {
   async #receipt(hash: string, nonce: number, operation: string): Promise<RpcReceipt | typeof REPLACED> {
     const chain = this.#chain
     const deadline = Date.now() + chain.receiptTimeoutMs
+    // When our nonce was first seen mined without our receipt; a loaded node can index a block's receipts after
+    // its nonces, so only a lasting gap means another transaction took the nonce (resending a mined one would
+    // apply it twice).
+    let nonceMinedAt: number | undefined
     for (let poll = 1; ; poll++) {
       const receipt = await chain.rpc<RpcReceipt | null>('eth_getTransactionReceipt', [hash], operation)
       if (receipt?.blockNumber) {
@@ -380,10 +387,14 @@ export class Sender {
         return receipt
       }
       if (poll % 4 === 0) {
-        // Mined nonces past ours and still no receipt: a transaction with the same nonce replaced it.
+        // Mined nonces past ours and still no receipt, for longer than any node lags: another transaction with the
+        // same nonce replaced it.
         const count = Number(await chain.rpc<string>('eth_getTransactionCount', [this.address, 'latest'], operation))
-        if (count > nonce && !(await chain.rpc<RpcReceipt | null>('eth_getTransactionReceipt', [hash], operation)))
-          return REPLACED
+        if (count <= nonce) nonceMinedAt = undefined
+        else if (!(await chain.rpc<RpcReceipt | null>('eth_getTransactionReceipt', [hash], operation))) {
+          nonceMinedAt ??= Date.now()
+          if (Date.now() - nonceMinedAt >= REPLACEMENT_GRACE_MS) return REPLACED
+        }
       }
       if (Date.now() > deadline) throw this.#timeout(hash, operation)
       await sleep(chain.pollingInterval)

@@ -67,12 +67,19 @@ async function pending(anvil: AnvilInstance, n: number) {
  */
 async function lossyRelay(target: string) {
   let loseNextSend = false
+  let hideReceiptsUntil = 0
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks).toString('utf8')
     const reply = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-    const text = await reply.text()
+    let text = await reply.text()
+    if (Date.now() < hideReceiptsUntil && body.includes('eth_getTransactionReceipt')) {
+      // A node that indexes receipts after nonces: the transaction is mined, its receipt not yet served.
+      const hide = (r: { id: unknown }) => ({ jsonrpc: '2.0', id: r.id, result: null })
+      const parsed = JSON.parse(body) as { id: unknown } | Array<{ id: unknown }>
+      text = JSON.stringify(Array.isArray(parsed) ? parsed.map(hide) : hide(parsed))
+    }
     if (loseNextSend && body.includes('eth_sendRawTransaction')) {
       loseNextSend = false
       req.socket.destroy()
@@ -86,6 +93,9 @@ async function lossyRelay(target: string) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     loseNextSend: () => {
       loseNextSend = true
+    },
+    hideReceiptsFor: (ms: number) => {
+      hideReceiptsUntil = Date.now() + ms
     },
     close: () => new Promise<void>(resolve => server.close(() => resolve())),
   }
@@ -156,6 +166,31 @@ describe('node failures', () => {
         currency: 'CNY',
       })
       expect([totals.count, totals.amount]).toEqual([2, 20n])
+      await ledger.close()
+    } finally {
+      await relay.close()
+    }
+  })
+
+  it('does not send again a mined transaction whose receipt the node serves late', async () => {
+    const { p } = await provider(anvil)
+    const relay = await lossyRelay(anvil.rpcUrl)
+    try {
+      const wallet = Wallet.createRandom()
+      await anvilRpc(anvil.rpcUrl, 'anvil_setBalance', [wallet.address, '0x3635c9adc5dea00000'])
+      const ledger = await EvmLedger.attach({
+        rpcUrl: relay.url,
+        address: p.address,
+        privateKey: wallet.privateKey,
+        pollingInterval: 20,
+      })
+      await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
+      relay.hideReceiptsFor(1500)
+      await register(ledger, 9) // mined at once, its receipt hidden for 1.5 s: a resend would be refused (CONFLICT)
+      const registered = (await p.readEvents()).events.filter(
+        e => e.event.type === 'DatasetRegistered' && e.event.dataset.id === id(9),
+      )
+      expect(registered).toHaveLength(1)
       await ledger.close()
     } finally {
       await relay.close()
