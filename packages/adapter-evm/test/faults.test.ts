@@ -50,6 +50,13 @@ async function grantedDataset(p: EvmLedger, n: number, grantee: string, maxAcces
   })
 }
 
+/** A funded new member's connection to the contract at `address` through the node at `rpcUrl`. */
+async function freshMemberThrough(rpcUrl: string, address: string): Promise<EvmLedger> {
+  const wallet = Wallet.createRandom()
+  await anvilRpc(rpcUrl, 'anvil_setBalance', [wallet.address, '0x3635c9adc5dea00000'])
+  return EvmLedger.attach({ rpcUrl, address, privateKey: wallet.privateKey, pollingInterval: 20 })
+}
+
 /** Waits until the node's pool holds `n` transactions (automine off). */
 async function pending(anvil: AnvilInstance, n: number) {
   await expect
@@ -136,14 +143,7 @@ describe('node failures', () => {
     const { p } = await provider(anvil)
     const relay = await lossyRelay(anvil.rpcUrl)
     try {
-      const wallet = Wallet.createRandom()
-      await anvilRpc(anvil.rpcUrl, 'anvil_setBalance', [wallet.address, '0x3635c9adc5dea00000'])
-      const ledger = await EvmLedger.attach({
-        rpcUrl: relay.url,
-        address: p.address,
-        privateKey: wallet.privateKey,
-        pollingInterval: 20,
-      })
+      const ledger = await freshMemberThrough(relay.url, p.address)
       const consumer = await Datapact.open({ ledger, keys: generateMemberKeys() })
       await consumer.members.join({ name: 'C', roles: ['consumer'] })
       await grantedDataset(p, 7, ledger.memberId)
@@ -176,14 +176,7 @@ describe('node failures', () => {
     const { p } = await provider(anvil)
     const relay = await lossyRelay(anvil.rpcUrl)
     try {
-      const wallet = Wallet.createRandom()
-      await anvilRpc(anvil.rpcUrl, 'anvil_setBalance', [wallet.address, '0x3635c9adc5dea00000'])
-      const ledger = await EvmLedger.attach({
-        rpcUrl: relay.url,
-        address: p.address,
-        privateKey: wallet.privateKey,
-        pollingInterval: 20,
-      })
+      const ledger = await freshMemberThrough(relay.url, p.address)
       await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
       relay.hideReceiptsFor(1500)
       await register(ledger, 9) // mined at once, its receipt hidden for 1.5 s: a resend would be refused (CONFLICT)
