@@ -281,18 +281,10 @@ export async function unwrapOwnKey(
   optional: true,
 ): Promise<Uint8Array | null>
 export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number, optional = false) {
-  const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: n, member: ctx.me })
-  if (!wrapped) {
-    if (optional) return null
-    throw new DatapactError('NOT_FOUND', `no key of version ${n} of ${datasetId} is wrapped for ${ctx.me}`, {
-      details: { datasetId, version: n },
-    })
-  }
-  return unwrapKey({
-    wrapped,
-    recipientSecretKey: ctx.keys.envelope.secretKey,
-    datasetId: hexToBytes(datasetId),
-    version: n,
-    recipientId: ctx.me,
+  const own = await ownKeyWrap(ctx, datasetId, n)
+  if (own) return own.key
+  if (optional) return null
+  throw new DatapactError('NOT_FOUND', `no key of version ${n} of ${datasetId} is wrapped for ${ctx.me}`, {
+    details: { datasetId, version: n },
   })
 }

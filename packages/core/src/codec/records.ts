@@ -45,7 +45,8 @@ export const LIMITS = {
   licence: 4000,
   header: 256,
   wraps: 2000,
-  wrapped: 256,
+  /** A key wrap is exactly this long: the DPKW v1 envelope (see {@link WRAP}). */
+  wrapped: 91,
   usageBatch: 1000,
   payloadBatch: 64,
   chunk: 16 * 1024 * 1024 + 16,
@@ -57,7 +58,7 @@ export const LIMITS = {
 
 /** The key-wrap envelope every ledger accepts: its length and fixed prefix (see `crypto/wrap.ts`). */
 export const WRAP = {
-  length: 91,
+  length: LIMITS.wrapped,
   prefix: /* @__PURE__ */ Uint8Array.of(0x44, 0x50, 0x4b, 0x57, 0x01, 0x00, 0x20, 0x00, 0x01, 0x00, 0x03),
 } as const
 
