@@ -1,5 +1,14 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it, vi } from 'vitest'
-import { DatapactError, isDatapactError, isErrorCode, LedgerError } from './errors.js'
+import {
+  DatapactError,
+  ERROR_CODES,
+  ERRORS_DOCS_URL,
+  isDatapactError,
+  isErrorCode,
+  LedgerError,
+} from './errors.js'
 
 describe('DatapactError', () => {
   it('keeps code, details and cause', () => {
@@ -36,5 +45,37 @@ describe('DatapactError across module copies', () => {
     expect(new LedgerError('CLOSED', 'x', { ledger: 'memory' }) instanceof LedgerError).toBe(true)
     expect(new DatapactError('CLOSED', 'x') instanceof LedgerError).toBe(false)
     expect(new copy.LedgerError('CLOSED', 'x', { ledger: 'evm' }) instanceof LedgerError).toBe(true)
+  })
+})
+
+describe('docs/errors.md', () => {
+  const page = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8')
+  // The anchors GitHub and TypeDoc give a heading: lower case, spaces as dashes.
+  const sections = new Map<string, string>()
+  for (const part of page.split(/^## /m).slice(1)) {
+    const [heading = '', ...body] = part.split('\n')
+    sections.set(heading.trim().toLowerCase().replaceAll(' ', '-'), body.join('\n'))
+  }
+
+  it.each(ERROR_CODES)('explains %s: what happened, what to do, and the table links it', code => {
+    const e = new DatapactError(code, 'x')
+    const anchor = e.docsPath.split('#')[1]!
+    expect(e.docsPath).toBe(`docs/errors.md#${anchor}`)
+    expect(e.docsUrl).toBe(`${ERRORS_DOCS_URL}#${anchor}`)
+    const body = sections.get(anchor)
+    expect(body, `docs/errors.md has no "## ${code}" section`).toBeDefined()
+    expect(body).toContain('**What happened.**')
+    expect(body).toContain('**What to do.**')
+    expect(page).toContain(`| [${code}](#${anchor}) |`)
+  })
+
+  it('documents no code that does not exist', () => {
+    expect([...sections.keys()].sort()).toEqual(ERROR_CODES.map(c => c.toLowerCase()).sort())
+  })
+
+  it('keeps the link out of the enumerable fields (serialised errors stay as they were)', () => {
+    const e = new LedgerError('CLOSED', 'closed', { ledger: 'memory' })
+    expect(Object.keys(e)).not.toContain('docsPath')
+    expect(e.docsPath).toBe('docs/errors.md#closed')
   })
 })

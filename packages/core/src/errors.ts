@@ -43,17 +43,24 @@ export interface DatapactErrorOptions {
 /** Marks Datapact errors across copies of this module (CJS bundles, two installed versions). */
 const BRAND = Symbol.for('@datapact/core/DatapactError')
 
+/** Where the page that explains every error code is published; {@link DatapactError.docsUrl} points into it. */
+export const ERRORS_DOCS_URL = 'https://github.com/datapact/datapact/blob/main/docs/errors.md'
+
 /**
- * The one error class of Datapact. Every failure a caller can act on carries a stable `code`.
+ * The one error class of Datapact. Every failure a caller can act on carries a stable `code`, non-secret `details`
+ * and a link to the section of `docs/errors.md` that says what happened and what to do.
+ *
+ * Branch on `code` (or use {@link isDatapactError}); messages are for people and may change. `instanceof` works
+ * across copies of the module (an ESM and a CJS bundle, two installed versions).
  *
  * @example
  * ```ts
  * try { await bob.data.fetch(id) } catch (e) {
  *   if (isDatapactError(e, 'GRANT_EXPIRED')) askForRenewal()
+ *   else if (isDatapactError(e)) console.error(`${e.message} (see ${e.docsUrl})`)
  * }
  * ```
  */
-
 export class DatapactError extends Error {
   /** `instanceof` holds for any copy of the class, so errors from one bundle are recognised by another. */
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -74,6 +81,16 @@ export class DatapactError extends Error {
   readonly code: DatapactErrorCode
   /** Non-secret context (ids, lengths, expected and received shapes). */
   readonly details: ErrorDetails
+
+  /** The section of the repository's `docs/errors.md` that explains this code, e.g. `docs/errors.md#grant_expired`. */
+  get docsPath(): string {
+    return `docs/errors.md#${this.code.toLowerCase()}`
+  }
+
+  /** {@link DatapactError.docsPath} on the published documentation ({@link ERRORS_DOCS_URL}). */
+  get docsUrl(): string {
+    return `${ERRORS_DOCS_URL}#${this.code.toLowerCase()}`
+  }
 
   /**
    * Creates an error with a stable code.

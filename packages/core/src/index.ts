@@ -15,6 +15,7 @@ export {
   type DatapactErrorCode,
   type DatapactErrorOptions,
   ERROR_CODES,
+  ERRORS_DOCS_URL,
   type ErrorDetails,
   isDatapactError,
   isErrorCode,
