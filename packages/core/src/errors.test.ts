@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, vi } from 'vitest'
-import {
-  DatapactError,
-  ERROR_CODES,
-  ERRORS_DOCS_URL,
-  isDatapactError,
-  isErrorCode,
-  LedgerError,
-} from './errors.js'
+import { DatapactError, ERROR_CODES, ERRORS_DOCS_URL, isDatapactError, isErrorCode, LedgerError } from './errors.js'
 
 describe('DatapactError', () => {
   it('keeps code, details and cause', () => {
