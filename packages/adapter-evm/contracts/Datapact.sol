@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {DatapactBase} from "./DatapactBase.sol";
+import "./DatapactConstants.sol";
 
 /// @title Datapact ledger program for EVM chains
 /// @notice Members of a consortium register datasets, publish versions, grant and revoke access, record metered
@@ -61,7 +62,7 @@ contract Datapact is DatapactBase {
         bool hasSettings,
         Settings calldata settings
     ) external {
-        _checkText(name, 1, 200, "name");
+        _checkText(name, 1, LIMIT_NAME, "name");
         _checkRoles(roles);
         _checkEnvelopeKey(envelopeKey);
         if (hasSettings) _checkSettings(settings);
@@ -70,7 +71,7 @@ contract Datapact is DatapactBase {
         uint8 granted;
         if (!_settings.bootstrapped) {
             if (msg.sender != _genesisAdmin) revert AccessDenied(msg.sender, 0);
-            Settings memory initial = hasSettings ? settings : Settings(0, address(0), 30 days);
+            Settings memory initial = hasSettings ? settings : Settings(ADMISSION_OPEN, address(0), uint32(DEFAULT_PERIOD_SECONDS));
             if (initial.regulatorEscrow != address(0)) revert InvalidInput("settings.regulatorEscrow");
             _settings = SettingsRecord(true, initial.admission, address(0), initial.periodSeconds);
             emit ConsortiumBootstrapped(msg.sender, initial);
@@ -738,49 +739,41 @@ contract Datapact is DatapactBase {
     /// @dev Core's envelope-key rule: refuses the X25519 public keys of small order (libsodium's list, compared
     /// with the top bit of the last byte cleared), whose shared secrets are all zero, so no publish can be blocked.
     function _checkEnvelopeKey(bytes32 key) private pure {
-        bytes32 k = key & ~bytes32(uint256(0x80));
-        if (
-            k == 0 || k == bytes32(uint256(1) << 248)
-                || k == 0xe0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800
-                || k == 0x5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157
-                || k == 0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
-                || k == 0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
-                || k == 0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
-        ) revert InvalidInput("envelopeKey");
+        if (isWeakEnvelopeKey(key)) revert InvalidInput("envelopeKey");
     }
 
     function _checkRoles(uint8 roles) private pure {
-        if (roles == 0 || roles > 15) revert InvalidInput("roles");
+        if (roles == 0 || roles > ROLE_ALL) revert InvalidInput("roles");
     }
 
     function _checkSettings(Settings calldata s) private pure {
-        if (s.admission > 1 || s.periodSeconds < 60 || s.periodSeconds > 366 days) revert InvalidInput("settings");
+        if (s.admission >= ADMISSION_COUNT || s.periodSeconds < LIMIT_MIN_PERIOD_SECONDS || s.periodSeconds > LIMIT_MAX_PERIOD_SECONDS) revert InvalidInput("settings");
     }
 
     function _checkMetadata(Metadata calldata md, Terms calldata terms) private pure {
-        _checkText(md.title, 1, 200, "metadata.title");
-        _checkText(md.description, 0, 4000, "metadata.description");
-        if (md.tags.length > 16) revert InvalidInput("metadata.tags");
+        _checkText(md.title, 1, LIMIT_TITLE, "metadata.title");
+        _checkText(md.description, 0, LIMIT_DESCRIPTION, "metadata.description");
+        if (md.tags.length > LIMIT_TAGS) revert InvalidInput("metadata.tags");
         for (uint256 i; i < md.tags.length; ++i) {
-            _checkText(md.tags[i], 1, 32, "metadata.tags");
+            _checkText(md.tags[i], 1, LIMIT_TAG, "metadata.tags");
             _checkAlphabet(md.tags[i], _TAG, "metadata.tags");
         }
-        _checkText(md.mediaType, 0, 100, "metadata.mediaType");
-        _checkText(md.schema, 0, 8000, "metadata.schema");
-        _checkText(terms.licence, 0, 4000, "terms.licence");
+        _checkText(md.mediaType, 0, LIMIT_MEDIA_TYPE, "metadata.mediaType");
+        _checkText(md.schema, 0, LIMIT_SCHEMA, "metadata.schema");
+        _checkText(terms.licence, 0, LIMIT_LICENCE, "terms.licence");
         _checkCurrency(terms.currency);
     }
 
     function _checkVersion(VersionParams calldata v, MemberWrap[] calldata wraps) private pure {
         if (v.number == 0) revert InvalidInput("number");
         if (v.size == 0 || v.size > _MAX_SAFE) revert InvalidInput("size");
-        if (v.chunkSize < 1024 || v.chunkSize > 16 * 1024 * 1024) revert InvalidInput("chunkSize");
+        if (v.chunkSize < LIMIT_MIN_CHUNK_SIZE || v.chunkSize > LIMIT_MAX_CHUNK_SIZE) revert InvalidInput("chunkSize");
         if (v.chunkCount == 0) revert InvalidInput("chunkCount");
         if (v.chunkCount != (uint256(v.size) + v.chunkSize - 1) / v.chunkSize) revert InvalidInput("chunkCount");
-        if (v.header.length == 0 || v.header.length > 256) revert InvalidInput("header");
-        _checkText(v.location.store, 1, 64, "location.store");
+        if (v.header.length == 0 || v.header.length > LIMIT_HEADER) revert InvalidInput("header");
+        _checkText(v.location.store, 1, LIMIT_STORE_NAME, "location.store");
         _checkAlphabet(v.location.store, _STORE_NAME, "location.store");
-        _checkText(v.location.addr, 1, 128, "location.address");
+        _checkText(v.location.addr, 1, LIMIT_STORE_ADDRESS, "location.address");
         _checkAlphabet(v.location.addr, _PRINTABLE, "location.address");
         if (wraps.length == 0 || wraps.length > _MAX_WRAPS) revert InvalidInput("wraps");
         for (uint256 i; i < wraps.length; ++i) {
@@ -799,7 +792,7 @@ contract Datapact is DatapactBase {
     /// @dev Core's key-wrap shape: the 91-byte envelope `DPKW`, version 1, HPKE suite 0x0020 0x0001 0x0003, then
     /// enc and the sealed key.
     function _checkWrap(bytes calldata w) private pure {
-        if (w.length != 91 || bytes11(w[0:11]) != bytes11(0x44504b5701002000010003)) revert InvalidInput("wraps");
+        if (w.length != WRAP_LENGTH || bytes11(w[0:11]) != WRAP_PREFIX) revert InvalidInput("wraps");
     }
 
     uint8 private constant _TAG = 0;

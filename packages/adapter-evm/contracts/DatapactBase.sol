@@ -2,28 +2,30 @@
 pragma solidity 0.8.28;
 
 import {IDatapact} from "./IDatapact.sol";
+// Limits, enums and the envelope rules, generated from @datapact/core (scripts/constants.ts).
+import "./DatapactConstants.sol";
 
 /// @title Datapact storage layout, shared by the ledger program and its views
 /// @dev Both `Datapact` (every rule that changes state) and `DatapactViews` (every read, reached through
 /// `Datapact`'s fallback by DELEGATECALL) inherit this one layout and declare no state of their own, so they read and
 /// write the same slots. The split keeps each deployed contract under EIP-170's 24,576 bytes.
 abstract contract DatapactBase is IDatapact {
-    uint8 internal constant _ADMIN = 1;
-    uint8 internal constant _PROVIDER = 2;
-    uint8 internal constant _CONSUMER = 4;
-    uint8 internal constant _REGULATOR = 8;
+    uint8 internal constant _ADMIN = ROLE_ADMIN;
+    uint8 internal constant _PROVIDER = ROLE_PROVIDER;
+    uint8 internal constant _CONSUMER = ROLE_CONSUMER;
+    uint8 internal constant _REGULATOR = ROLE_REGULATOR;
     uint8 internal constant _ACTIVE = 1;
     uint8 internal constant _LEFT = 2;
-    uint8 internal constant _SCOPE_ALL = 0;
-    uint8 internal constant _SCOPE_FROM = 1;
-    uint8 internal constant _SCOPE_EXACT = 2;
+    uint8 internal constant _SCOPE_ALL = SCOPE_ALL;
+    uint8 internal constant _SCOPE_FROM = SCOPE_FROM;
+    uint8 internal constant _SCOPE_EXACT = SCOPE_EXACT;
     uint8 internal constant _ACK_PROVIDER = 1;
     uint8 internal constant _ACK_CONSUMER = 2;
-    uint256 internal constant _MAX_SAFE = 2 ** 53 - 1;
-    uint256 internal constant _MAX_WRAPS = 2000;
-    uint256 internal constant _MAX_USAGE_BATCH = 1000;
-    uint256 internal constant _MAX_PAYLOAD_BATCH = 64;
-    uint256 internal constant _MAX_CHUNK = 16 * 1024 * 1024 + 16;
+    uint256 internal constant _MAX_SAFE = LIMIT_UINT53;
+    uint256 internal constant _MAX_WRAPS = LIMIT_WRAPS;
+    uint256 internal constant _MAX_USAGE_BATCH = LIMIT_USAGE_BATCH;
+    uint256 internal constant _MAX_PAYLOAD_BATCH = LIMIT_PAYLOAD_BATCH;
+    uint256 internal constant _MAX_CHUNK = LIMIT_CHUNK;
 
     struct SettingsRecord {
         bool bootstrapped;

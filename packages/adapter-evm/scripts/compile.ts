@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeConstants } from './constants.js'
 
 /** The package directory (this file is in scripts/). */
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -66,6 +67,8 @@ export async function compile(options: { force?: boolean; root?: string } = {}):
     }
   }
   const solc = require('solc') as { version(): string; compile(input: string, opts: object): string }
+  // The contract's limits and enums come from core: regenerate them first, so they are never stale.
+  await writeConstants(root)
   const input = sources(join(root, 'contracts'))
   const hash = fingerprint(input, solc.version())
   if (!options.force) {

@@ -9,7 +9,7 @@ export * from './client/index.js'
 export type { DataSource, MemberKeys } from './crypto/index.js'
 export { generateMemberKeys, lockKeystore, unlockKeystore } from './crypto/index.js'
 export type * from './domain/index.js'
-export { ROLES } from './domain/index.js'
+export { ADMISSION_RULES, ROLES, SCOPE_KINDS } from './domain/index.js'
 export {
   DatapactError,
   type DatapactErrorCode,

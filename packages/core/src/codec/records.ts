@@ -16,7 +16,7 @@ import type {
   UsageTotals,
   Version,
 } from '../domain/index.js'
-import { ROLES } from '../domain/index.js'
+import { ADMISSION_RULES, ROLES, SCOPE_KINDS } from '../domain/index.js'
 import { invalidArgument, MAX_AMOUNT } from '../internal/assert.js'
 import {
   amount,
@@ -51,6 +51,14 @@ export const LIMITS = {
   payloadBatch: 64,
   chunk: 16 * 1024 * 1024 + 16,
   storeName: 64,
+  /** A payload store's address for a version (printable ASCII). */
+  storeAddress: 128,
+  /** Plaintext chunk sizes a version may use. */
+  minChunkSize: 1024,
+  maxChunkSize: 16 * 1024 * 1024,
+  /** Billing period lengths the settings may give: a minute to 366 days. */
+  minPeriodSeconds: 60,
+  maxPeriodSeconds: 366 * 86400,
   uint32: 0xffff_ffff,
   /** Ledger times and sizes stay below 2^53 so every language reads them exactly. */
   uint53: Number.MAX_SAFE_INTEGER,
@@ -152,9 +160,9 @@ export const memberName = string(LIMITS.name, 1)
 
 /** Consortium settings: admission rule, regulator escrow, billing period length. */
 export const settings: Schema<ConsortiumSettings> = object({
-  admission: literal('open', 'admin'),
+  admission: literal(...ADMISSION_RULES),
   regulatorEscrow: nullable(memberId),
-  periodSeconds: int(60, 366 * 86400),
+  periodSeconds: int(LIMITS.minPeriodSeconds, LIMITS.maxPeriodSeconds),
 })
 
 /** A member record. */
@@ -208,7 +216,7 @@ export const storeName = string(
 /** Where a version's ciphertext is: store name and the store's address. */
 export const location: Schema<PayloadLocation> = object({
   store: storeName,
-  address: string(128, 1, /^[\x21-\x7e]+$/, 'store address of printable ASCII'),
+  address: string(LIMITS.storeAddress, 1, /^[\x21-\x7e]+$/, 'store address of printable ASCII'),
 })
 
 /** A version record. */
@@ -218,7 +226,7 @@ export const version: Schema<Version> = object({
   plaintextDigest: digest,
   merkleRoot: digest,
   size: int(1, LIMITS.uint53),
-  chunkSize: int(1024, 16 * 1024 * 1024),
+  chunkSize: int(LIMITS.minChunkSize, LIMITS.maxChunkSize),
   chunkCount: int(1, LIMITS.uint32),
   header: bytes({ min: 1, max: LIMITS.header }),
   keyCommitment: digest,
@@ -232,7 +240,7 @@ export const version: Schema<Version> = object({
 export const pinnedTerms: Schema<PinnedTerms> = object({ pricePerAccess: money, pricePerByte: money, currency })
 
 /** A grant's scope: all versions, from version N, or exactly version N. */
-export const scope = object({ kind: literal('all', 'from', 'exact'), version: uint32 }) as Schema<GrantScope>
+export const scope = object({ kind: literal(...SCOPE_KINDS), version: uint32 }) as Schema<GrantScope>
 
 /** A grant record. */
 export const grant: Schema<Grant> = object({

@@ -15,8 +15,10 @@ export const ROLES = ['admin', 'provider', 'consumer', 'regulator'] as const
 /** What a member may do: admins admit and configure, providers publish, consumers fetch, regulators audit. */
 export type Role = (typeof ROLES)[number]
 
+/** The admission rules, in the order the EVM contract numbers them (`open` 0, `admin` 1). */
+export const ADMISSION_RULES = ['open', 'admin'] as const
 /** How new members get in: anyone may join (`open`), or an admin must admit them first (`admin`). */
-export type AdmissionRule = 'open' | 'admin'
+export type AdmissionRule = (typeof ADMISSION_RULES)[number]
 
 /** Consortium-wide settings, set at bootstrap and changed by an admin. */
 export interface ConsortiumSettings {
@@ -118,9 +120,12 @@ export interface Version {
   publishedAt: number
 }
 
+/** The kinds of grant scope, in the order the EVM contract numbers them (`all` 0, `from` 1, `exact` 2). */
+export const SCOPE_KINDS = ['all', 'from', 'exact'] as const
+
 /** Which versions a grant covers. `version` is 0 for `all`. */
 export interface GrantScope {
-  kind: 'all' | 'from' | 'exact'
+  kind: (typeof SCOPE_KINDS)[number]
   version: number
 }
 
