@@ -1,6 +1,6 @@
 /** Helpers for the crypto tests (not exported from the package). */
 import { DatapactError } from '../errors.js'
-import { bytesToHex, hexToBytes } from '../internal/bytes.js'
+import { bytesToHex, concatList, hexToBytes } from '../internal/bytes.js'
 import { nativeAvailable } from './native.js'
 
 export { bytesToHex as hex, hexToBytes as unhex }
@@ -49,15 +49,7 @@ export async function thrownCode(fn: () => unknown): Promise<string> {
 }
 
 /** Concatenates pieces. */
-export const join = (pieces: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of pieces) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+export const join = concatList
 
 /** Splits `bytes` at the given cut points (sorted, deduplicated, clamped). */
 export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {

@@ -4,6 +4,17 @@ export { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/
 export const textEncoder = /* @__PURE__ */ new TextEncoder()
 export const textDecoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true })
 
+/** Concatenates a list of any length (`concatBytes` spreads its arguments, which a long list overflows). */
+export function concatList(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
 /** Constant-time equality for equal-length byte arrays. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false

@@ -1,7 +1,7 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import { storeName } from '../codec/records.js'
 import { DatapactError } from '../errors.js'
-import { bytesToHex } from '../internal/bytes.js'
+import { bytesToHex, concatList } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
 import { checkGetArguments, storedChunks } from './checks.js'
 
@@ -48,13 +48,7 @@ export class MemoryPayloadStore implements PayloadStore {
       parts.push(enc.encode(`${address}:${this.#payloads.get(address)!.length};`))
       for (const c of this.#payloads.get(address)!) parts.push(enc.encode(`${c.length}:`), c)
     }
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-    let at = 0
-    for (const p of parts) {
-      out.set(p, at)
-      at += p.length
-    }
-    return out
+    return concatList(parts)
   }
 
   /** Test hook: applies `edit` to the stored chunk list of `address` (flip bits, drop, reorder, append). */

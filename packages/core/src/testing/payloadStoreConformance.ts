@@ -1,5 +1,6 @@
 import { Datapact } from '../client/index.js'
 import { generateMemberKeys } from '../crypto/index.js'
+import { concatList } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
 import { eventCount, type Party, TERMS, testBytes } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
@@ -64,15 +65,7 @@ const collect = async (it: AsyncIterable<Uint8Array>) => {
   for await (const c of it) out.push(c)
   return out
 }
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concat = concatList
 
 /**
  * The payload-store conformance suite: the {@link PayloadStore} contract (chunks back exactly, in order, only
