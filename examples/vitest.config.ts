@@ -2,5 +2,11 @@ import { defineConfig } from 'vitest/config'
 
 // Runs every example as a user would (`pnpm start` in its folder) and checks the story completes.
 export default defineConfig({
-  test: { name: 'examples', include: ['examples.test.ts'], testTimeout: 180_000 },
+  test: {
+    name: 'examples',
+    include: ['examples.test.ts'],
+    // Each example is a child process that starts Anvil or a gateway test server and runs a whole story: about 10-30 s
+    // alone, several times that on a busy 2-core machine. The child itself is killed at 170 s (examples.test.ts).
+    testTimeout: 180_000,
+  },
 })

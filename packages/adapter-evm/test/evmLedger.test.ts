@@ -555,18 +555,24 @@ describe('EvmLedger reads', () => {
     expect((await p.evm.readEvents({ after: all.cursor })).events).toEqual([])
     await expect(p.evm.readEvents({ after: 'bogus' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
 
+    // From the cursor, not from "now": a live subscription opens one round trip later, and on a loaded machine the
+    // registration can commit within it.
     const seen: string[] = []
-    const off = c.evm.subscribe(e => seen.push(e.event.type))
+    const off = c.evm.subscribe(e => seen.push(e.event.type), { after: all.cursor })
+    const witness: string[] = []
+    const offWitness = c.evm.subscribe(e => witness.push(e.event.type), { after: all.cursor })
     await duo.expect('ok', p, 'registerDataset', {
       datasetId: hex32(41),
       metadata: md('S'),
       terms: terms(),
       listed: true,
     })
-    await expect.poll(() => seen, { timeout: 5000, interval: 20 }).toEqual(['DatasetRegistered'])
+    await expect.poll(() => seen, { timeout: 20_000, interval: 20 }).toEqual(['DatasetRegistered'])
     off()
     await duo.expect('ok', p, 'retireDataset', { datasetId: hex32(41) })
-    await new Promise(resolve => setTimeout(resolve, 100))
+    // Once a subscription still open has seen the retirement, the closed one would have seen it too: wait for that.
+    await expect.poll(() => witness, { timeout: 20_000, interval: 20 }).toEqual(['DatasetRegistered', 'DatasetRetired'])
+    offWitness()
     expect(seen).toEqual(['DatasetRegistered'])
   })
 

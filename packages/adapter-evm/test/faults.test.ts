@@ -61,7 +61,8 @@ async function freshMemberThrough(rpcUrl: string, address: string): Promise<EvmL
 async function pending(anvil: AnvilInstance, n: number) {
   await expect
     .poll(async () => Number((await anvilRpc<{ pending: string }>(anvil.rpcUrl, 'txpool_status')).pending), {
-      timeout: 5000,
+      // A condition, not a delay: the bound only has to outlast a slow send on a loaded machine (testTimeout is 30 s).
+      timeout: 20_000,
       interval: 10,
     })
     .toBe(n)

@@ -30,6 +30,8 @@ const chaincodeName = 'kv'
 const fixture = fileURLToPath(new URL('./fixtures/kvContract.ts', import.meta.url))
 const fixturePackage = fileURLToPath(new URL('./fixtures/kvPackage', import.meta.url))
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString()
+/** vi.waitFor's bound for a condition (its default, 1 s, is too short for endorsements on a busy 2-core machine). */
+const patience = { timeout: 20_000, interval: 20 }
 
 describe('gateway test server', () => {
   let server: GatewayTestServer
@@ -68,7 +70,9 @@ describe('gateway test server', () => {
       'grpc.initial_reconnect_backoff_ms': 50,
       'grpc.max_reconnect_backoff_ms': 100,
     })
-    const deadline = () => ({ deadline: Date.now() + 5000 })
+    // Deadlines that catch a hung call, not a slow one: an endorsement runs the chaincode in its child process,
+    // which takes seconds on a busy 2-core machine.
+    const deadline = () => ({ deadline: Date.now() + 30_000 })
     const gateway = connect({ client, identity, signer, evaluateOptions: deadline, endorseOptions: deadline })
     clients.push(client)
     gateways.push(gateway)
@@ -165,7 +169,7 @@ describe('gateway test server', () => {
       contract.submitTransaction('increment', 'counter'),
       contract.submitTransaction('increment', 'counter'),
     ])
-    await vi.waitFor(() => expect(server.pendingTransactions()).toBe(2))
+    await vi.waitFor(() => expect(server.pendingTransactions()).toBe(2), patience)
     release()
     const [first, second] = await results
     const valid = [first, second].filter(r => r.status === 'fulfilled')
@@ -200,7 +204,7 @@ describe('gateway test server', () => {
       contract.submitAsync('emit', { arguments: ['Created', 'one'] }),
       contract.submitAsync('emit', { arguments: ['Created', 'two'] }),
     ])
-    await vi.waitFor(() => expect(server.pendingTransactions()).toBe(2))
+    await vi.waitFor(() => expect(server.pendingTransactions()).toBe(2), patience)
     release()
     const statuses = await Promise.all((await emitted).map(commit => commit.getStatus()))
     const blockNumber = statuses[0]?.blockNumber
@@ -239,7 +243,10 @@ describe('gateway test server', () => {
     await server.restart()
     expect(server.address).toBe(address)
     expect(server.blockHeight()).toBe(height)
-    await vi.waitFor(async () => expect(text(await contract.evaluateTransaction('get', 'durable'))).toBe('yes'))
+    await vi.waitFor(
+      async () => expect(text(await contract.evaluateTransaction('get', 'durable'))).toBe('yes'),
+      patience,
+    )
     expect(text(await contract.submitTransaction('put', 'durable', 'still'))).toBe('still')
     expect(server.blockHeight()).toBe(height + 1)
   })

@@ -14,7 +14,7 @@ export interface AnvilOptions {
   args?: string[]
   /** Path of the anvil binary; default: `$ANVIL_BINARY`, else the one shipped by `@foundry-rs/anvil`. */
   binary?: string
-  /** How long to wait for the node to listen, in ms (default 20000). */
+  /** How long to wait for the node to listen, in ms (default 45000: a bound for a hung start on a busy machine). */
   startTimeoutMs?: number
 }
 
@@ -142,7 +142,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInsta
     hookExit()
     proc.once('exit', () => live.delete(proc))
     port = await new Promise<number>((resolve, reject) => {
-      const limit = options.startTimeoutMs ?? 20_000
+      const limit = options.startTimeoutMs ?? 45_000
       let out = ''
       const done = (error?: Error, listening?: number) => {
         clearTimeout(timer)

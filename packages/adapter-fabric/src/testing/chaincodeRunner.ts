@@ -31,7 +31,9 @@ export type ChaincodeSource = (
 type ShimStream = ClientDuplexStream<peer.ChaincodeMessage, peer.ChaincodeMessage>
 const Type = peer.ChaincodeMessage.Type
 const rangePageSize = 100
-const startTimeoutMs = 20_000
+// Bounds for a hung child, not for a slow one: Node + tsx + fabric-shim boot in about 1 s on a quiet machine and
+// ten times that and more on a busy 2-core one (load average 10-12). Vitest's hookTimeout (120 s) sits above.
+const startTimeoutMs = 45_000
 const executeTimeoutMs = 30_000
 /** A Fabric peer's gRPC message limits (core.yaml `peer.maxRecvMsgSize` / `maxSendMsgSize`: 100 MiB). */
 export const peerMessageLimits = {

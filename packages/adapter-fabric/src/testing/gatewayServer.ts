@@ -96,7 +96,8 @@ export interface GatewayTestServer {
   /**
    * Empties the ledger back to its genesis block while the server and the chaincode keep running, so that tests
    * get a fresh ledger in milliseconds. Queued transactions are dropped; open event streams and commit status
-   * waits end with UNAVAILABLE.
+   * waits end with UNAVAILABLE, and so do endorsements still running and the submission of transactions endorsed
+   * before the reset (a client of the old ledger, e.g. a test that timed out, cannot reach the new one).
    */
   reset(): void
 }
@@ -161,6 +162,10 @@ class GatewayTestServerImpl implements GatewayTestServer {
   #runner: ChaincodeRunner | undefined
   #stopped = new AbortController()
   #refusedEndorsements = 0
+  // Bumped by reset(); the transactions endorsed since the last reset, and those endorsed before it (refused).
+  #generation = 0
+  #endorsed = new Set<string>()
+  #staleEndorsements = new Set<string>()
 
   constructor(options: GatewayTestServerOptions, peerMember: TestMember) {
     this.#options = options
@@ -259,10 +264,13 @@ class GatewayTestServerImpl implements GatewayTestServer {
   }
 
   reset(): void {
-    this.#stopped.abort(new RpcError(status.UNAVAILABLE, 'gateway test server ledger reset'))
+    this.#stopped.abort(resetError())
     this.#stopped = new AbortController()
     this.#orderer.discard()
     this.#ledger = new Ledger()
+    this.#generation++
+    this.#staleEndorsements = this.#endorsed
+    this.#endorsed = new Set()
   }
 
   #implementation(): UntypedServiceImplementation {
@@ -331,6 +339,7 @@ class GatewayTestServerImpl implements GatewayTestServer {
   }
 
   async #endorse(request: gateway.EndorseRequest): Promise<gateway.EndorseResponse> {
+    const generation = this.#generation
     const proposal = this.#unpack(request.getProposedTransaction(), '')
     this.#checkTarget(proposal, 'no combination of peers can be derived which satisfy the endorsement policy')
     if (this.#refusedEndorsements > 0) {
@@ -352,8 +361,12 @@ class GatewayTestServerImpl implements GatewayTestServer {
     const failure = chaincodeFailure(execution.response)
     if (failure) throw failed(failure)
     const outcome = { response: execution.response, results, ...(execution.event && { event: execution.event }) }
+    const prepared = await prepareTransaction(proposal, outcome, this.#endorser, chaincodeVersion)
+    // Simulated on a ledger that reset() has since replaced: its read set belongs to no ledger any more.
+    if (generation !== this.#generation) throw resetError()
+    this.#endorsed.add(proposal.txId)
     const response = new gateway.EndorseResponse()
-    response.setPreparedTransaction(await prepareTransaction(proposal, outcome, this.#endorser, chaincodeVersion))
+    response.setPreparedTransaction(prepared)
     return response
   }
 
@@ -378,6 +391,7 @@ class GatewayTestServerImpl implements GatewayTestServer {
     if (transaction.channelId !== this.#options.channel) {
       throw rejected('NOT_FOUND', `channel ${transaction.channelId} not found`)
     }
+    if (this.#staleEndorsements.has(transaction.txId)) throw resetError()
     try {
       this.#membership.authenticate(
         transaction.creator,
@@ -580,6 +594,8 @@ class GatewayTestServerImpl implements GatewayTestServer {
     return { name: 'RpcError', message: error.message, code: error.code, details: error.message, metadata }
   }
 }
+
+const resetError = () => new RpcError(status.UNAVAILABLE, 'gateway test server ledger reset')
 
 function chaincodeFailure(response: peer.Response): string | undefined {
   const code = response.getStatus()
