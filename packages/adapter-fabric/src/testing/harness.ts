@@ -91,8 +91,8 @@ export function datapactChaincode(): ChaincodeSource {
  *
  * @param options - sharing, ledger options, block size
  * @returns the harness; call `teardown()` when done
- * @throws Error when the gateway test server or the chaincode process does not start (the chaincode runtime,
- *   `fabric-contract-api` and `fabric-shim`, is an optional peer dependency and must be installed)
+ * @throws Error when the gateway test server or the chaincode process does not start (the chaincode,
+ *   `@datapact/chaincode`, is an optional peer dependency and must be installed)
  * @example
  * ```ts
  * describeLedgerConformance('fabric', createFabricHarness, { timeout: 60_000 })
