@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import type { JSONSerializer as ContractJsonSerializer } from 'fabric-contract-api'
 import { DatapactContract } from './contract.js'
 import { JSONSerializer } from './runtime.js'
 
@@ -24,5 +25,5 @@ export const contracts = [DatapactContract]
  */
 export const serializers: {
   readonly transaction: 'datapactJson'
-  readonly serializers: { readonly datapactJson: typeof JSONSerializer }
+  readonly serializers: { readonly datapactJson: typeof ContractJsonSerializer }
 } = { transaction: 'datapactJson', serializers: { datapactJson: JSONSerializer } }
