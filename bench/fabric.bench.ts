@@ -1,7 +1,8 @@
 /**
  * Fabric ledger benchmarks through the real `@hyperledger/fabric-gateway` client and the gateway test server (the
- * real chaincode as a service in a child process, signed proposals, MVCC, 10 ms block cutting): write transactions
- * per second, and usage records per second in batches. Baselines are the same calls on the memory ledger.
+ * real chaincode, @datapact/chaincode, as a service in a child process, signed proposals, MVCC, 10 ms block
+ * cutting): write transactions per second, and usage records per second in batches. Baselines are the same calls on
+ * the memory ledger.
  */
 
 import { createFabricHarness, stopSharedFabricNetwork } from '../packages/adapter-fabric/src/testing/index.js'

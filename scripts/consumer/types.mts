@@ -3,9 +3,10 @@
 import { EvmLedger } from '@datapact/adapter-evm'
 import { type AnvilInstance, startAnvil } from '@datapact/adapter-evm/testing'
 import { FabricLedger, type FabricLedgerOptions } from '@datapact/adapter-fabric'
-import { DatapactContract } from '@datapact/adapter-fabric/chaincode'
 import { createFabricHarness } from '@datapact/adapter-fabric/testing'
 import { MemoryLedger } from '@datapact/adapter-memory'
+import { DatapactContract, serializers } from '@datapact/chaincode'
+import { memberIdOf } from '@datapact/chaincode/wire'
 import { Datapact, type DatapactErrorCode, generateMemberKeys, type LedgerAdapter } from '@datapact/core'
 import { decode, encode, records } from '@datapact/core/codec'
 import { sha256 } from '@datapact/core/crypto'
@@ -38,6 +39,8 @@ export const all = [
   FabricLedger,
   options,
   DatapactContract,
+  serializers.transaction,
+  memberIdOf,
   createFabricHarness,
   EvmLedger,
   startAnvil,

@@ -1,7 +1,7 @@
 import { DatapactError, type DatapactErrorCode, type ErrorDetails, isErrorCode, LedgerError } from '@datapact/core'
 import { status as grpcStatus } from '@grpc/grpc-js'
 import { CommitError, CommitStatusError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway'
-import { parseWireError } from './wire.js'
+import { parseWireError } from './shared.js'
 
 /** What was being done when a Fabric call failed, for the error message and details. */
 export interface FailureContext {

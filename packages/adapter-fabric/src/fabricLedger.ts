@@ -35,8 +35,15 @@ import {
 } from '@hyperledger/fabric-gateway'
 import { common, gateway as gatewayProtos } from '@hyperledger/fabric-protos'
 import { isNoEndorsersError, toLedgerError } from './errors.js'
-import { MemberIdError, memberIdOf } from './identity.js'
-import { decodeEventPayload, decodeEvents, eventName, fromBase64, toBase64 } from './wire.js'
+import {
+  decodeEventPayload,
+  decodeEvents,
+  eventName,
+  fromBase64,
+  MemberIdError,
+  memberIdOf,
+  toBase64,
+} from './shared.js'
 
 /**
  * A LEDGER_UNAVAILABLE once the endorsed transaction went to the orderer: it may or may not commit. The error names

@@ -1,11 +1,11 @@
 // The reference adapter, by path: adapters do not depend on each other, this test only reads it.
 
 import { MemoryLedger } from '@datapact/adapter-memory'
+import { pinKeyPrefix } from '@datapact/chaincode/wire'
 import type { LedgerAdapter, LedgerEventRecord } from '@datapact/core'
 import type { QueryName, WriteRuleName } from '@datapact/core/rules'
 import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { pinKeyPrefix } from '../src/chaincode/pinning.js'
 import { createFabricHarness, type FabricHarness } from '../src/testing/index.js'
 
 // The same raw rule calls on the memory ledger (the reference) and on Fabric (the real chaincode through the real

@@ -1,9 +1,9 @@
+import { formatWireError, parseWireError } from '@datapact/chaincode/wire'
 import { DatapactError, type DatapactErrorCode, LedgerError } from '@datapact/core'
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js'
 import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway'
 import { describe, expect, it } from 'vitest'
 import { errorMappings, toLedgerError } from '../src/errors.js'
-import { formatWireError, parseWireError } from '../src/wire.js'
 
 const serviceError = (code: number, message = 'rpc failed'): ServiceError =>
   Object.assign(new Error(message), { code, details: message, metadata: new Metadata() })

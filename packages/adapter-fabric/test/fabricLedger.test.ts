@@ -1,3 +1,4 @@
+import { toBase64 } from '@datapact/chaincode/wire'
 import type { LedgerEventRecord, Role } from '@datapact/core'
 import { encodeArgs } from '@datapact/core/rules'
 import { fakeWrap, ZERO32 } from '@datapact/core/testing'
@@ -6,7 +7,6 @@ import { CommitError, connect, StatusCode } from '@hyperledger/fabric-gateway'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FabricLedger } from '../src/index.js'
 import { createFabricHarness, type FabricHarness, memberIdentity, memberSigner } from '../src/testing/index.js'
-import { toBase64 } from '../src/wire.js'
 
 const key = (n: number) => new Uint8Array(32).fill(n)
 const datasetId = 'ab'.repeat(32)

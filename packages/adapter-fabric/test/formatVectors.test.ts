@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs'
+import {
+  decodeEventPayload,
+  encodeEventPayload,
+  formatWireError,
+  fromBase64,
+  parseWireError,
+} from '@datapact/chaincode/wire'
 import { decodeArgs } from '@datapact/core/rules'
 import { describe, expect, it } from 'vitest'
-import { decodeEventPayload, encodeEventPayload, formatWireError, fromBase64, parseWireError } from '../src/wire.js'
 
 /**
  * Known-answer vectors of the Fabric encodings (test/vectors/fabric.json, specified in docs/format.md §11): the

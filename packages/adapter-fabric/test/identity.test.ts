@@ -1,11 +1,10 @@
 import 'fabric-contract-api' // loads reflect-metadata, which @peculiar/x509 needs
+import { fromBase64, MemberIdError, memberIdOf, toBase64 } from '@datapact/chaincode/wire'
 import { records } from '@datapact/core/codec'
 import * as x509 from '@peculiar/x509'
 import { describe, expect, it } from 'vitest'
-import { MemberIdError, memberIdOf } from '../src/identity.js'
 import { FabricLedger } from '../src/index.js'
 import { createTestOrganisation, memberSigner } from '../src/testing/index.js'
-import { fromBase64, toBase64 } from '../src/wire.js'
 
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import * as grpc from '@grpc/grpc-js'
-import { build } from 'tsup'
+import { build, type Options } from 'tsup'
 import { describe, expect, it } from 'vitest'
 import { FabricLedger } from '../src/index.js'
 import {
@@ -10,15 +12,19 @@ import {
   peerMessageLimits,
   startGatewayTestServer,
 } from '../src/testing/index.js'
-import { chaincodeServer } from '../tsup.config.js'
 
-// The chaincode as it is deployed: the chaincode-as-a-service entry, from source and as the bundled CommonJS file,
-// served on CHAINCODE_SERVER_ADDRESS / CHAINCODE_ID and driven through the gateway like any peer would.
+// The chaincode (@datapact/chaincode) as it is deployed: the chaincode-as-a-service entry, from source and as the
+// bundled CommonJS file, served on CHAINCODE_SERVER_ADDRESS / CHAINCODE_ID and driven through the gateway like any
+// peer would.
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-const serverSource = fileURLToPath(new URL('../src/chaincode/server.ts', import.meta.url))
-// Inside the package, so that the bundle finds fabric-shim and fabric-contract-api as an image's node_modules would.
-const bundleDir = fileURLToPath(new URL('../node_modules/.cache/datapact-chaincode-test', import.meta.url))
+const packageDir = dirname(createRequire(import.meta.url).resolve('@datapact/chaincode/package.json'))
+const { chaincodeServer } = (await import(pathToFileURL(join(packageDir, 'tsup.config.ts')).href)) as {
+  chaincodeServer: Options
+}
+const serverSource = join(packageDir, 'src', 'server.ts')
+// Inside the chaincode package, so that the bundle finds fabric-shim and fabric-contract-api as an image's
+// node_modules would.
+const bundleDir = join(packageDir, 'node_modules', '.cache', 'datapact-chaincode-test')
 
 async function roundTrip(chaincode: ChaincodeSource): Promise<void> {
   const org = await createTestOrganisation('Org1MSP')
@@ -69,8 +75,18 @@ describe('the chaincode as a service', () => {
       config: false,
     })
     const bundle = `${bundleDir}/chaincode-server.cjs`
-    const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map(m => m[1])
-    expect(new Set(required)).toEqual(new Set(['fabric-contract-api', 'fabric-shim', 'crypto', 'fs', 'module']))
+    // Every require, also through createRequire (esbuild names those require2, require3, ...).
+    const required = [...readFileSync(bundle, 'utf8').matchAll(/\brequire\d*\("([^"]+)"\)/g)].map(m => m[1])
+    expect(new Set(required)).toEqual(
+      new Set([
+        'fabric-contract-api',
+        'fabric-shim',
+        'fabric-shim/lib/contract-spi/chaincodefromcontract.js',
+        'crypto',
+        'fs',
+        'module',
+      ]),
+    )
     await roundTrip({ command: process.execPath, args: [bundle] })
   }, 60_000)
 })

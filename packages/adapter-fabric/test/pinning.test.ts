@@ -1,10 +1,9 @@
+import { pinKey, toBase64 } from '@datapact/chaincode/wire'
 import * as grpc from '@grpc/grpc-js'
 import { connect } from '@hyperledger/fabric-gateway'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pinKey } from '../src/chaincode/pinning.js'
 import { type FabricLedger, memberIdOf, toLedgerError } from '../src/index.js'
 import { createFabricHarness, type FabricHarness, memberIdentity, memberSigner } from '../src/testing/index.js'
-import { toBase64 } from '../src/wire.js'
 
 // A member id is `<mspId>/<CN>`; the certificate of the member's first write pins it (key and NodeOU roles).
 

@@ -14,6 +14,7 @@ import type { Simulation } from './worldState.js'
  * - `module`: a JavaScript or TypeScript module exporting fabric-contract-api `Contract` classes. `exportName` picks
  *   the export (a class or an array of classes); by default `contracts`, then the default export. `fabric-shim` must
  *   resolve from the module's folder. For TypeScript give a loader, e.g. `nodeOptions: ['--import', 'tsx']`.
+ *   A `serializers` export, if any, is used as `fabric-chaincode-node` uses it.
  * - `command`: any program that serves the chaincode in server mode on `CHAINCODE_SERVER_ADDRESS` with
  *   `CHAINCODE_ID` (also given as `CORE_CHAINCODE_ADDRESS`/`CORE_CHAINCODE_ID`, so `fabric-chaincode-node server`
  *   needs no arguments).
@@ -41,21 +42,23 @@ export const peerMessageLimits = {
   'grpc.max_send_message_length': 100 * 1024 * 1024,
 } as const
 
-// Runs in the child: load the contracts and serve them with the shim's own server mode, as CCaaS does.
+// Runs in the child: load the contracts and serve them with the shim's own server mode, as CCaaS does. The module
+// loads first (the Datapact chaincode prepares the contract API before it loads), and its `serializers` export,
+// if any, is used as fabric-chaincode-node uses it.
 const hostScript = `
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 process.on('disconnect', () => process.exit(0))
 const modulePath = process.env.GATEWAY_TEST_CHAINCODE_MODULE
+const mod = await import(pathToFileURL(modulePath).href)
 const require = createRequire(modulePath)
 const shim = require('fabric-shim')
 const ChaincodeFromContract = require('fabric-shim/lib/contract-spi/chaincodefromcontract.js')
 const { JSONSerializer } = createRequire(require.resolve('fabric-shim'))('fabric-contract-api')
-const mod = await import(pathToFileURL(modulePath).href)
 const name = process.env.GATEWAY_TEST_CHAINCODE_EXPORT
 const found = name ? mod[name] ?? mod.default?.[name] : mod.contracts ?? mod.default?.contracts ?? mod.default
 if (!found) throw new Error('no contract export "' + (name ?? 'contracts') + '" in ' + modulePath)
-const serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } }
+const serializers = mod.serializers ?? mod.default?.serializers ?? { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } }
 const chaincode = new ChaincodeFromContract(Array.isArray(found) ? found : [found], serializers, {}, 'chaincode', '1.0')
 // As fabric-chaincode-node server: no message size cap in the chaincode (the peer caps at 100 MiB).
 const unlimited = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 }

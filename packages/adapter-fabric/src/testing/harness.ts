@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import type { LedgerHarness } from '@datapact/core/testing'
 import * as grpc from '@grpc/grpc-js'
 import { FabricLedger, type FabricLedgerOptions } from '../fabricLedger.js'
-import { memberIdOf } from '../identity.js'
+import { memberIdOf } from '../shared.js'
 import { type ChaincodeSource, peerMessageLimits } from './chaincodeRunner.js'
 import { type GatewayTestServer, startGatewayTestServer } from './gatewayServer.js'
 import { createTestOrganisation, type TestMember, type TestOrganisation } from './identities.js'
@@ -56,17 +57,27 @@ let sharedInUse = false
 let sharedStopTimer: NodeJS.Timeout | undefined
 
 /**
- * The Datapact chaincode as the gateway test server runs it: the TypeScript source through tsx (with
- * `--conditions=source`, so `@datapact/core` loads from source too) when it is there, else the built module.
+ * The Datapact chaincode (the `@datapact/chaincode` package) as the gateway test server runs it: the TypeScript
+ * source through tsx (with `--conditions=source`, so `@datapact/core` loads from source too) when it is there (in
+ * this repository), else the package's built ESM entry.
  *
  * @returns the chaincode source for {@link startGatewayTestServer}
+ * @throws Error naming the package to install when `@datapact/chaincode` is not installed
  */
 export function datapactChaincode(): ChaincodeSource {
-  const source = fileURLToPath(new URL('../chaincode/index.ts', import.meta.url))
+  let manifest: string
+  try {
+    manifest = createRequire(import.meta.url).resolve('@datapact/chaincode/package.json')
+  } catch (cause) {
+    throw new Error(
+      'the Fabric test harness runs the Datapact chaincode: install it next to @datapact/adapter-fabric (npm install --save-dev @datapact/chaincode)',
+      { cause },
+    )
+  }
+  const source = join(dirname(manifest), 'src', 'index.ts')
   if (existsSync(source))
     return { module: source, exportName: 'contracts', nodeOptions: ['--import', 'tsx', '--conditions=source'] }
-  // Built: dist/testing.js sits next to dist/chaincode.js.
-  return { module: fileURLToPath(new URL('./chaincode.js', import.meta.url)), exportName: 'contracts' }
+  return { module: join(dirname(manifest), 'dist', 'index.js'), exportName: 'contracts' }
 }
 
 /**
@@ -80,8 +91,8 @@ export function datapactChaincode(): ChaincodeSource {
  *
  * @param options - sharing, ledger options, block size
  * @returns the harness; call `teardown()` when done
- * @throws Error when the gateway test server or the chaincode process does not start (the chaincode runtime,
- *   `fabric-contract-api` and `fabric-shim`, is an optional peer dependency and must be installed)
+ * @throws Error when the gateway test server or the chaincode process does not start (the chaincode,
+ *   `@datapact/chaincode`, is an optional peer dependency and must be installed)
  * @example
  * ```ts
  * describeLedgerConformance('fabric', createFabricHarness, { timeout: 60_000 })

@@ -1,5 +1,5 @@
-// @peculiar/x509 uses tsyringe, which needs a Reflect metadata polyfill loaded first; fabric-contract-api loads one.
-import 'fabric-contract-api'
+// @peculiar/x509 uses tsyringe, which needs a Reflect metadata polyfill loaded first.
+import 'reflect-metadata'
 import { createPrivateKey, createPublicKey, type webcrypto } from 'node:crypto'
 import { type Identity, type Signer, signers } from '@hyperledger/fabric-gateway'
 import * as x509 from '@peculiar/x509'

@@ -1,8 +1,16 @@
+/**
+ * What the Datapact chaincode and its client share, without the chaincode runtime (this entry loads neither
+ * `fabric-shim` nor `fabric-contract-api`): the member id of a Fabric identity, argument and result text, the
+ * chaincode event, and the error text that carries a Datapact code through the gateway. `@datapact/adapter-fabric`
+ * builds this module into its client. The formats are specified in `docs/format.md`.
+ *
+ * @packageDocumentation
+ */
 import { decode, encode, records, schema } from '@datapact/core/codec'
 import type { LedgerEvent } from '@datapact/core/rules'
 
-// What travels between the client and the chaincode, shared by both sides: argument and result text, the chaincode
-// event, and the error text that carries a Datapact code through the gateway.
+export { MemberIdError, memberIdOf } from './identity.js'
+export { pinKey, pinKeyPrefix, pinOf } from './pinning.js'
 
 /** Name of the one chaincode event every Datapact write transaction sets. */
 export const eventName = 'datapact'

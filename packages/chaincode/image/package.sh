@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the chaincode-as-a-service package a peer installs: metadata.json + code.tar.gz(connection.json).
 #
-#   chaincode/package.sh <host:port the peer dials> [label] > /dev/null    # writes <label>.tgz here
+#   image/package.sh <host:port the peer dials> [label] > /dev/null    # writes <label>.tgz here
 #   peer lifecycle chaincode install datapact_1.0.tgz
 #
 # For TLS between peer and chaincode, edit connection.json in the package as docs/fabric.md shows (tls_required,

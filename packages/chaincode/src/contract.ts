@@ -1,5 +1,3 @@
-// fabric-contract-api attaches its decorators with Object.assign(module.exports, ...), which Node's ESM loader
-// cannot see as named exports: take them from the default export. Contract and Context import fine by name.
 import { DatapactError } from '@datapact/core/errors'
 import {
   decodeArgs,
@@ -14,13 +12,15 @@ import {
   type WriteRuleName,
   writeRules,
 } from '@datapact/core/rules'
-import api, { type Context, Contract } from 'fabric-contract-api'
-import { MemberIdError, memberIdOf } from '../identity.js'
-import { encodeEventPayload, encodeEvents, eventName, formatWireError, fromBase64, toBase64 } from '../wire.js'
+import type { Context } from 'fabric-contract-api'
+import { MemberIdError, memberIdOf } from './identity.js'
 import { checkPin, pinOf, writePin } from './pinning.js'
+import { contractApi } from './runtime.js'
 import { StubPort } from './stubPort.js'
+import { encodeEventPayload, encodeEvents, eventName, formatWireError, fromBase64, toBase64 } from './wire.js'
 
-const { Info, Param, Returns, Transaction } = api
+// The contract API comes from runtime.ts, which makes it work with the class-transformer a plain install resolves.
+const { Contract, Info, Param, Returns, Transaction } = contractApi
 
 /** The error a transaction fails with: its message is the `DATAPACT:<CODE>: ...` text the client maps back. */
 class ChaincodeError extends Error {

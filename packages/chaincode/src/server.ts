@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import api from 'fabric-contract-api'
-import { Shim } from 'fabric-shim'
-import { contracts } from './index.js'
+import { contracts, serializers } from './index.js'
 
 // The chaincode-as-a-service entry: serves the Datapact contract on CHAINCODE_SERVER_ADDRESS under CHAINCODE_ID,
 // the two values the peer's connection.json and the chaincode package id give. What `fabric-chaincode-node server`
@@ -19,7 +17,9 @@ interface ChaincodeFromContractClass {
   new (contracts: unknown[], serializers: unknown, metadata: unknown, title: string, version: string): unknown
 }
 
+// Required, not imported, so that they load after the chaincode entry (see runtime.ts).
 const require = createRequire(import.meta.url)
+const { Shim }: typeof import('fabric-shim') = require('fabric-shim')
 const ChaincodeFromContract: ChaincodeFromContractClass = require('fabric-shim/lib/contract-spi/chaincodefromcontract.js')
 
 const env = (name: string, legacy: string) => process.env[name] ?? process.env[legacy]
@@ -33,7 +33,6 @@ async function main(): Promise<void> {
   const cert = file('CHAINCODE_TLS_CERT_FILE')
   const clientCACerts = file('CHAINCODE_TLS_CLIENT_CACERT_FILE')
   const tlsProps = key && cert ? { key, cert, ...(clientCACerts && { clientCACerts }) } : undefined
-  const serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: api.JSONSerializer } }
   const chaincode = new ChaincodeFromContract(contracts, serializers, {}, 'datapact', '1.0')
   // As fabric-chaincode-node server: no message size cap of its own (the peer caps at 100 MiB), Fabric's keepalive.
   const server = Shim.server(
