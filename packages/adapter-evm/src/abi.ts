@@ -49,6 +49,11 @@ export type ViewName = Extract<Abi[number], { readonly type: 'function'; readonl
 /** The arguments of event `N` (indexed and not), by name. */
 export type EventArgs<N extends EventName> = AbiStruct<EventEntry<N>['inputs']>
 
+/** The indexed arguments of event `N`, by name: what its topics carry. */
+export type EventTopics<N extends EventName> = AbiStruct<
+  Extract<EventEntry<N>['inputs'][number], { readonly indexed: true }>[]
+>
+
 /** What view `N` returns: its only output, or an object of its named outputs. */
 export type ViewResult<N extends ViewName> = FunctionEntry<N>['outputs'] extends readonly [infer O]
   ? AbiValue<O>
@@ -263,6 +268,27 @@ export function decodeEvent<N extends EventName>(name: N, topics: readonly strin
     } else out[d.dataNames[next]!] = values[next++]
   }
   return out as EventArgs<N>
+}
+
+/**
+ * Decodes only the indexed arguments of a log of event `name`, from its topics (the data is not read).
+ *
+ * @param name - The event.
+ * @param topics - The log's topics (0x hex), the event's topic hash first.
+ * @returns The indexed arguments by name.
+ * @throws `RangeError` when a topic is missing.
+ */
+export function decodeTopics<N extends EventName>(name: N, topics: readonly string[]): EventTopics<N> {
+  const d = events.get(name)!
+  const out: Record<string, unknown> = {}
+  let topic = 1
+  for (const indexed of d.indexed) {
+    if (!indexed) continue
+    const t = topics[topic++]
+    if (t === undefined) throw new RangeError(`log of ${name} has too few topics`)
+    out[indexed.name] = indexed.coder.dynamic ? t.toLowerCase() : indexed.coder.decode(strip(t), 0)
+  }
+  return out as EventTopics<N>
 }
 
 /**

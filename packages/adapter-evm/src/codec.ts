@@ -67,14 +67,27 @@ export const uintToNonce = (n: bigint): string => n.toString(16).padStart(32, '0
 
 // --------------------------------------------------------------------- calls
 
-const settingsTuple = (s: ConsortiumSettings) => [
-  s.admission === 'admin' ? 1 : 0,
-  s.regulatorEscrow === null ? ZeroAddress : toAddress(s.regulatorEscrow, 'settings.regulatorEscrow'),
-  s.periodSeconds,
-]
-const metadataTuple = (m: DatasetMetadata) => [m.title, m.description, m.tags, m.mediaType, m.schema]
-const termsTuple = (t: Terms) => [t.pricePerAccess, t.pricePerByte, currencyToBytes8(t.currency), t.licence]
-const versionWraps = (wraps: Array<{ version: number; wrapped: Uint8Array }>) => wraps.map(w => [w.version, w.wrapped])
+// Struct arguments are objects named after the contract's struct fields (the ABI coder matches them by name).
+const settingsStruct = (s: ConsortiumSettings) => ({
+  admission: s.admission === 'admin' ? 1 : 0,
+  regulatorEscrow: s.regulatorEscrow === null ? ZeroAddress : toAddress(s.regulatorEscrow, 'settings.regulatorEscrow'),
+  periodSeconds: s.periodSeconds,
+})
+const metadataStruct = (m: DatasetMetadata) => ({
+  title: m.title,
+  description: m.description,
+  tags: m.tags,
+  mediaType: m.mediaType,
+  schema: m.schema,
+})
+const termsStruct = (t: Terms) => ({
+  pricePerAccess: t.pricePerAccess,
+  pricePerByte: t.pricePerByte,
+  currency: currencyToBytes8(t.currency),
+  licence: t.licence,
+})
+const versionWraps = (wraps: Array<{ version: number; wrapped: Uint8Array }>) =>
+  wraps.map(w => ({ version: w.version, wrapped: w.wrapped }))
 
 /** The contract function and arguments of a write rule call (arguments already checked by core's schema). */
 export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): { fn: string; values: unknown[] } {
@@ -82,7 +95,8 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
     case 'joinConsortium': {
       const { name, roles, envelopeKey, settings } = args as WriteArgs['joinConsortium']
       // Bootstrap settings carry no escrow (the rule refuses one); any given escrow is encoded so the ledger refuses it.
-      const s = settings === null ? [0, ZeroAddress, 0] : settingsTuple(settings)
+      const s =
+        settings === null ? { admission: 0, regulatorEscrow: ZeroAddress, periodSeconds: 0 } : settingsStruct(settings)
       return { fn: rule, values: [name, rolesToMask(roles), envelopeKey, settings !== null, s] }
     }
     case 'admitMember':
@@ -95,11 +109,11 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
     case 'leaveConsortium':
       return { fn: rule, values: [] }
     case 'updateSettings':
-      return { fn: rule, values: [settingsTuple((args as WriteArgs['updateSettings']).settings)] }
+      return { fn: rule, values: [settingsStruct((args as WriteArgs['updateSettings']).settings)] }
     case 'registerDataset':
     case 'updateDataset': {
       const { datasetId, metadata, terms, listed } = args as WriteArgs['registerDataset']
-      return { fn: rule, values: [toWord(datasetId), metadataTuple(metadata), termsTuple(terms), listed] }
+      return { fn: rule, values: [toWord(datasetId), metadataStruct(metadata), termsStruct(terms), listed] }
     }
     case 'retireDataset':
       return { fn: rule, values: [toWord((args as WriteArgs['retireDataset']).datasetId)] }
@@ -109,33 +123,33 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
     }
     case 'publishVersion': {
       const v = args as WriteArgs['publishVersion']
-      const params = [
-        toWord(v.datasetId),
-        v.number,
-        v.plaintextDigest,
-        v.merkleRoot,
-        v.size,
-        v.chunkSize,
-        v.chunkCount,
-        v.header,
-        v.keyCommitment,
-        [v.location.store, v.location.address],
-      ]
-      const wraps = v.wraps.map((w, i) => [toAddress(w.member, `wraps[${i}].member`), w.wrapped])
+      const params = {
+        datasetId: toWord(v.datasetId),
+        number: v.number,
+        plaintextDigest: v.plaintextDigest,
+        merkleRoot: v.merkleRoot,
+        size: v.size,
+        chunkSize: v.chunkSize,
+        chunkCount: v.chunkCount,
+        header: v.header,
+        keyCommitment: v.keyCommitment,
+        location: { store: v.location.store, addr: v.location.address },
+      }
+      const wraps = v.wraps.map((w, i) => ({ member: toAddress(w.member, `wraps[${i}].member`), wrapped: w.wrapped }))
       return { fn: rule, values: [params, wraps] }
     }
     case 'grantAccess': {
       const g = args as WriteArgs['grantAccess']
       // On-chain 0 means "never": a literal 0 (always in the past) is sent as 1, which the ledger refuses the same way.
       const expiresAt = g.expiresAt === null ? 0 : g.expiresAt === 0 ? 1 : g.expiresAt
-      const terms = [
-        SCOPES.indexOf(g.scope.kind),
-        g.scope.version,
+      const terms = {
+        scopeKind: SCOPES.indexOf(g.scope.kind),
+        scopeVersion: g.scope.version,
         expiresAt,
-        g.maxAccesses ?? 0,
-        g.priceOverride !== null,
-        g.priceOverride ?? 0n,
-      ]
+        maxAccesses: g.maxAccesses ?? 0,
+        hasPriceOverride: g.priceOverride !== null,
+        priceOverride: g.priceOverride ?? 0n,
+      }
       return { fn: rule, values: [toWord(g.datasetId), toAddress(g.grantee, 'grantee'), terms, versionWraps(g.wraps)] }
     }
     case 'addKeyWraps': {
@@ -150,7 +164,10 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
       const { datasetId, terms: t } = args as WriteArgs['acceptTerms']
       return {
         fn: rule,
-        values: [toWord(datasetId), [t.pricePerAccess, t.pricePerByte, currencyToBytes8(t.currency)]],
+        values: [
+          toWord(datasetId),
+          { pricePerAccess: t.pricePerAccess, pricePerByte: t.pricePerByte, currency: currencyToBytes8(t.currency) },
+        ],
       }
     }
     case 'recordUsage':
@@ -240,10 +257,15 @@ const decodeGrantTerms = (t: GrantTermsValue) => ({
 
 /** Hash the contract stores for a dataset's metadata and licence. */
 export const metadataHash = (metadata: DatasetMetadata, licence: string): string =>
-  keccak256(coder.encode(['tuple(string,string,string[],string,string)', 'string'], [metadataTuple(metadata), licence]))
+  keccak256(
+    coder.encode(
+      ['tuple(string title, string description, string[] tags, string mediaType, string schema)', 'string'],
+      [metadataStruct(metadata), licence],
+    ),
+  )
 /** Hash the contract stores for a version's header and location. */
 export const versionInfoHash = (header: Uint8Array, store: string, address: string): string =>
-  keccak256(coder.encode(['bytes', 'tuple(string,string)'], [header, [store, address]]))
+  keccak256(coder.encode(['bytes', 'tuple(string store, string addr)'], [header, { store, addr: address }]))
 
 /** A log decoded into core events, plus who caused it (undefined: the caller of the transaction's previous log). */
 export interface DecodedLog {

@@ -34,7 +34,7 @@ import {
   Wallet,
   zeroPadValue,
 } from 'ethers'
-import { decodeEvent, type EventName, type ViewName, type ViewResult } from './abi.js'
+import { decodeEvent, decodeTopics, type EventName, type ViewName, type ViewResult } from './abi.js'
 import { Chain, type ChainOptions, openProvider, type RpcLog } from './chain.js'
 import {
   currencyToBytes8,
@@ -410,8 +410,9 @@ export class EvmLedger implements LedgerAdapter {
     if (name === 'PayloadStored') {
       // The chunks are the bulk of the log and the event needs only their count: skip decoding them.
       const p = decodePayloadLog(log.data)
-      const event = { type: 'PayloadStored' as const, upload: fromWord(log.topics[1]!), first: p.first, count: p.count }
-      return { events: [{ ...event, complete: p.complete }], caller: lower(`0x${log.topics[2]!.slice(26)}`) }
+      const { upload, owner } = decodeTopics(name, log.topics)
+      const event = { type: name, upload: fromWord(upload), first: p.first, count: p.count, complete: p.complete }
+      return { events: [event], caller: owner }
     }
     return toLedgerEvents(name, decodeEvent(name, log.topics, log.data))
   }

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { hexlify, Interface, type ParamType } from 'ethers'
 import { describe, expect, it } from 'vitest'
-import { decodeEvent, decodeView, type EventName, type ViewName } from '../src/abi.js'
+import { decodeEvent, decodeTopics, decodeView, type EventName, type ViewName } from '../src/abi.js'
 import { toLedgerEvents } from '../src/codec.js'
 import { datapactAbi } from '../src/generated/datapact.js'
 import { decodePayloadLog, encodeRecordUsage } from '../src/payloadCodec.js'
@@ -70,6 +70,8 @@ describe('linear ABI decoder', () => {
         const expected = Object.fromEntries(fragment.inputs.map((p, i) => [p.name, normalise(p, ethers[i])]))
         const got = decodeEvent(name, topics, data)
         expect(got).toEqual(expected)
+        const indexed = fragment.inputs.filter(p => p.indexed).map(p => [p.name, expected[p.name]])
+        expect(decodeTopics(name, topics)).toEqual(Object.fromEntries(indexed))
         // The named arguments map onto the same core events either way.
         if (name !== 'UsageRecorded' || (values[6] as unknown[]).length === 0)
           expect(toLedgerEvents(name, got as never)).toEqual(toLedgerEvents(name, expected as never))
