@@ -2,6 +2,7 @@
  * The JSON-RPC side of the EVM ledger: one provider per node connection, one nonce-managed sender per signer,
  * receipts polled directly (no ethers event machinery), failures mapped onto core's codes.
  */
+import { Buffer } from 'node:buffer'
 import { LedgerError } from '@datapact/core'
 import {
   BaseWallet,
@@ -392,7 +393,7 @@ export class Sender {
       const raw = await signer.signTransaction({ ...tx, chainId: await this.#chain.chainId() })
       // Signed here, so its hash is known before the node answers: a send whose answer is lost is an unknown
       // outcome that names the transaction, never an anonymous failure.
-      const hash = keccak256(raw)
+      const hash = keccak256(Buffer.from(raw.slice(2), 'hex')) // the native hex parse: ethers' is per byte in JS
       try {
         return await this.#chain.provider.send('eth_sendRawTransaction', [raw])
       } catch (e) {
