@@ -1,6 +1,7 @@
 /**
  * EVM ledger benchmarks on a local Anvil: gas per usage record in a batch against a one-record transaction,
- * metering throughput, and the gas of payload chunks kept on the ledger (calldata + event logs).
+ * metering throughput (batched against one-record transactions, and batches of 1000 against batches of 100), and the
+ * gas of payload chunks kept on the ledger (calldata + event logs).
  */
 import type { BenchContext, BenchRow } from './run.js'
 
@@ -8,7 +9,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   // The contract's ABI and bytecode are generated from the Solidity sources; make sure they are current first.
   const { compile } = await import('../packages/adapter-evm/scripts/compile.js')
   await compile()
-  const { measurePayloadGas, measureUsageGas, startAnvil } = await import(
+  const { measurePayloadGas, measureUsageGas, measureUsageThroughput, startAnvil } = await import(
     '../packages/adapter-evm/src/testing/index.js'
   )
   const anvil = await startAnvil({ persistent: false })
@@ -19,6 +20,10 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       `random 16-byte nonces instead: ${usage.randomNonces.batchGasPerRecord.toFixed(0)} gas/record in a batch, ` +
         `${usage.randomNonces.singleGas} gas alone`,
     )
+    ctx.log('recordUsage throughput: 6 rounds of 1000 records in batches of 100 and of 1000, alternating')
+    const throughput = await measureUsageThroughput(anvil, { sizes: [100, 1000], records: 1000, rounds: 6 })
+    const [per100, per1000] = [throughput.recordsPerSecond[100]!, throughput.recordsPerSecond[1000]!]
+    ctx.log(`batches of 100: ${per100.toFixed(0)} records/s; batches of 1000: ${per1000.toFixed(0)} records/s`)
     ctx.log('storePayload: 8 and 64 KiB of random chunks')
     const payload = await measurePayloadGas(anvil, { kib: 64, chunkKiB: 8 })
     return [
@@ -37,6 +42,22 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         baseline: usage.singlesPerSecond,
         ratio: usage.recordsPerSecond / usage.singlesPerSecond,
         note: 'batches of 100 on Anvil vs one-record txs/s; ratio = value / baseline (throughput)',
+      },
+      {
+        name: 'evm usage records/s batch 100',
+        value: per100,
+        unit: 'records/s',
+        baseline: per1000,
+        ratio: per100 / per1000,
+        note: `batches of 100, ${throughput.records} records; baseline = batches of 1000 in the same run (next row)`,
+      },
+      {
+        name: 'evm usage records/s batch 1000',
+        value: per1000,
+        unit: 'records/s',
+        baseline: per100,
+        ratio: per1000 / per100,
+        note: `batches of 1000 vs batches of 100, ${throughput.records} records each, same run; ratio = value / baseline, target >= 1`,
       },
       {
         name: 'evm publish gas/KiB',

@@ -2,6 +2,7 @@
  * The JSON-RPC side of the EVM ledger: one provider per node connection, one nonce-managed sender per signer,
  * receipts polled directly (no ethers event machinery), failures mapped onto core's codes.
  */
+import { Buffer } from 'node:buffer'
 import { LedgerError } from '@datapact/core'
 import {
   BaseWallet,
@@ -14,6 +15,7 @@ import {
   type TransactionRequest,
   toBeHex,
 } from 'ethers'
+import { decodeView, type ViewName, type ViewResult } from './abi.js'
 import { isUnavailable, toLedgerError } from './errors.js'
 import { datapactAbi } from './generated/datapact.js'
 
@@ -25,6 +27,8 @@ export interface RpcLog {
   blockNumber: string
   transactionHash: string
   logIndex: string
+  /** Hash of the block the log is in (a reorganised block has another). */
+  blockHash?: string
   /** Block timestamp; Anvil and recent Geth include it, other nodes may not. */
   blockTimestamp?: string
 }
@@ -60,9 +64,11 @@ export interface ChainOptions {
 }
 
 /** The contract's interface (ABI), shared. */
-export const datapactInterface = /* @__PURE__ */ new Interface(datapactAbi as unknown as string[])
+export const datapactInterface = /* @__PURE__ */ new Interface(datapactAbi)
 
 const hex = (n: number | bigint): string => toBeHex(n)
+/** Most decoded events {@link Chain.decodedLog} keeps. */
+const MAX_CACHED_EVENTS = 50_000
 const REPLACED = Symbol('replaced')
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
@@ -132,6 +138,8 @@ export class Chain {
   #chainId: bigint | undefined
   readonly #senders = new Map<string, Sender>()
   readonly #timestamps = new Map<number, number>()
+  readonly #decoded = new Map<string, { events: readonly unknown[] }>()
+  #decodedEvents = 0
   #refs = 0
 
   constructor(provider: JsonRpcProvider, ownsProvider: boolean, options: ChainOptions) {
@@ -176,11 +184,41 @@ export class Chain {
     return new Map(blocks.map(b => [b, this.#timestamps.get(b) ?? 0]))
   }
 
-  /** Calls a view function at `blockTag`. */
-  async view(address: string, fn: string, values: unknown[], blockTag: string = 'latest') {
+  /** Calls a view function at `blockTag`; its result decoded into named fields. */
+  async view<N extends ViewName>(
+    address: string,
+    fn: N,
+    values: unknown[],
+    blockTag: string = 'latest',
+  ): Promise<ViewResult<N>> {
     const data = this.iface.encodeFunctionData(fn, values)
     const result = await this.rpc<string>('eth_call', [{ to: address, data }, blockTag], `read ${fn}`)
-    return this.iface.decodeFunctionResult(fn, result)
+    try {
+      return decodeView(fn, result)
+    } catch (cause) {
+      throw new LedgerError('INTERNAL', `the node returned a malformed result for ${fn}`, { ledger: 'evm', cause })
+    }
+  }
+
+  /**
+   * A log's decoded value, decoded once per (block hash, log index) for every connection to this node: `submit`
+   * decodes its receipt's logs and a later `readEvents` over the same logs finds them here. Bounded: the oldest
+   * entries go first once more than `MAX_CACHED_EVENTS` events are held.
+   */
+  decodedLog<T extends { events: readonly unknown[] }>(log: RpcLog, decode: (log: RpcLog) => T): T {
+    if (!log.blockHash) return decode(log)
+    const key = `${log.blockHash}:${log.logIndex}`
+    const hit = this.#decoded.get(key) as T | undefined
+    if (hit) return hit
+    const value = decode(log)
+    this.#decoded.set(key, value)
+    this.#decodedEvents += value.events.length
+    for (const [k, v] of this.#decoded) {
+      if (this.#decodedEvents <= MAX_CACHED_EVENTS) break
+      this.#decoded.delete(k)
+      this.#decodedEvents -= v.events.length
+    }
+    return value
   }
 
   /** Chain id, asked once. */
@@ -355,7 +393,7 @@ export class Sender {
       const raw = await signer.signTransaction({ ...tx, chainId: await this.#chain.chainId() })
       // Signed here, so its hash is known before the node answers: a send whose answer is lost is an unknown
       // outcome that names the transaction, never an anonymous failure.
-      const hash = keccak256(raw)
+      const hash = keccak256(Buffer.from(raw.slice(2), 'hex')) // the native hex parse: ethers' is per byte in JS
       try {
         return await this.#chain.provider.send('eth_sendRawTransaction', [raw])
       } catch (e) {

@@ -21,7 +21,8 @@ import type {
 } from '@datapact/core'
 import { DatapactError, ROLES } from '@datapact/core'
 import type { WriteArgs, WriteRuleName } from '@datapact/core/rules'
-import { AbiCoder, getBytes, hexlify, keccak256, type Result, ZeroAddress } from 'ethers'
+import { AbiCoder, getBytes, hexlify, keccak256, ZeroAddress } from 'ethers'
+import type { EventArgs, EventName, ViewResult } from './abi.js'
 
 const ADDRESS = /^0x[0-9a-f]{40}$/
 const SCOPES = ['all', 'from', 'exact'] as const
@@ -66,14 +67,27 @@ export const uintToNonce = (n: bigint): string => n.toString(16).padStart(32, '0
 
 // --------------------------------------------------------------------- calls
 
-const settingsTuple = (s: ConsortiumSettings) => [
-  s.admission === 'admin' ? 1 : 0,
-  s.regulatorEscrow === null ? ZeroAddress : toAddress(s.regulatorEscrow, 'settings.regulatorEscrow'),
-  s.periodSeconds,
-]
-const metadataTuple = (m: DatasetMetadata) => [m.title, m.description, m.tags, m.mediaType, m.schema]
-const termsTuple = (t: Terms) => [t.pricePerAccess, t.pricePerByte, currencyToBytes8(t.currency), t.licence]
-const versionWraps = (wraps: Array<{ version: number; wrapped: Uint8Array }>) => wraps.map(w => [w.version, w.wrapped])
+// Struct arguments are objects named after the contract's struct fields (the ABI coder matches them by name).
+const settingsStruct = (s: ConsortiumSettings) => ({
+  admission: s.admission === 'admin' ? 1 : 0,
+  regulatorEscrow: s.regulatorEscrow === null ? ZeroAddress : toAddress(s.regulatorEscrow, 'settings.regulatorEscrow'),
+  periodSeconds: s.periodSeconds,
+})
+const metadataStruct = (m: DatasetMetadata) => ({
+  title: m.title,
+  description: m.description,
+  tags: m.tags,
+  mediaType: m.mediaType,
+  schema: m.schema,
+})
+const termsStruct = (t: Terms) => ({
+  pricePerAccess: t.pricePerAccess,
+  pricePerByte: t.pricePerByte,
+  currency: currencyToBytes8(t.currency),
+  licence: t.licence,
+})
+const versionWraps = (wraps: Array<{ version: number; wrapped: Uint8Array }>) =>
+  wraps.map(w => ({ version: w.version, wrapped: w.wrapped }))
 
 /** The contract function and arguments of a write rule call (arguments already checked by core's schema). */
 export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N]): { fn: string; values: unknown[] } {
@@ -81,7 +95,8 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
     case 'joinConsortium': {
       const { name, roles, envelopeKey, settings } = args as WriteArgs['joinConsortium']
       // Bootstrap settings carry no escrow (the rule refuses one); any given escrow is encoded so the ledger refuses it.
-      const s = settings === null ? [0, ZeroAddress, 0] : settingsTuple(settings)
+      const s =
+        settings === null ? { admission: 0, regulatorEscrow: ZeroAddress, periodSeconds: 0 } : settingsStruct(settings)
       return { fn: rule, values: [name, rolesToMask(roles), envelopeKey, settings !== null, s] }
     }
     case 'admitMember':
@@ -94,11 +109,11 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
     case 'leaveConsortium':
       return { fn: rule, values: [] }
     case 'updateSettings':
-      return { fn: rule, values: [settingsTuple((args as WriteArgs['updateSettings']).settings)] }
+      return { fn: rule, values: [settingsStruct((args as WriteArgs['updateSettings']).settings)] }
     case 'registerDataset':
     case 'updateDataset': {
       const { datasetId, metadata, terms, listed } = args as WriteArgs['registerDataset']
-      return { fn: rule, values: [toWord(datasetId), metadataTuple(metadata), termsTuple(terms), listed] }
+      return { fn: rule, values: [toWord(datasetId), metadataStruct(metadata), termsStruct(terms), listed] }
     }
     case 'retireDataset':
       return { fn: rule, values: [toWord((args as WriteArgs['retireDataset']).datasetId)] }
@@ -108,33 +123,33 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
     }
     case 'publishVersion': {
       const v = args as WriteArgs['publishVersion']
-      const params = [
-        toWord(v.datasetId),
-        v.number,
-        v.plaintextDigest,
-        v.merkleRoot,
-        v.size,
-        v.chunkSize,
-        v.chunkCount,
-        v.header,
-        v.keyCommitment,
-        [v.location.store, v.location.address],
-      ]
-      const wraps = v.wraps.map((w, i) => [toAddress(w.member, `wraps[${i}].member`), w.wrapped])
+      const params = {
+        datasetId: toWord(v.datasetId),
+        number: v.number,
+        plaintextDigest: v.plaintextDigest,
+        merkleRoot: v.merkleRoot,
+        size: v.size,
+        chunkSize: v.chunkSize,
+        chunkCount: v.chunkCount,
+        header: v.header,
+        keyCommitment: v.keyCommitment,
+        location: { store: v.location.store, addr: v.location.address },
+      }
+      const wraps = v.wraps.map((w, i) => ({ member: toAddress(w.member, `wraps[${i}].member`), wrapped: w.wrapped }))
       return { fn: rule, values: [params, wraps] }
     }
     case 'grantAccess': {
       const g = args as WriteArgs['grantAccess']
       // On-chain 0 means "never": a literal 0 (always in the past) is sent as 1, which the ledger refuses the same way.
       const expiresAt = g.expiresAt === null ? 0 : g.expiresAt === 0 ? 1 : g.expiresAt
-      const terms = [
-        SCOPES.indexOf(g.scope.kind),
-        g.scope.version,
+      const terms = {
+        scopeKind: SCOPES.indexOf(g.scope.kind),
+        scopeVersion: g.scope.version,
         expiresAt,
-        g.maxAccesses ?? 0,
-        g.priceOverride !== null,
-        g.priceOverride ?? 0n,
-      ]
+        maxAccesses: g.maxAccesses ?? 0,
+        hasPriceOverride: g.priceOverride !== null,
+        priceOverride: g.priceOverride ?? 0n,
+      }
       return { fn: rule, values: [toWord(g.datasetId), toAddress(g.grantee, 'grantee'), terms, versionWraps(g.wraps)] }
     }
     case 'addKeyWraps': {
@@ -149,7 +164,10 @@ export function encodeCall<N extends WriteRuleName>(rule: N, args: WriteArgs[N])
       const { datasetId, terms: t } = args as WriteArgs['acceptTerms']
       return {
         fn: rule,
-        values: [toWord(datasetId), [t.pricePerAccess, t.pricePerByte, currencyToBytes8(t.currency)]],
+        values: [
+          toWord(datasetId),
+          { pricePerAccess: t.pricePerAccess, pricePerByte: t.pricePerByte, currency: currencyToBytes8(t.currency) },
+        ],
       }
     }
     case 'recordUsage':
@@ -200,40 +218,54 @@ export function encodeUsage(args: WriteArgs['recordUsage']): [string[], string[]
 
 const coder = AbiCoder.defaultAbiCoder()
 
-export const decodeSettings = (s: Result | unknown[]): ConsortiumSettings => ({
-  admission: Number(s[0]) === 1 ? 'admin' : 'open',
-  regulatorEscrow: s[1] === ZeroAddress ? null : lower(s[1] as string),
-  periodSeconds: num(s[2] as bigint),
+type SettingsValue = EventArgs<'SettingsUpdated'>['settings']
+type MetadataValue = EventArgs<'DatasetRegistered'>['metadata']
+type TermsValue = EventArgs<'DatasetRegistered'>['terms']
+type PinnedValue = EventArgs<'AccessGranted'>['pinned']
+type GrantTermsValue = EventArgs<'AccessGranted'>['terms']
+
+export const decodeSettings = (s: SettingsValue): ConsortiumSettings => ({
+  admission: s.admission === 1 ? 'admin' : 'open',
+  regulatorEscrow: s.regulatorEscrow === ZeroAddress ? null : s.regulatorEscrow,
+  periodSeconds: s.periodSeconds,
 })
-export const decodeMetadata = (m: Result): DatasetMetadata => ({
-  title: m[0],
-  description: m[1],
-  tags: [...(m[2] as Result)] as string[],
-  mediaType: m[3],
-  schema: m[4],
+export const decodeMetadata = (m: MetadataValue): DatasetMetadata => ({
+  title: m.title,
+  description: m.description,
+  tags: m.tags,
+  mediaType: m.mediaType,
+  schema: m.schema,
 })
-const decodeTerms = (t: Result): Terms => ({
-  pricePerAccess: t[0],
-  pricePerByte: t[1],
-  currency: bytes8ToCurrency(t[2]),
-  licence: t[3],
+const decodeTerms = (t: TermsValue): Terms => ({
+  pricePerAccess: t.pricePerAccess,
+  pricePerByte: t.pricePerByte,
+  currency: bytes8ToCurrency(t.currency),
+  licence: t.licence,
 })
-const decodePinned = (t: Result): PinnedTerms => ({
+const decodePinned = (t: PinnedValue): PinnedTerms => ({
   pricePerAccess: t.pricePerAccess,
   pricePerByte: t.pricePerByte,
   currency: bytes8ToCurrency(t.currency),
 })
-const decodeScope = (kind: bigint | number, version: bigint | number): GrantScope => ({
-  kind: SCOPES[Number(kind)] ?? 'all',
-  version: num(version),
+/** A grant's scope, expiry, quota and price override. */
+const decodeGrantTerms = (t: GrantTermsValue) => ({
+  scope: { kind: SCOPES[t.scopeKind] ?? 'all', version: t.scopeVersion } satisfies GrantScope,
+  expiresAt: t.expiresAt === 0n ? null : num(t.expiresAt),
+  maxAccesses: t.maxAccesses === 0 ? null : t.maxAccesses,
+  priceOverride: t.hasPriceOverride ? t.priceOverride : null,
 })
 
 /** Hash the contract stores for a dataset's metadata and licence. */
 export const metadataHash = (metadata: DatasetMetadata, licence: string): string =>
-  keccak256(coder.encode(['tuple(string,string,string[],string,string)', 'string'], [metadataTuple(metadata), licence]))
+  keccak256(
+    coder.encode(
+      ['tuple(string title, string description, string[] tags, string mediaType, string schema)', 'string'],
+      [metadataStruct(metadata), licence],
+    ),
+  )
 /** Hash the contract stores for a version's header and location. */
 export const versionInfoHash = (header: Uint8Array, store: string, address: string): string =>
-  keccak256(coder.encode(['bytes', 'tuple(string,string)'], [header, [store, address]]))
+  keccak256(coder.encode(['bytes', 'tuple(string store, string addr)'], [header, { store, addr: address }]))
 
 /** A log decoded into core events, plus who caused it (undefined: the caller of the transaction's previous log). */
 export interface DecodedLog {
@@ -241,181 +273,189 @@ export interface DecodedLog {
   caller: string | undefined
 }
 
+const one = (event: LedgerEvent, caller: string): DecodedLog => ({ events: [event], caller })
+
+/** The version a VersionPublished log carries. */
+export const versionFromEvent = (a: EventArgs<'VersionPublished'>): Version => {
+  const p = a.version
+  return {
+    datasetId: fromWord(p.datasetId),
+    number: p.number,
+    plaintextDigest: bytes(p.plaintextDigest),
+    merkleRoot: bytes(p.merkleRoot),
+    size: num(p.size),
+    chunkSize: p.chunkSize,
+    chunkCount: p.chunkCount,
+    header: bytes(p.header),
+    keyCommitment: bytes(p.keyCommitment),
+    location: { store: p.location.store, address: p.location.addr },
+    previous: p.number - 1,
+    publisher: a.publisher,
+    publishedAt: num(a.publishedAt),
+  }
+}
+
+const ascending = (x: number, y: number) => x - y
+
+/** One function per event: its decoded arguments into core events and the caller. */
+const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
+  ConsortiumBootstrapped: a =>
+    one({ type: 'ConsortiumBootstrapped', admin: a.admin, settings: decodeSettings(a.settings) }, a.admin),
+  SettingsUpdated: a => one({ type: 'SettingsUpdated', settings: decodeSettings(a.settings) }, a.admin),
+  MemberAdmitted: a => one({ type: 'MemberAdmitted', member: a.member, roles: maskToRoles(a.roles) }, a.admin),
+  MemberJoined: a =>
+    one(
+      {
+        type: 'MemberJoined',
+        member: a.member,
+        name: a.name,
+        roles: maskToRoles(a.roles),
+        envelopeKey: bytes(a.envelopeKey),
+      },
+      a.member,
+    ),
+  MemberRolesChanged: a => one({ type: 'MemberRolesChanged', member: a.member, roles: maskToRoles(a.roles) }, a.admin),
+  EnvelopeKeyRotated: a =>
+    one({ type: 'EnvelopeKeyRotated', member: a.member, envelopeKey: bytes(a.envelopeKey) }, a.member),
+  MemberLeft: a => one({ type: 'MemberLeft', member: a.member }, a.member),
+  DatasetRegistered: a => {
+    const dataset: Dataset = {
+      id: fromWord(a.datasetId),
+      owner: a.owner,
+      metadata: decodeMetadata(a.metadata),
+      terms: decodeTerms(a.terms),
+      listed: a.listed,
+      status: 'active',
+      latestVersion: 0,
+      grantCount: 0,
+      createdAt: num(a.createdAt),
+    }
+    return one({ type: 'DatasetRegistered', dataset }, a.owner)
+  },
+  DatasetUpdated: a =>
+    one(
+      {
+        type: 'DatasetUpdated',
+        datasetId: fromWord(a.datasetId),
+        metadata: decodeMetadata(a.metadata),
+        terms: decodeTerms(a.terms),
+        listed: a.listed,
+      },
+      a.owner,
+    ),
+  DatasetRetired: a => one({ type: 'DatasetRetired', datasetId: fromWord(a.datasetId) }, a.owner),
+  PayloadStored: a =>
+    one(
+      {
+        type: 'PayloadStored',
+        upload: fromWord(a.upload),
+        first: a.first,
+        count: a.chunks.length,
+        complete: a.complete,
+      },
+      a.owner,
+    ),
+  VersionPublished: a => {
+    const wrappedFor = a.wraps.map(w => w.member).sort()
+    return one({ type: 'VersionPublished', version: versionFromEvent(a), wrappedFor }, a.publisher)
+  },
+  AccessGranted: a => {
+    const grant: Grant = {
+      datasetId: fromWord(a.datasetId),
+      grantee: a.grantee,
+      seq: a.seq,
+      ...decodeGrantTerms(a.terms),
+      terms: decodePinned(a.pinned),
+      used: 0,
+      state: 'active',
+      grantedAt: num(a.grantedAt),
+      revokedAt: null,
+      lastUsedAt: null,
+    }
+    const wrappedVersions = a.wraps.map(w => w.version).sort(ascending)
+    return one({ type: 'AccessGranted', grant, wrappedVersions }, a.owner)
+  },
+  KeysWrapped: a => {
+    const versions = a.wraps.map(w => w.version).sort(ascending)
+    return one({ type: 'KeysWrapped', datasetId: fromWord(a.datasetId), member: a.member, versions }, a.owner)
+  },
+  AccessRevoked: a =>
+    one({ type: 'AccessRevoked', datasetId: fromWord(a.datasetId), grantee: a.grantee, seq: a.seq }, a.owner),
+  TermsAccepted: a =>
+    one(
+      {
+        type: 'TermsAccepted',
+        datasetId: fromWord(a.datasetId),
+        grantee: a.grantee,
+        seq: a.seq,
+        terms: decodePinned(a.terms),
+      },
+      a.grantee,
+    ),
+  UsageRecorded: a => ({ events: usageEvents(a), caller: a.consumer }),
+  StatementAcknowledged: a =>
+    one(
+      {
+        type: 'StatementAcknowledged',
+        provider: a.provider,
+        consumer: a.consumer,
+        period: num(a.period),
+        currency: bytes8ToCurrency(a.currency),
+        party: a.party,
+        digest: bytes(a.digest),
+        amount: a.amount,
+        count: num(a.count),
+      },
+      a.party,
+    ),
+  StatementSettled: a => ({
+    events: [
+      {
+        type: 'StatementSettled',
+        provider: a.provider,
+        consumer: a.consumer,
+        period: num(a.period),
+        currency: bytes8ToCurrency(a.currency),
+        sequence: a.sequence,
+        digest: bytes(a.digest),
+        amount: a.amount,
+        count: num(a.count),
+      },
+    ],
+    caller: undefined,
+  }),
+}
+
 /**
  * Core events of one decoded Datapact log. One UsageRecorded log (a batch) gives one event per record.
  *
  * @param name - Event name.
- * @param a - Decoded arguments (indexed and not, in declaration order).
+ * @param a - Its decoded arguments, by name ({@link decodeEvent}).
  */
-export function toLedgerEvents(name: string, a: Result): DecodedLog {
-  switch (name) {
-    case 'ConsortiumBootstrapped':
-      return one({ type: name, admin: lower(a[0]), settings: decodeSettings(a[1]) }, a[0])
-    case 'SettingsUpdated':
-      return one({ type: name, settings: decodeSettings(a[1]) }, a[0])
-    case 'MemberAdmitted':
-      return one({ type: name, member: lower(a[0]), roles: maskToRoles(a[2]) }, a[1])
-    case 'MemberJoined':
-      return one(
-        { type: name, member: lower(a[0]), name: a[1], roles: maskToRoles(a[2]), envelopeKey: bytes(a[3]) },
-        a[0],
-      )
-    case 'MemberRolesChanged':
-      return one({ type: name, member: lower(a[0]), roles: maskToRoles(a[2]) }, a[1])
-    case 'EnvelopeKeyRotated':
-      return one({ type: name, member: lower(a[0]), envelopeKey: bytes(a[1]) }, a[0])
-    case 'MemberLeft':
-      return one({ type: name, member: lower(a[0]) }, a[0])
-    case 'DatasetRegistered': {
-      const dataset: Dataset = {
-        id: fromWord(a[0]),
-        owner: lower(a[1]),
-        metadata: decodeMetadata(a[2]),
-        terms: decodeTerms(a[3]),
-        listed: a[4],
-        status: 'active',
-        latestVersion: 0,
-        grantCount: 0,
-        createdAt: num(a[5]),
-      }
-      return one({ type: name, dataset }, a[1])
-    }
-    case 'DatasetUpdated':
-      return one(
-        {
-          type: name,
-          datasetId: fromWord(a[0]),
-          metadata: decodeMetadata(a[2]),
-          terms: decodeTerms(a[3]),
-          listed: a[4],
-        },
-        a[1],
-      )
-    case 'DatasetRetired':
-      return one({ type: name, datasetId: fromWord(a[0]) }, a[1])
-    case 'PayloadStored':
-      return one(
-        { type: name, upload: fromWord(a[0]), first: num(a[2]), count: (a[4] as Result).length, complete: a[3] },
-        a[1],
-      )
-    case 'VersionPublished': {
-      const p = a[3] as Result
-      const version: Version = {
-        datasetId: fromWord(p[0]),
-        number: num(p[1]),
-        plaintextDigest: bytes(p[2]),
-        merkleRoot: bytes(p[3]),
-        size: num(p[4]),
-        chunkSize: num(p[5]),
-        chunkCount: num(p[6]),
-        header: bytes(p.header),
-        keyCommitment: bytes(p.keyCommitment),
-        location: { store: p.location.store, address: p.location.addr },
-        previous: num(p[1]) - 1,
-        publisher: lower(a[2]),
-        publishedAt: num(a[4]),
-      }
-      const wrappedFor = (a[5] as Result).map(w => lower(w[0])).sort()
-      return one({ type: name, version, wrappedFor }, a[2])
-    }
-    case 'AccessGranted': {
-      const t = a.terms as Result
-      const grant: Grant = {
-        datasetId: fromWord(a[0]),
-        grantee: lower(a[1]),
-        seq: num(a[3]),
-        scope: decodeScope(t[0], t[1]),
-        expiresAt: Number(t[2]) === 0 ? null : num(t[2]),
-        maxAccesses: Number(t[3]) === 0 ? null : num(t[3]),
-        priceOverride: t[4] ? (t[5] as bigint) : null,
-        terms: decodePinned(a.pinned),
-        used: 0,
-        state: 'active',
-        grantedAt: num(a.grantedAt),
-        revokedAt: null,
-        lastUsedAt: null,
-      }
-      const wrappedVersions = (a.wraps as Result).map(w => num(w[0])).sort((x, y) => x - y)
-      return one({ type: name, grant, wrappedVersions }, a[2])
-    }
-    case 'KeysWrapped': {
-      const versions = (a[3] as Result).map(w => num(w[0])).sort((x, y) => x - y)
-      return one({ type: name, datasetId: fromWord(a[0]), member: lower(a[1]), versions }, a[2])
-    }
-    case 'AccessRevoked':
-      return one({ type: name, datasetId: fromWord(a[0]), grantee: lower(a[1]), seq: num(a[3]) }, a[2])
-    case 'TermsAccepted':
-      return one(
-        {
-          type: name,
-          datasetId: fromWord(a.datasetId),
-          grantee: lower(a.grantee),
-          seq: num(a.seq),
-          terms: decodePinned(a.terms),
-        },
-        a.grantee,
-      )
-    case 'UsageRecorded':
-      return { events: usageEvents(a), caller: lower(a[0]) }
-    case 'StatementAcknowledged':
-      return one(
-        {
-          type: name,
-          provider: lower(a[0]),
-          consumer: lower(a[1]),
-          period: num(a[3]),
-          currency: bytes8ToCurrency(a[4]),
-          party: lower(a[2]),
-          digest: bytes(a[5]),
-          amount: a[6],
-          count: num(a[7]),
-        },
-        a[2],
-      )
-    case 'StatementSettled':
-      return {
-        events: [
-          {
-            type: name,
-            provider: lower(a[0]),
-            consumer: lower(a[1]),
-            period: num(a[2]),
-            currency: bytes8ToCurrency(a.currency),
-            sequence: num(a.sequence),
-            digest: bytes(a.digest),
-            amount: a.amount,
-            count: num(a.count),
-          },
-        ],
-        caller: undefined,
-      }
-    default:
-      return { events: [], caller: undefined }
-  }
+export function toLedgerEvents<N extends EventName>(name: N, a: EventArgs<N>): DecodedLog {
+  const map = EVENTS[name] as ((a: EventArgs<N>) => DecodedLog) | undefined
+  return map ? map(a) : { events: [], caller: undefined }
 }
 
-const one = (event: LedgerEvent, caller: string): DecodedLog => ({ events: [event], caller: lower(caller) })
-
-function usageEvents(a: Result): LedgerEvent[] {
-  const consumer = lower(a[0])
-  const period = num(a[1])
-  const at = num(a[2])
-  const ids = a[3] as Result
-  const context = (a[4] as Result).map((c: bigint) => ({
+/** The usage records of one UsageRecorded log (see the contract's `recordUsage` for the packing). */
+function usageEvents(a: EventArgs<'UsageRecorded'>): LedgerEvent[] {
+  const { consumer, datasetIds, claims } = a
+  const period = num(a.period)
+  const at = num(a.at)
+  const context = a.context.map(c => ({
     provider: `0x${(c >> 96n).toString(16).padStart(40, '0')}`,
     grantSeq: Number((c >> 64n) & 0xffff_ffffn),
     currency: bytes8ToCurrency(`0x${(c & MASK_64).toString(16).padStart(16, '0')}`),
   }))
-  const wrapHashes = (a.wrapHashes as Result).map((h: string) => bytes(h))
-  const claims = a.claims as Result
+  const wrapHashes = a.wrapHashes.map(h => bytes(h))
   const out: LedgerEvent[] = []
   for (let i = 0; i + 1 < claims.length; i += 2) {
-    const w0 = claims[i] as bigint
-    const w1 = claims[i + 1] as bigint
+    const w0 = claims[i]!
+    const w1 = claims[i + 1]!
     const index = Number((w1 >> 96n) & 0xffff_ffffn)
     const c = context[index]!
     const record: UsageRecord = {
-      datasetId: fromWord(ids[index]),
+      datasetId: fromWord(datasetIds[index]!),
       version: Number((w1 >> 64n) & 0xffff_ffffn),
       consumer,
       provider: c.provider,
@@ -435,16 +475,16 @@ function usageEvents(a: Result): LedgerEvent[] {
 
 // --------------------------------------------------------------------- views
 
-export const memberFromView = (v: Result): Member | null =>
-  Number(v[1]) === 0
+export const memberFromView = (v: ViewResult<'getMember'>): Member | null =>
+  v.status === 0
     ? null
     : {
-        id: lower(v[0]),
-        name: v[5],
-        roles: maskToRoles(v[2]),
-        envelopeKey: bytes(v[4]),
-        status: Number(v[1]) === 1 ? 'active' : 'left',
-        joinedAt: num(v[3]),
+        id: v.id,
+        name: v.name,
+        roles: maskToRoles(v.roles),
+        envelopeKey: bytes(v.envelopeKey),
+        status: v.status === 1 ? 'active' : 'left',
+        joinedAt: num(v.joinedAt),
       }
 
 /** Fields of a dataset kept in storage (the rest is in its info log). */
@@ -463,22 +503,22 @@ export interface DatasetState {
   infoHash: string
 }
 
-export const datasetStateFromView = (v: Result): DatasetState | null =>
-  v[1] === ZeroAddress
+export const datasetStateFromView = (v: ViewResult<'getDataset'>): DatasetState | null =>
+  v.owner === ZeroAddress
     ? null
     : {
-        id: fromWord(v[0]),
-        owner: lower(v[1]),
-        retired: v[2],
-        listed: v[3],
-        latestVersion: num(v[4]),
-        grantCount: num(v[5]),
-        createdAt: num(v[6]),
-        currency: bytes8ToCurrency(v[7]),
-        pricePerAccess: v[8],
-        pricePerByte: v[9],
-        infoBlock: num(v[10]),
-        infoHash: v[11],
+        id: fromWord(v.id),
+        owner: v.owner,
+        retired: v.retired,
+        listed: v.listed,
+        latestVersion: v.latestVersion,
+        grantCount: v.grantCount,
+        createdAt: num(v.createdAt),
+        currency: bytes8ToCurrency(v.currency),
+        pricePerAccess: v.pricePerAccess,
+        pricePerByte: v.pricePerByte,
+        infoBlock: num(v.infoBlock),
+        infoHash: v.infoHash,
       }
 
 export const datasetFromState = (s: DatasetState, metadata: DatasetMetadata, licence: string): Dataset => ({
@@ -507,39 +547,35 @@ export interface VersionState {
   keyCommitment: Uint8Array
 }
 
-export const versionStateFromView = (v: Result): VersionState | null =>
-  Number(v[0]) === 0
+export const versionStateFromView = (v: ViewResult<'getVersion'>): VersionState | null =>
+  v.number === 0
     ? null
     : {
-        number: num(v[0]),
-        plaintextDigest: bytes(v[1]),
-        merkleRoot: bytes(v[2]),
-        size: num(v[3]),
-        chunkSize: num(v[4]),
-        chunkCount: num(v[5]),
-        publishedAt: num(v[6]),
-        publishedBlock: num(v[7]),
-        infoHash: v[8],
+        number: v.number,
+        plaintextDigest: bytes(v.plaintextDigest),
+        merkleRoot: bytes(v.merkleRoot),
+        size: num(v.size),
+        chunkSize: v.chunkSize,
+        chunkCount: v.chunkCount,
+        publishedAt: num(v.publishedAt),
+        publishedBlock: num(v.publishedBlock),
+        infoHash: v.infoHash,
         keyCommitment: bytes(v.keyCommitment),
       }
 
-export const grantFromView = (datasetId: string, v: Result): Grant | null => {
-  if (Number(v[1]) === 0) return null
-  const t = v[2] as Result
+export const grantFromView = (datasetId: string, v: ViewResult<'getGrant'>): Grant | null => {
+  if (v.seq === 0) return null
   return {
     datasetId,
-    grantee: lower(v[0]),
-    seq: num(v[1]),
-    scope: decodeScope(t[0], t[1]),
-    expiresAt: Number(t[2]) === 0 ? null : num(t[2]),
-    maxAccesses: Number(t[3]) === 0 ? null : num(t[3]),
-    priceOverride: t[4] ? (t[5] as bigint) : null,
-    used: num(v[3]),
-    state: v[4] ? 'revoked' : 'active',
-    grantedAt: num(v[5]),
-    revokedAt: v[4] ? num(v[6]) : null,
+    grantee: v.grantee,
+    seq: v.seq,
+    ...decodeGrantTerms(v.terms),
+    used: v.used,
+    state: v.revoked ? 'revoked' : 'active',
+    grantedAt: num(v.grantedAt),
+    revokedAt: v.revoked ? num(v.revokedAt) : null,
     terms: decodePinned(v.pinned),
-    lastUsedAt: Number(v.lastUsedAt) === 0 ? null : num(v.lastUsedAt),
+    lastUsedAt: v.lastUsedAt === 0n ? null : num(v.lastUsedAt),
   }
 }
 
@@ -550,34 +586,35 @@ export interface StatementKey {
   currency: string
 }
 
-export const totalsFromView = (k: StatementKey, v: Result | null): UsageTotals => ({
+export const totalsFromView = (k: StatementKey, v: ViewResult<'getTotals'> | null): UsageTotals => ({
   provider: k.provider,
   consumer: k.consumer,
   period: k.period,
   currency: k.currency,
-  count: v ? num(v[0]) : 0,
-  bytes: v ? num(v[1]) : 0,
-  amount: v ? (v[2] as bigint) : 0n,
+  count: v ? num(v.count) : 0,
+  bytes: v ? num(v.byteCount) : 0,
+  amount: v ? v.amount : 0n,
 })
 
-const ackFromView = (v: Result): StatementAck => ({ digest: bytes(v.digest), amount: v.amount, count: num(v.count) })
+type AckValue = ViewResult<'getSettlement'>['providerAck']
+const ackFromView = (v: AckValue): StatementAck => ({ digest: bytes(v.digest), amount: v.amount, count: num(v.count) })
 
-export const settlementFromView = (k: StatementKey, v: Result | null): Settlement => {
-  const flags = v ? Number(v.flags) : 0
-  const settled = v !== null && Number(v.statements) > 0
+export const settlementFromView = (k: StatementKey, v: ViewResult<'getSettlement'> | null): Settlement => {
+  const flags = v ? v.flags : 0
+  const settled = v !== null && v.statements > 0
   return {
     provider: k.provider,
     consumer: k.consumer,
     period: k.period,
     currency: k.currency,
-    providerAck: flags & 1 ? ackFromView(v!.providerAck) : null,
-    consumerAck: flags & 2 ? ackFromView(v!.consumerAck) : null,
-    statements: v ? num(v.statements) : 0,
+    providerAck: v && flags & 1 ? ackFromView(v.providerAck) : null,
+    consumerAck: v && flags & 2 ? ackFromView(v.consumerAck) : null,
+    statements: v ? v.statements : 0,
     closedCount: v ? num(v.closedCount) : 0,
-    closedAmount: v ? (v.closedAmount as bigint) : 0n,
-    settledDigest: settled ? bytes(v!.settledDigest) : null,
-    settledAmount: settled ? (v!.settledAmount as bigint) : null,
-    settledCount: settled ? num(v!.settledCount) : null,
-    settledAt: settled ? num(v!.settledAt) : null,
+    closedAmount: v ? v.closedAmount : 0n,
+    settledDigest: settled ? bytes(v.settledDigest) : null,
+    settledAmount: settled ? v.settledAmount : null,
+    settledCount: settled ? num(v.settledCount) : null,
+    settledAt: settled ? num(v.settledAt) : null,
   }
 }

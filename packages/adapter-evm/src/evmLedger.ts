@@ -26,25 +26,26 @@ import {
 import {
   AbiCoder,
   BaseWallet,
-  type EventFragment,
   getBytes,
   hexlify,
   type JsonRpcProvider,
-  type Result,
   type Signer,
   toBeHex,
   Wallet,
   zeroPadValue,
 } from 'ethers'
+import { decodeEvent, decodeTopics, type EventName, type ViewName, type ViewResult } from './abi.js'
 import { Chain, type ChainOptions, openProvider, type RpcLog } from './chain.js'
 import {
   currencyToBytes8,
   type DatasetState,
+  type DecodedLog,
   datasetFromState,
   datasetStateFromView,
   decodeMetadata,
   decodeSettings,
   encodeCall,
+  encodeUsage,
   fromWord,
   grantFromView,
   isMemberAddress,
@@ -58,12 +59,13 @@ import {
   totalsFromView,
   toWord,
   type VersionState,
+  versionFromEvent,
   versionInfoHash,
   versionStateFromView,
 } from './codec.js'
 import { datapactBytecode, datapactViewsBytecode } from './generated/datapact.js'
 import { checkEvmOptions, isPrivateKey } from './options.js'
-import { decodePayloadLog, encodeStorePayload } from './payloadCodec.js'
+import { decodePayloadLog, encodeRecordUsage, encodeStorePayload } from './payloadCodec.js'
 
 /** Where the node is: a JSON-RPC URL, or an ethers provider you manage (it is not destroyed on close). */
 export type EvmNode = { rpcUrl: string; provider?: never } | { provider: JsonRpcProvider; rpcUrl?: never }
@@ -119,7 +121,7 @@ export class EvmLedger implements LedgerAdapter {
   readonly #chain: Chain
   readonly #sender: ReturnType<Chain['sender']>
   readonly #subscriptions = new Set<() => void>()
-  readonly #topics: Map<string, EventFragment>
+  readonly #topics: Map<string, EventName>
   #closed = false
 
   private constructor(chain: Chain, signer: Signer, memberId: string, address: string, deploymentBlock: number) {
@@ -173,7 +175,7 @@ export class EvmLedger implements LedgerAdapter {
       const code = await chain.rpc<string>('eth_getCode', [address, 'latest'], 'attach')
       if (code === '0x')
         throw new LedgerError('NOT_FOUND', `no contract at ${address}`, { ledger: 'evm', details: { address } })
-      const [deployed] = await chain.view(address, 'deploymentBlock', [])
+      const deployed = await chain.view(address, 'deploymentBlock', [])
       const { signer, address: memberId } = await identity(options)
       return new EvmLedger(chain, signer, memberId, address, Number(deployed))
     } catch (e) {
@@ -246,6 +248,9 @@ export class EvmLedger implements LedgerAdapter {
         const p = checked as WriteArgs['storePayload']
         const selector = this.#chain.iface.getFunction('storePayload')!.selector
         data = encodeStorePayload(selector, p.upload, p.first, p.chunks, p.last)
+      } else if (rule === 'recordUsage') {
+        const selector = this.#chain.iface.getFunction('recordUsage')!.selector
+        data = encodeRecordUsage(selector, ...encodeUsage(checked as WriteArgs['recordUsage']))
       } else {
         const { fn, values } = encodeCall(rule, checked)
         data = this.#chain.iface.encodeFunctionData(fn, values)
@@ -259,7 +264,8 @@ export class EvmLedger implements LedgerAdapter {
     }
     const receipt = await this.#sender.send(this.address, data, rule)
     const events: LedgerEvent[] = []
-    for (const log of receipt.logs) if (lower(log.address) === this.address) events.push(...this.#decode(log).events)
+    for (const log of receipt.logs)
+      if (lower(log.address) === this.address) for (const e of this.#decode(log).events) events.push(copyEvent(e))
     return { txId: receipt.transactionHash, events }
   }
 
@@ -280,7 +286,7 @@ export class EvmLedger implements LedgerAdapter {
         details: { argument: 'name', expected: 'the name of a query', got: typeof name },
       })
     const a = queryRules[name].args.check(args, 'args') as QueryArgs[N]
-    return (await this.#query(name, a)) as QueryResults[N]
+    return this.#query(name, a)
   }
 
   /**
@@ -318,7 +324,7 @@ export class EvmLedger implements LedgerAdapter {
             cursor,
             txId: log.transactionHash,
             caller: callers.get(log.transactionHash) ?? '',
-            event,
+            event: copyEvent(event),
             block,
           })
         })
@@ -393,16 +399,33 @@ export class EvmLedger implements LedgerAdapter {
       throw new LedgerError('CLOSED', `the EVM ledger connection of ${this.memberId} is closed`, { ledger: 'evm' })
   }
 
-  #decode(log: RpcLog): ReturnType<typeof toLedgerEvents> {
-    const fragment = this.#topics.get(log.topics[0] ?? '')
-    if (!fragment) return { events: [], caller: undefined }
-    if (fragment.name === 'PayloadStored') {
+  /** A Datapact log's core events, decoded once per log (shared: callers get copies, see {@link copyEvent}). */
+  #decode(log: RpcLog): DecodedLog {
+    return this.#chain.decodedLog(log, l => this.#decodeNow(l))
+  }
+
+  #decodeNow(log: RpcLog): DecodedLog {
+    const name = this.#topics.get(log.topics[0] ?? '')
+    if (!name) return { events: [], caller: undefined }
+    if (name === 'PayloadStored') {
       // The chunks are the bulk of the log and the event needs only their count: skip decoding them.
       const p = decodePayloadLog(log.data)
-      const event = { type: 'PayloadStored' as const, upload: fromWord(log.topics[1]!), first: p.first, count: p.count }
-      return { events: [{ ...event, complete: p.complete }], caller: lower(`0x${log.topics[2]!.slice(26)}`) }
+      const { upload, owner } = decodeTopics(name, log.topics)
+      const event = { type: name, upload: fromWord(upload), first: p.first, count: p.count, complete: p.complete }
+      return { events: [event], caller: owner }
     }
-    return toLedgerEvents(fragment.name, this.#chain.iface.decodeEventLog(fragment, log.data, log.topics))
+    return toLedgerEvents(name, decodeEvent(name, log.topics, log.data))
+  }
+
+  /** The arguments of a log of one of `names` (the caller filtered the logs by those topics). */
+  #args<N extends EventName>(log: RpcLog, ...names: N[]) {
+    const name = this.#topics.get(log.topics[0] ?? '')
+    if (!name || !(names as string[]).includes(name))
+      throw integrity(
+        `a log of the wrong event (${name ?? log.topics[0]}) answered a filter on ${names.join(', ')}`,
+        {},
+      )
+    return decodeEvent(name as N, log.topics, log.data)
   }
 
   #logs(from: number, to: number, topics: Array<string | string[] | null>): Promise<RpcLog[]> {
@@ -414,7 +437,7 @@ export class EvmLedger implements LedgerAdapter {
     return this.#chain.iface.getEvent(name)!.topicHash
   }
 
-  #view(fn: string, values: unknown[], blockTag?: string): Promise<Result> {
+  #view<N extends ViewName>(fn: N, values: unknown[], blockTag?: string): Promise<ViewResult<N>> {
     return this.#chain.view(this.address, fn, values, blockTag)
   }
 
@@ -424,69 +447,22 @@ export class EvmLedger implements LedgerAdapter {
     return hex(head)
   }
 
-  async #query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<unknown> {
-    const q = <M extends QueryName>() => args as unknown as QueryArgs[M]
-    switch (name) {
-      case 'getSettings': {
-        const [bootstrapped, settings] = await this.#view('getSettings', [])
-        return bootstrapped ? decodeSettings(settings) : null
-      }
-      case 'getLedgerTime': {
-        const block = await this.#chain.rpc<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false], name)
-        return Number(block.timestamp)
-      }
-      case 'getMember': {
-        const { member } = q<'getMember'>()
-        return isMemberAddress(member) ? memberFromView((await this.#view('getMember', [member]))[0]) : null
-      }
-      case 'listMembers': {
-        const members = await this.#pages('listMembers', v => memberFromView(v))
-        return members.filter(m => m !== null).sort((x, y) => compare(x.id, y.id))
-      }
-      case 'getDataset': {
-        const state = datasetStateFromView((await this.#view('getDataset', [toWord(q<'getDataset'>().datasetId)]))[0])
-        return state ? ((await this.#datasets([state]))[0] ?? null) : null
-      }
-      case 'listDatasets': {
-        const { owner, tag, listedOnly } = q<'listDatasets'>()
-        const states = (await this.#pages('listDatasets', v => datasetStateFromView(v))).filter(
-          s => s !== null && (owner === null || s.owner === owner) && (!listedOnly || s.listed),
-        ) as DatasetState[]
-        const datasets = await this.#datasets(states)
-        return datasets.filter(d => tag === null || d.metadata.tags.includes(tag)).sort((x, y) => compare(x.id, y.id))
-      }
-      case 'getVersion': {
-        const { datasetId, number } = q<'getVersion'>()
-        const state = versionStateFromView((await this.#view('getVersion', [toWord(datasetId), number]))[0])
-        return state ? ((await this.#versions(datasetId, [state]))[0] ?? null) : null
-      }
-      case 'listVersions':
-        return this.#listVersions(q<'listVersions'>().datasetId)
-      case 'getGrant': {
-        const { datasetId, grantee } = q<'getGrant'>()
-        return isMemberAddress(grantee)
-          ? grantFromView(datasetId, (await this.#view('getGrant', [toWord(datasetId), grantee]))[0])
-          : null
-      }
-      case 'listGrants':
-        return this.#listGrants(q<'listGrants'>())
-      case 'getKeyWrap':
-        return this.#keyWrap(q<'getKeyWrap'>())
-      case 'getTotals':
-      case 'getSettlement': {
-        const key: StatementKey = q<'getTotals'>()
-        const known = isMemberAddress(key.provider) && isMemberAddress(key.consumer)
-        const values = [key.provider, key.consumer, key.period, currencyToBytes8(key.currency)]
-        const view = known ? ((await this.#view(name, values))[0] as Result) : null
-        return name === 'getTotals' ? totalsFromView(key, view) : settlementFromView(key, view)
-      }
-      case 'getPayload':
-        return this.#payload(q<'getPayload'>())
-      case 'getUsage':
-        return this.#usage(q<'getUsage'>())
-      default:
-        throw new DatapactError('INVALID_INPUT', `unknown query "${String(name)}"`)
-    }
+  #query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<QueryResults[N]> {
+    return (QUERIES[name] as Query<N>)(this.#reader, args)
+  }
+
+  /** What the query functions ({@link QUERIES}) read through. */
+  readonly #reader: Reader = {
+    view: (fn, values, blockTag) => this.#view(fn, values, blockTag),
+    rpc: (method, params, operation) => this.#chain.rpc(method, params, operation),
+    pages: (fn, map) => this.#pages(fn, map),
+    datasets: states => this.#datasets(states),
+    versions: (datasetId, states) => this.#versions(datasetId, states),
+    listVersions: datasetId => this.#listVersions(datasetId),
+    listGrants: args => this.#listGrants(args),
+    keyWrap: args => this.#keyWrap(args),
+    payload: args => this.#payload(args),
+    usage: args => this.#usage(args),
   }
 
   /**
@@ -507,12 +483,13 @@ export class EvmLedger implements LedgerAdapter {
   }
 
   /** Every item of a paged list view (`fn(offset, limit) -> (total, page)`), read at one block. */
-  async #pages<T>(fn: string, map: (v: Result) => T): Promise<T[]> {
+  async #pages<F extends PagedView, T>(fn: F, map: (v: Paged[F]['page'][number]) => T): Promise<T[]> {
     const block = await this.#pinnedBlock()
     const out: T[] = []
     for (let offset = 0; ; offset += PAGE) {
-      const [total, page] = await this.#view(fn, [offset, PAGE], block)
-      for (const v of page as Result) out.push(map(v))
+      // `F` is one of the two paged views; TypeScript cannot narrow the generic result.
+      const { total, page } = (await this.#view(fn, [offset, PAGE], block)) as unknown as Paged[F]
+      for (const v of page) out.push(map(v))
       if (offset + PAGE >= Number(total)) return out
     }
   }
@@ -525,8 +502,8 @@ export class EvmLedger implements LedgerAdapter {
     const info = new Map<string, { metadata: DatasetMetadata; licence: string }>()
     blocks.forEach((b, i) => {
       for (const log of logs[i]!) {
-        const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
-        info.set(`${b}/${fromWord(args[0])}`, { metadata: decodeMetadata(args[2]), licence: args[3][3] })
+        const a = this.#args(log, 'DatasetRegistered', 'DatasetUpdated')
+        info.set(`${b}/${fromWord(a.datasetId)}`, { metadata: decodeMetadata(a.metadata), licence: a.terms.licence })
       }
     })
     return states.map(s => {
@@ -546,8 +523,8 @@ export class EvmLedger implements LedgerAdapter {
     const logs = await Promise.all(blocks.map(b => this.#logs(b, b, topics)))
     const found = new Map<number, Version>()
     for (const log of logs.flat()) {
-      const event = this.#decode(log).events[0]
-      if (event?.type === 'VersionPublished') found.set(event.version.number, event.version)
+      const version = versionFromEvent(this.#args(log, 'VersionPublished'))
+      found.set(version.number, version)
     }
     return states.map(s => {
       const v = found.get(s.number)
@@ -568,9 +545,9 @@ export class EvmLedger implements LedgerAdapter {
     const block = await this.#pinnedBlock()
     const states: VersionState[] = []
     for (let from = 1; ; from += PAGE) {
-      const [page] = await this.#view('listVersions', [toWord(datasetId), from, PAGE], block)
-      for (const v of page as Result) states.push(versionStateFromView(v)!)
-      if ((page as Result).length < PAGE) break
+      const page = await this.#view('listVersions', [toWord(datasetId), from, PAGE], block)
+      for (const v of page) states.push(versionStateFromView(v)!)
+      if (page.length < PAGE) break
     }
     return states.length === 0 ? [] : this.#versions(datasetId, states)
   }
@@ -585,7 +562,7 @@ export class EvmLedger implements LedgerAdapter {
     const lists = await Promise.all(ids.map(id => this.#view('listGrants', [toWord(id)], block)))
     const grants: Grant[] = []
     ids.forEach((id, i) => {
-      for (const v of lists[i]![0] as Result) {
+      for (const v of lists[i]!) {
         const g = grantFromView(id, v)
         if (g && (grantee === null || g.grantee === grantee)) grants.push(g)
       }
@@ -595,16 +572,16 @@ export class EvmLedger implements LedgerAdapter {
 
   async #keyWrap({ datasetId, number, member }: QueryArgs['getKeyWrap']): Promise<Uint8Array | null> {
     if (!isMemberAddress(member)) return null
-    const [wrapBlock, versionBlock] = await this.#view('getKeyWrapBlocks', [toWord(datasetId), number, member])
+    const { wrapBlock, versionBlock } = await this.#view('getKeyWrapBlocks', [toWord(datasetId), number, member])
     const word = toWord(datasetId)
     if (Number(wrapBlock) !== 0) {
       const b = Number(wrapBlock)
       const topics = [[this.#topic('AccessGranted'), this.#topic('KeysWrapped')], word, zeroPadValue(member, 32)]
       const logs = await this.#logs(b, b, topics)
       for (const log of logs.reverse()) {
-        const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
         // AccessGranted and KeysWrapped both name their wrap list `wraps`.
-        for (const w of args.wraps as Result) if (Number(w.version) === number) return getBytes(w.wrapped)
+        for (const w of this.#args(log, 'AccessGranted', 'KeysWrapped').wraps)
+          if (w.version === number) return getBytes(w.wrapped)
       }
       throw integrity(`the key wrap of version ${number} for ${member} is missing from block ${b}`, {
         datasetId,
@@ -615,8 +592,7 @@ export class EvmLedger implements LedgerAdapter {
     const b = Number(versionBlock)
     const logs = await this.#logs(b, b, [this.#topic('VersionPublished'), word, zeroPadValue(toBeHex(number), 32)])
     for (const log of logs.reverse()) {
-      const args = this.#chain.iface.decodeEventLog(this.#topics.get(log.topics[0]!)!, log.data, log.topics)
-      for (const w of args[5] as Result) if (lower(w[0]) === member) return getBytes(w[1])
+      for (const w of this.#args(log, 'VersionPublished').wraps) if (w.member === member) return getBytes(w.wrapped)
       return null
     }
     throw integrity(`the log of version ${number} of dataset ${datasetId} is missing from block ${b}`, {
@@ -626,8 +602,8 @@ export class EvmLedger implements LedgerAdapter {
   }
 
   async #payload({ upload, first, count }: QueryArgs['getPayload']): Promise<Uint8Array[]> {
-    const [u] = await this.#view('getUpload', [toWord(upload)])
-    const stored = Number(u[1])
+    const u = await this.#view('getUpload', [toWord(upload)])
+    const stored = u.stored
     if (first + count > stored)
       throw new DatapactError(
         'NOT_FOUND',
@@ -636,7 +612,7 @@ export class EvmLedger implements LedgerAdapter {
           details: { upload, index: Math.max(first, stored), stored },
         },
       )
-    const batches = (u[3] as Result).map((b: bigint) => ({ block: Number(b >> 32n), first: Number(b & 0xffff_ffffn) }))
+    const batches = u.batches.map(b => ({ block: Number(b >> 32n), first: Number(b & 0xffff_ffffn) }))
     const needed = batches.filter((b, i) => b.first < first + count && (batches[i + 1]?.first ?? stored) > first)
     const topics = [this.#topic('PayloadStored'), toWord(upload)]
     const blocks = [...new Set(needed.map(b => b.block))]
@@ -670,12 +646,92 @@ const unref = <T>(timer: T): T => {
   return timer
 }
 
-function topicMap(chain: Chain): Map<string, EventFragment> {
-  const map = new Map<string, EventFragment>()
+function topicMap(chain: Chain): Map<string, EventName> {
+  const map = new Map<string, EventName>()
   chain.iface.forEachEvent(e => {
-    map.set(e.topicHash, e)
+    map.set(e.topicHash, e.name as EventName)
   })
   return map
+}
+
+/**
+ * A caller's own copy of a decoded event (decoded events are cached and shared, and events hold byte arrays). Usage
+ * records, the bulk of the history, are copied by hand; the rest are small.
+ */
+function copyEvent(e: LedgerEvent): LedgerEvent {
+  if (e.type === 'UsageRecorded') return { type: e.type, record: { ...e.record, wrapHash: e.record.wrapHash.slice() } }
+  return structuredClone(e)
+}
+
+/** The list views read page by page: `fn(offset, limit) -> (total, page)`. */
+interface Paged {
+  listMembers: ViewResult<'listMembers'>
+  listDatasets: ViewResult<'listDatasets'>
+}
+type PagedView = keyof Paged
+
+/** What a query function reads through: the connection's views, node calls and log readers. */
+interface Reader {
+  view<F extends ViewName>(fn: F, values: unknown[], blockTag?: string): Promise<ViewResult<F>>
+  rpc<T>(method: string, params: unknown[], operation: string): Promise<T>
+  pages<F extends PagedView, T>(fn: F, map: (v: Paged[F]['page'][number]) => T): Promise<T[]>
+  datasets(states: DatasetState[]): Promise<Dataset[]>
+  versions(datasetId: string, states: VersionState[]): Promise<Version[]>
+  listVersions(datasetId: string): Promise<Version[]>
+  listGrants(args: QueryArgs['listGrants']): Promise<Grant[]>
+  keyWrap(args: QueryArgs['getKeyWrap']): Promise<Uint8Array | null>
+  payload(args: QueryArgs['getPayload']): Promise<Uint8Array[]>
+  usage(args: QueryArgs['getUsage']): Promise<UsageRecord | null>
+}
+
+type Query<N extends QueryName> = (r: Reader, args: QueryArgs[N]) => Promise<QueryResults[N]>
+
+/** The statement key's views: none for ids that cannot be members (nothing was recorded under them). */
+const statementView = <F extends 'getTotals' | 'getSettlement'>(r: Reader, fn: F, key: StatementKey) =>
+  isMemberAddress(key.provider) && isMemberAddress(key.consumer)
+    ? r.view(fn, [key.provider, key.consumer, key.period, currencyToBytes8(key.currency)])
+    : Promise.resolve(null)
+
+/** One function per query, over the connection's {@link Reader}. */
+const QUERIES: { [N in QueryName]: Query<N> } = {
+  getSettings: async r => {
+    const { bootstrapped, settings } = await r.view('getSettings', [])
+    return bootstrapped ? decodeSettings(settings) : null
+  },
+  getLedgerTime: async r => {
+    const block = await r.rpc<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false], 'getLedgerTime')
+    return Number(block.timestamp)
+  },
+  getMember: async (r, { member }) =>
+    isMemberAddress(member) ? memberFromView(await r.view('getMember', [member])) : null,
+  listMembers: async r => {
+    const members = await r.pages('listMembers', memberFromView)
+    return members.filter(m => m !== null).sort((x, y) => compare(x.id, y.id))
+  },
+  getDataset: async (r, { datasetId }) => {
+    const state = datasetStateFromView(await r.view('getDataset', [toWord(datasetId)]))
+    return state ? ((await r.datasets([state]))[0] ?? null) : null
+  },
+  listDatasets: async (r, { owner, tag, listedOnly }) => {
+    const states = (await r.pages('listDatasets', datasetStateFromView)).filter(
+      (s): s is DatasetState => s !== null && (owner === null || s.owner === owner) && (!listedOnly || s.listed),
+    )
+    const datasets = await r.datasets(states)
+    return datasets.filter(d => tag === null || d.metadata.tags.includes(tag)).sort((x, y) => compare(x.id, y.id))
+  },
+  getVersion: async (r, { datasetId, number }) => {
+    const state = versionStateFromView(await r.view('getVersion', [toWord(datasetId), number]))
+    return state ? ((await r.versions(datasetId, [state]))[0] ?? null) : null
+  },
+  listVersions: (r, { datasetId }) => r.listVersions(datasetId),
+  getGrant: async (r, { datasetId, grantee }) =>
+    isMemberAddress(grantee) ? grantFromView(datasetId, await r.view('getGrant', [toWord(datasetId), grantee])) : null,
+  listGrants: (r, args) => r.listGrants(args),
+  getKeyWrap: (r, args) => r.keyWrap(args),
+  getTotals: async (r, key) => totalsFromView(key, await statementView(r, 'getTotals', key)),
+  getSettlement: async (r, key) => settlementFromView(key, await statementView(r, 'getSettlement', key)),
+  getPayload: (r, args) => r.payload(args),
+  getUsage: (r, args) => r.usage(args),
 }
 
 async function openChain(options: EvmLedgerDeployOptions): Promise<Chain> {

@@ -57,19 +57,18 @@ describe('EVM format vectors', () => {
     const u = v.recordUsage
     const currency = BigInt(v.currencyBytes8.bytes8)
     const context = u.datasetIds.map(() => (BigInt(u.provider) << 96n) | (BigInt(u.grantSeq) << 64n) | currency)
-    // An ethers Result: positional and named fields.
     const claims = u.claims.map(c => BigInt(c))
-    const args = Object.assign(
-      [u.consumer, BigInt(u.period), BigInt(u.at), u.datasetIds, context, u.wrapHashes, claims],
-      {
-        consumer: u.consumer,
-        datasetIds: u.datasetIds,
-        context,
-        wrapHashes: u.wrapHashes,
-        claims,
-      },
-    )
-    const { events, caller } = toLedgerEvents('UsageRecorded', args as never)
+    // The event's arguments by name, as the decoder gives them.
+    const args = {
+      consumer: u.consumer,
+      period: BigInt(u.period),
+      at: BigInt(u.at),
+      datasetIds: u.datasetIds,
+      context,
+      wrapHashes: u.wrapHashes,
+      claims,
+    }
+    const { events, caller } = toLedgerEvents('UsageRecorded', args)
     expect(caller).toBe(u.consumer)
     expect(events).toEqual(
       records.map(r => ({

@@ -80,19 +80,12 @@ async function payloadFloorPerKiB(anvil: AnvilInstance): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-/**
- * Measures `recordUsage` on a fresh contract: one-record transactions against batches of `batch` records.
- *
- * @param anvil - The node.
- * @param options - Batch size (100), how many one-record transactions (8) and batches (3) to time.
- * @returns Gas and throughput figures.
- * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node fails a call.
- */
-export async function measureUsageGas(
-  anvil: AnvilInstance,
-  options: { batch?: number; singles?: number; batches?: number } = {},
-): Promise<UsageGas> {
-  const { batch = 100, singles = 8, batches = 3 } = options
+/** A consumer with a grant on a published dataset, and usage records of it. */
+async function setUpUsage(anvil: AnvilInstance): Promise<{
+  consumer: LedgerAdapter
+  record: (nonce: string) => WriteArgs['recordUsage']['records'][number]
+  teardown: () => Promise<void>
+}> {
   const { provider, consumer, teardown } = await setUp(anvil)
   try {
     const metadata = { title: 'Gas', description: '', tags: [], mediaType: '', schema: '' }
@@ -126,6 +119,28 @@ export async function measureUsageGas(
       nonce,
       wrapHash: ENVELOPE,
     })
+    return { consumer, record, teardown }
+  } catch (e) {
+    await teardown()
+    throw e
+  }
+}
+
+/**
+ * Measures `recordUsage` on a fresh contract: one-record transactions against batches of `batch` records.
+ *
+ * @param anvil - The node.
+ * @param options - Batch size (100), how many one-record transactions (8) and batches (3) to time.
+ * @returns Gas and throughput figures.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node fails a call.
+ */
+export async function measureUsageGas(
+  anvil: AnvilInstance,
+  options: { batch?: number; singles?: number; batches?: number } = {},
+): Promise<UsageGas> {
+  const { batch = 100, singles = 8, batches = 3 } = options
+  const { consumer, record, teardown } = await setUpUsage(anvil)
+  try {
     const submit = async (records: WriteArgs['recordUsage']['records']) =>
       gasOf(anvil.rpcUrl, (await consumer.submit('recordUsage', { records })).txId)
     const next = createNonceSequence()
@@ -185,6 +200,54 @@ export async function measurePayloadGas(
     const large = await store('02'.repeat(32), kib / chunkKiB)
     const gasPerKiB = (large - small) / (kib - chunkKiB)
     return { gasPerKiB, floorPerKiB: await payloadFloorPerKiB(anvil), kibPerTransaction: kib }
+  } finally {
+    await teardown()
+  }
+}
+
+/** Usage throughput by batch size, measured in one run. */
+export interface UsageThroughput {
+  /** Records per second for each batch size, end to end through the client (submit resolves once mined). */
+  recordsPerSecond: Record<number, number>
+  /** Records submitted per batch size. */
+  records: number
+}
+
+/**
+ * Measures how many usage records per second `submit('recordUsage')` commits in batches of each size: the same
+ * number of records per size, on one contract, in alternating rounds so that a load change on the machine affects
+ * every size alike. Each batch starts a fresh nonce word (the worst case for gas).
+ *
+ * @param anvil - The node.
+ * @param options - The batch sizes (100 and 1000) and the records per size and round (1000), rounds (2).
+ * @returns Records per second per batch size.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the node fails a call;
+ *   INVALID_INPUT when a batch size exceeds the ledger's 1000-record batch limit.
+ */
+export async function measureUsageThroughput(
+  anvil: AnvilInstance,
+  options: { sizes?: number[]; records?: number; rounds?: number } = {},
+): Promise<UsageThroughput> {
+  const { sizes = [100, 1000], records = 1000, rounds = 2 } = options
+  const { consumer, record, teardown } = await setUpUsage(anvil)
+  try {
+    const first = createNonceSequence()
+    await consumer.submit('recordUsage', { records: [record(first())] }) // creates the totals slot
+    const elapsed = new Map(sizes.map(size => [size, 0]))
+    for (let round = 0; round < rounds; round++) {
+      for (const size of round % 2 === 0 ? sizes : [...sizes].reverse()) {
+        const t = performance.now()
+        for (let done = 0; done < records; done += size) {
+          const fresh = createNonceSequence()
+          const n = Math.min(size, records - done)
+          await consumer.submit('recordUsage', { records: Array.from({ length: n }, () => record(fresh())) })
+        }
+        elapsed.set(size, elapsed.get(size)! + performance.now() - t)
+      }
+    }
+    const recordsPerSecond: Record<number, number> = {}
+    for (const [size, ms] of elapsed) recordsPerSecond[size] = (records * rounds) / (ms / 1000)
+    return { recordsPerSecond, records: records * rounds }
   } finally {
     await teardown()
   }

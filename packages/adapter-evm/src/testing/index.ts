@@ -4,5 +4,12 @@
  * @packageDocumentation
  */
 export { ANVIL_ACCOUNTS, type AnvilInstance, type AnvilOptions, anvilBinary, startAnvil } from './anvil.js'
-export { measurePayloadGas, measureUsageGas, type PayloadGas, type UsageGas } from './gas.js'
+export {
+  measurePayloadGas,
+  measureUsageGas,
+  measureUsageThroughput,
+  type PayloadGas,
+  type UsageGas,
+  type UsageThroughput,
+} from './gas.js'
 export { anvilRpc, createEvmHarness, type EvmHarness, type EvmHarnessOptions } from './harness.js'
