@@ -5,6 +5,7 @@ import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
+import { ensureMember, openKeystore, saveKeystore, toNodeReadable, toWebStream } from '../service/index.js'
 import { FileSystemPayloadStore } from '../stores/fileSystemStore.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
 import { fastCheck } from './fastCheck.js'
@@ -36,6 +37,8 @@ export interface ClientEntryPoint {
   /** A synchronous function (a constructor or a factory): it throws the typed error instead of rejecting. */
   sync?: true
 }
+
+async function* emptyStream(): AsyncGenerator<Uint8Array> {}
 
 const client = (f: ClientFixture, who: 'provider' | 'consumer' = 'provider') => f.w[who].client
 const FAR = 4_000_000_000
@@ -200,6 +203,32 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
   unlockKeystore: {
     args: f => [f.keystore, 'passphrase'],
     call: (_f, a) => unlockKeystore(a[0] as never, a[1] as never),
+  },
+  ensureMember: {
+    args: f => [client(f, 'consumer'), { name: 'Consumer', roles: ['consumer'] }],
+    call: (_f, a) => ensureMember(a[0] as never, a[1] as never),
+  },
+  openKeystore: {
+    args: () => [join(tmpdir(), 'datapact-sweep-none.keystore.json'), { passphrase: 'p', passphraseEnv: 'SWEEP_PASS' }],
+    call: (_f, a) => openKeystore(a[0] as never, a[1] as never),
+  },
+  saveKeystore: {
+    args: () => [
+      join(tmpdir(), 'datapact-sweep-never.keystore.json'),
+      generateMemberKeys(),
+      { passphrase: 'p', N: 1024 },
+    ],
+    call: (_f, a) => saveKeystore(a[0] as never, a[1] as never, a[2] as never),
+  },
+  toNodeReadable: {
+    args: () => [emptyStream()],
+    call: (_f, a) => toNodeReadable(a[0] as never),
+    sync: true,
+  },
+  toWebStream: {
+    args: () => [emptyStream()],
+    call: (_f, a) => toWebStream(a[0] as never),
+    sync: true,
   },
   generateMemberKeys: {
     args: () => [{ signing: 'ed25519' }],
