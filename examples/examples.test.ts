@@ -39,5 +39,6 @@ describe('examples', () => {
     const out = await start('service', { SELF_TEST: '1', PORT: '0' })
     expect(out).toMatch(/GET \/datasets\/[0-9a-f]{64} -> 200 hour,mw/)
     expect(out).toContain('GET /datasets/nope -> 400')
+    expect(out).toContain('keys from the keystore')
   })
 })
