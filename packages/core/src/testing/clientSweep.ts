@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { metrics, trace } from '@opentelemetry/api'
 import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js'
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
@@ -40,6 +41,14 @@ export interface ClientEntryPoint {
 
 async function* emptyStream(): AsyncGenerator<Uint8Array> {}
 
+/** A logger that drops everything (a class instance: the sweep replaces it whole, never edits inside it). */
+class SilentLogger {
+  debug(): void {}
+  info(): void {}
+  warn(): void {}
+  error(): void {}
+}
+
 const client = (f: ClientFixture, who: 'provider' | 'consumer' = 'provider') => f.w[who].client
 const FAR = 4_000_000_000
 
@@ -50,7 +59,17 @@ const FAR = 4_000_000_000
  */
 export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
   'Datapact.open': {
-    args: f => [{ ledger: f.w.consumer.ledger, keys: f.w.consumer.keys, stores: [f.w.store], defaultStore: 'shared' }],
+    args: f => [
+      {
+        ledger: f.w.consumer.ledger,
+        keys: f.w.consumer.keys,
+        stores: [f.w.store],
+        defaultStore: 'shared',
+        logger: new SilentLogger(),
+        tracerProvider: trace.getTracerProvider(),
+        meterProvider: metrics.getMeterProvider(),
+      },
+    ],
     call: (_f, [o]) => Datapact.open(o as never),
   },
   'members.join': {
