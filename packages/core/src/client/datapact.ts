@@ -10,6 +10,7 @@ import { Billing } from './billing.js'
 import type { ClientContext } from './context.js'
 import { Data } from './data.js'
 import { Datasets } from './datasets.js'
+import { Events } from './events.js'
 import { Grants } from './grants.js'
 import { LedgerPayloadStore } from './ledgerStore.js'
 import { Members } from './members.js'
@@ -80,6 +81,8 @@ export class Datapact {
   readonly usage: Usage
   /** Billing: deterministic statements and their settlement on the ledger. */
   readonly billing: Billing
+  /** Ledger events as typed, decoded domain objects: `events.on('UsageRecorded', ...)`, `events.stream()`. */
+  readonly events: Events
   /** The audit: replays the ledger's events from this member's node and checks every invariant. */
   readonly audit: {
     /**
@@ -95,6 +98,7 @@ export class Datapact {
     verify(options?: AuditOptions): Promise<AuditReport>
   }
   readonly #ctx: ClientContext
+  readonly #subscriptions = new Set<(error: DatapactError) => void>()
 
   private constructor(ctx: ClientContext, telemetry: Telemetry) {
     this.#ctx = ctx
@@ -105,6 +109,7 @@ export class Datapact {
     this.usage = new Usage(ctx)
     this.data = new Data(ctx, this.usage)
     this.billing = new Billing(ctx)
+    this.events = new Events(ctx.ledger, this.#subscriptions)
     this.audit = {
       verify: options =>
         traced(telemetry, 'audit.verify', {}, async () => {
@@ -212,11 +217,19 @@ export class Datapact {
   }
 
   /**
-   * Closes the ledger connection. The ledger and every other member carry on. Calls made after it fail with CLOSED.
+   * Closes the ledger connection. The ledger and every other member carry on. Calls made after it fail with CLOSED;
+   * event subscriptions (`events.on`, `events.stream`) end with CLOSED.
    *
    * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the adapter cannot close its connection cleanly.
    */
-  close(): Promise<void> {
-    return this.#ctx.ledger.close()
+  async close(): Promise<void> {
+    try {
+      await this.#ctx.ledger.close()
+    } finally {
+      // The event subscriptions end with CLOSED (their streams throw it, their onError hears it).
+      const closed = new DatapactError('CLOSED', `the client of ${this.memberId} was closed`)
+      for (const end of [...this.#subscriptions]) end(closed)
+      this.#subscriptions.clear()
+    }
   }
 }

@@ -20,6 +20,14 @@ export {
   type TermsInput,
   type UpdateParameters,
 } from './datasets.js'
+export {
+  EVENT_TYPES,
+  type EventRecord,
+  Events,
+  type EventsOnOptions,
+  type EventsStreamOptions,
+  type EventType,
+} from './events.js'
 export { type GrantOptions, Grants, type GrantView, type ScopeInput } from './grants.js'
 export { LedgerPayloadStore } from './ledgerStore.js'
 export { type JoinParameters, Members } from './members.js'

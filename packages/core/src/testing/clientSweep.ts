@@ -174,6 +174,19 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     args: f => [{ provider: f.w.provider.id, consumer: f.w.consumer.id, period: 0, currency: 'CNY' }],
     call: (f, a) => client(f).billing.settlement(a[0] as never),
   },
+  'events.on': {
+    args: () => ['UsageRecorded', () => undefined, { after: null, onError: () => undefined }],
+    call: (f, a) => client(f).events.on(a[0] as never, a[1] as never, a[2] as never)(),
+    sync: true,
+  },
+  'events.stream': {
+    args: () => [{ types: ['UsageRecorded', 'AccessGranted'], after: null }],
+    call: (f, a) =>
+      void client(f)
+        .events.stream(a[0] as never)
+        .return?.(),
+    sync: true,
+  },
   'audit.verify': { args: () => [{ payloads: false }], call: (f, a) => client(f).audit.verify(a[0] as never) },
   'MemoryPayloadStore.constructor': {
     args: () => ['name'],
