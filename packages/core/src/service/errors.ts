@@ -12,7 +12,7 @@ export interface ErrorStatus {
 }
 
 /**
- * The one table from every {@link DatapactErrorCode} to its HTTP status and `retryable` flag. It is total: a new code
+ * The one table from every {@link @datapact/core!index.DatapactErrorCode | DatapactErrorCode} to its HTTP status and `retryable` flag. It is total: a new code
  * does not compile until it is here. Refusals by the ledger's rules are 403 (access) or 429 (quota, which a retry does
  * not lift: only a new grant does); a payload that does not match the ledger is 502 (the data behind the service is
  * bad); a ledger that cannot be reached is 503 and retryable.
@@ -35,7 +35,7 @@ export const ERROR_STATUS: Readonly<Record<DatapactErrorCode, ErrorStatus>> = Ob
 })
 
 /**
- * The HTTP status for anything caught: the table's status for a {@link DatapactError}, 500 for anything else.
+ * The HTTP status for anything caught: the table's status for a {@link @datapact/core!index.DatapactError | DatapactError}, 500 for anything else.
  *
  * @param error - Anything caught.
  * @returns An HTTP status code.
@@ -49,7 +49,7 @@ export function httpStatusOf(error: unknown): number {
 }
 
 /**
- * Whether the same call may succeed when retried unchanged: true only for a {@link DatapactError} whose code the
+ * Whether the same call may succeed when retried unchanged: true only for a {@link @datapact/core!index.DatapactError | DatapactError} whose code the
  * table marks retryable (LEDGER_UNAVAILABLE). A fetch that failed so carries `details.nonce(s)`: retry it with that
  * nonce so the access is not billed twice.
  *
@@ -69,7 +69,7 @@ export interface ErrorResponse {
 }
 
 /**
- * The HTTP answer for anything caught. A {@link DatapactError}'s message and details carry ids, lengths and shapes,
+ * The HTTP answer for anything caught. A {@link @datapact/core!index.DatapactError | DatapactError}'s message and details carry ids, lengths and shapes,
  * never keys, plaintext or payloads, so they are sent as they are; any other error becomes a generic INTERNAL body
  * (its message may hold anything, so it is not sent).
  *

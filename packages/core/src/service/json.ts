@@ -33,7 +33,7 @@ export function jsonReplacer(this: unknown, key: string, value: unknown): unknow
  * @param _key - The property name (given by `JSON.parse`).
  * @param value - The parsed value.
  * @returns The revived value.
- * @throws {@link DatapactError} INVALID_INPUT on a `$bigint` or `$bytes` tag whose value is malformed.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT on a `$bigint` or `$bytes` tag whose value is malformed.
  */
 export function jsonReviver(_key: string, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value

@@ -43,7 +43,7 @@ function passphraseFrom(o: PassphraseOptions): string {
  * @param path - The keystore file.
  * @param options - The passphrase, or which environment variable holds it.
  * @returns The member's keys.
- * @throws {@link DatapactError} INVALID_INPUT (bad path or options, the passphrase variable unset, a file that is not
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (bad path or options, the passphrase variable unset, a file that is not
  *   a keystore); NOT_FOUND (no file at `path`); ACCESS_DENIED (wrong passphrase or an altered file).
  * @example
  * ```ts
@@ -76,7 +76,7 @@ export async function openKeystore(path: string, options?: PassphraseOptions): P
  * @param path - The keystore file to create.
  * @param keys - The member's keys.
  * @param options - The passphrase source and the scrypt cost.
- * @throws {@link DatapactError} INVALID_INPUT (bad path, keys or options; the passphrase variable unset);
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (bad path, keys or options; the passphrase variable unset);
  *   CONFLICT (a file is already at `path`).
  */
 export async function saveKeystore(path: string, keys: MemberKeys, options?: SaveKeystoreOptions): Promise<void> {

@@ -20,7 +20,7 @@ export interface EnsureMemberResult {
  * @param client - An open client (its keys must already be the member's, which `Datapact.open` checks).
  * @param params - What `members.join()` takes: name, roles and, for the bootstrapping member, settings.
  * @returns The member and whether this call joined.
- * @throws {@link DatapactError} INVALID_INPUT (not a client, malformed parameters); ACCESS_DENIED (not admitted, or
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (not a client, malformed parameters); ACCESS_DENIED (not admitted, or
  *   asking for admin); LEDGER_UNAVAILABLE, CLOSED.
  * @example
  * ```ts

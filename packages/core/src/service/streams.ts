@@ -25,13 +25,13 @@ const notBytes = (chunk: unknown) =>
  * A Node `Readable` over `data.stream()`'s plaintext, with backpressure: the next chunk is pulled (read, verified
  * and decrypted) only when the consumer wants more, so memory stays bounded by the stream's buffer whatever the size.
  * A chunk that fails (INTEGRITY: it does not authenticate or does not match the ledger) destroys the stream with that
- * {@link DatapactError}: `pipeline(readable, res)` then aborts the HTTP response (the socket is destroyed, the
+ * {@link @datapact/core!index.DatapactError | DatapactError}: `pipeline(readable, res)` then aborts the HTTP response (the socket is destroyed, the
  * chunked body never terminated), so the client sees a failed download, never a truncated 200. Destroying the
  * readable early stops the source (its `return()` runs, releasing the content key).
  *
  * @param source - The `stream` of `data.stream()` (any `AsyncIterable<Uint8Array>`).
  * @returns A byte-mode `Readable` (the default high-water mark).
- * @throws {@link DatapactError} INVALID_INPUT (synchronously) when `source` is not an async iterable; the stream
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (synchronously) when `source` is not an async iterable; the stream
  *   errors with INVALID_INPUT on a chunk that is not a `Uint8Array`.
  * @example
  * ```ts
@@ -76,11 +76,11 @@ export function toNodeReadable(source: AsyncIterable<Uint8Array>): Readable {
 /**
  * A web `ReadableStream` over `data.stream()`'s plaintext (for `new Response(...)` in fetch-style servers), pulled
  * one chunk at a time: backpressure as in {@link toNodeReadable}. A failed chunk errors the stream with its
- * {@link DatapactError}, which aborts a response built on it; cancelling the stream stops the source.
+ * {@link @datapact/core!index.DatapactError | DatapactError}, which aborts a response built on it; cancelling the stream stops the source.
  *
  * @param source - The `stream` of `data.stream()` (any `AsyncIterable<Uint8Array>`).
  * @returns A `ReadableStream<Uint8Array>` that holds at most one chunk ahead of its reader.
- * @throws {@link DatapactError} INVALID_INPUT (synchronously) when `source` is not an async iterable; the stream
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (synchronously) when `source` is not an async iterable; the stream
  *   errors with INVALID_INPUT on a chunk that is not a `Uint8Array`.
  * @example
  * ```ts
