@@ -241,7 +241,14 @@ export function instrumentStore(store: PayloadStore, t: Telemetry): PayloadStore
           { attributes: { 'datapact.member': t.me, ...name, 'datapact.chunks': chunkCount } },
           span => {
             const started = Date.now()
-            const it = store.get(address, chunkCount)[Symbol.asyncIterator]()
+            let it: AsyncIterator<Uint8Array>
+            try {
+              it = store.get(address, chunkCount)[Symbol.asyncIterator]()
+            } catch (e) {
+              failed(t, span, 'store.get', e, started, false)
+              span.end()
+              throw e
+            }
             let bytes = 0
             let open = true
             const end = (e?: unknown) => {
