@@ -25,6 +25,15 @@ describe('examples', () => {
     expect(out).toContain('identical — nothing to reconcile')
     expect(out).toMatch(/violations: 0 → CLEAN/)
     expect(out).toMatch(/reloaded \d+ events .* audit CLEAN/)
+    // Refusals are part of the story: tampering (nothing billed), an exhausted quota, a revoked grant.
+    expect(out).toMatch(/tampered payload: refused: INTEGRITY/)
+    expect(out).toContain('nothing was billed: grant usage 0 of 1')
+    expect(out).toMatch(/quota exhausted: refused: QUOTA_EXCEEDED/)
+    expect(out).toMatch(/after revocation: refused: GRANT_REVOKED/)
+    // Members come back from their keystore files, not from freshly generated keys.
+    expect(out).toMatch(/keystores: alice-data-ltd\.keystore\.json, bob-analytics\.keystore\.json/)
+    expect(out).toContain('reopened from her keystore file')
+    expect(out).toContain('the regulator from its keystore')
   })
   it('evm: the story on Anvil settles on chain', async () => {
     const out = await start('evm')
@@ -39,5 +48,6 @@ describe('examples', () => {
     const out = await start('service', { SELF_TEST: '1', PORT: '0' })
     expect(out).toMatch(/GET \/datasets\/[0-9a-f]{64} -> 200 hour,mw/)
     expect(out).toContain('GET /datasets/nope -> 400')
+    expect(out).toContain('keys from the keystore')
   })
 })

@@ -7,6 +7,7 @@ export default defineConfig({
     codec: 'src/codec/index.ts',
     rules: 'src/rules/index.ts',
     errors: 'src/errors.ts',
+    service: 'src/service/index.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

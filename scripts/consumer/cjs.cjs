@@ -4,6 +4,7 @@ const codec = require('@datapact/core/codec')
 const crypto = require('@datapact/core/crypto')
 const errors = require('@datapact/core/errors')
 const rules = require('@datapact/core/rules')
+const service = require('@datapact/core/service')
 const testing = require('@datapact/core/testing')
 const memory = require('@datapact/adapter-memory')
 const evm = require('@datapact/adapter-evm')
@@ -25,7 +26,7 @@ async function main() {
   check(typeof fabricTesting.createFabricHarness === 'function', '@datapact/adapter-fabric/testing')
   check(typeof chaincode.DatapactContract === 'function', '@datapact/chaincode')
   check(typeof wire.memberIdOf === 'function', '@datapact/chaincode/wire')
-  await story({ core, crypto, codec, rules, errors, testing, memory, evmTesting })
+  await story({ core, crypto, codec, rules, errors, service, testing, memory, evmTesting })
   console.log(`cjs ok on node ${process.version}`)
 }
 main().catch(e => {

@@ -10,6 +10,7 @@ import * as codec from '@datapact/core/codec'
 import * as crypto from '@datapact/core/crypto'
 import * as errors from '@datapact/core/errors'
 import * as rules from '@datapact/core/rules'
+import * as service from '@datapact/core/service'
 import * as testing from '@datapact/core/testing'
 import * as ipfs from '@datapact/store-ipfs'
 import * as ipfsTesting from '@datapact/store-ipfs/testing'
@@ -24,5 +25,5 @@ const chaincode = await import('@datapact/chaincode')
 check(typeof chaincode.DatapactContract === 'function', '@datapact/chaincode')
 const wire = await import('@datapact/chaincode/wire')
 check(typeof wire.memberIdOf === 'function', '@datapact/chaincode/wire')
-await story({ core, crypto, codec, rules, errors, testing, memory, evmTesting })
+await story({ core, crypto, codec, rules, errors, service, testing, memory, evmTesting })
 console.log(`esm ok on node ${process.version}`)

@@ -7,7 +7,7 @@ export function check(condition, what) {
 }
 
 /** Runs the quickstart story on the memory ledger and checks what a user of the published packages relies on. */
-export async function story({ core, crypto, codec, rules, errors, testing, memory, evmTesting }) {
+export async function story({ core, crypto, codec, rules, errors, service, testing, memory, evmTesting }) {
   const { Datapact, generateMemberKeys } = core
   const ledger = new memory.MemoryLedger()
   const open = id => Datapact.open({ ledger: ledger.as(id), keys: generateMemberKeys() })
@@ -41,6 +41,13 @@ export async function story({ core, crypto, codec, rules, errors, testing, memor
   const wire = codec.encode(codec.records.terms, terms)
   check(codec.decode(codec.records.terms, wire).pricePerAccess === 100n, '@datapact/core/codec')
   check(typeof rules.executeRule === 'function', '@datapact/core/rules')
+  check(service.httpStatusOf(refused) === 403 && !service.isRetryable(refused), '@datapact/core/service statuses')
+  const json = JSON.stringify({ st }, service.jsonReplacer)
+  check(JSON.parse(json, service.jsonReviver).st.amount === st.amount, '@datapact/core/service JSON round trip')
+  check((await service.ensureMember(bob, { name: 'Bob', roles: ['consumer'] })).joined === false, 'ensureMember')
+  const streamed = []
+  for await (const c of service.toNodeReadable((await bob.data.stream(id)).stream)) streamed.push(c)
+  check(Buffer.concat(streamed).equals(Buffer.from(data)), '@datapact/core/service toNodeReadable')
 
   // The conformance suite loads without vitest or fast-check installed, and declares its tests on any runner.
   const declared = []

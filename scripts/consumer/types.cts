@@ -12,6 +12,7 @@ import { decode, encode, records } from '@datapact/core/codec'
 import { sha256 } from '@datapact/core/crypto'
 import { DatapactError, isDatapactError } from '@datapact/core/errors'
 import { executeRule } from '@datapact/core/rules'
+import { httpStatusOf, toNodeReadable, toWebStream } from '@datapact/core/service'
 import { type ConformanceRunner, describeLedgerConformance, type LedgerHarness } from '@datapact/core/testing'
 import { IpfsPayloadStore } from '@datapact/store-ipfs'
 import { startKuboSwarm } from '@datapact/store-ipfs/testing'
@@ -34,6 +35,9 @@ export const all = [
   price,
   code,
   executeRule,
+  httpStatusOf,
+  toNodeReadable,
+  toWebStream,
   describeLedgerConformance,
   runner,
   FabricLedger,

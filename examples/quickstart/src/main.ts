@@ -2,12 +2,14 @@
  * Datapact quickstart: three members of a consortium on the in-memory ledger.
  * A provider registers a dataset and grants a consumer access; the consumer fetches, verifies and decrypts it
  * while the provider is offline; every access is metered; both sides compute the same statement and settle it;
- * the regulator audits the whole history. Run with `pnpm demo`.
+ * the regulator audits the whole history. Along the way the ledger refuses a revoked grantee, an exhausted quota and a
+ * tampered payload, and members come back from their keystore files. Run with `pnpm demo`.
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { MemoryLedger } from '@datapact/adapter-memory'
-import { Datapact, generateMemberKeys } from '@datapact/core'
+import { Datapact, FileSystemPayloadStore, generateMemberKeys, isDatapactError } from '@datapact/core'
+import { openKeystore, PASSPHRASE_ENV, saveKeystore } from '@datapact/core/service'
 
 const dir = join(process.cwd(), '.datapact-demo')
 rmSync(dir, { recursive: true, force: true })
@@ -22,15 +24,34 @@ const say = (text: string) => console.log(`   ${text}`)
 const ledger = new MemoryLedger({ file })
 console.log('Datapact quickstart — one consortium ledger in memory, saved to', file)
 
-step(1, 'Three members join the consortium')
-// Each member keeps its keys: a client opened later for the same member must use them (Datapact.open checks them
-// against the member's envelope key on the ledger).
-const keysOf = new Map<string, ReturnType<typeof generateMemberKeys>>()
-const keysFor = (id: string) => keysOf.get(id) ?? keysOf.set(id, generateMemberKeys()).get(id)!
-const open = async (id: string) => Datapact.open({ ledger: ledger.as(id), keys: keysFor(id) })
+// Payloads of one dataset live in files (a replicated directory in production), so the demo can tamper with one.
+const files = new FileSystemPayloadStore(join(dir, 'payloads'), 'files')
+const refused = async (what: Promise<unknown>) => {
+  const e = await what.then(
+    () => null,
+    (x: unknown) => x,
+  )
+  if (!isDatapactError(e)) throw new Error(`expected a refusal, got ${String(e)}`)
+  return `refused: ${e.code} — ${e.message}`
+}
+
+step(1, 'Three members create their keys, lock them in keystore files, and join the consortium')
+// Each member's keys live in a keystore file locked with a passphrase (here from DATAPACT_PASSPHRASE): a client
+// opened later for the same member reopens that file (Datapact.open checks the keys against the ledger).
+process.env[PASSPHRASE_ENV] ??= 'demo passphrase: set DATAPACT_PASSPHRASE'
+const keystore = (id: string) => join(dir, `${id.replace('mem:', '')}.keystore.json`)
+for (const id of ['mem:alice-data-ltd', 'mem:bob-analytics', 'mem:market-regulator'])
+  await saveKeystore(keystore(id), generateMemberKeys())
+const open = async (id: string, on: MemoryLedger = ledger) =>
+  Datapact.open({ ledger: on.as(id), keys: await openKeystore(keystore(id)), stores: [files] })
 const alice = await open('mem:alice-data-ltd')
 const bob = await open('mem:bob-analytics')
 const regulator = await open('mem:market-regulator')
+say(
+  `keystores: ${readdirSync(dir)
+    .filter(f => f.endsWith('.keystore.json'))
+    .join(', ')}`,
+)
 await alice.members.join({ name: 'Alice Data Ltd', roles: ['provider'] })
 await bob.members.join({ name: 'Bob Analytics', roles: ['consumer'] })
 await regulator.members.join({ name: 'Market Regulator', roles: ['regulator'] })
@@ -78,9 +99,33 @@ const batch = await bob.usage.record([
 say(`3 fetches + a batch of ${batch.length} accesses recorded in one transaction (${batch[0]?.txId})`)
 say(`grant usage: ${(await bob.grants.get(id))?.used} of 10`)
 
-step(6, 'Both sides compute the statement from their own node')
+step(6, 'The ledger says no: a tampered payload, an exhausted quota, a revoked grant')
 const alice2 = await open('mem:alice-data-ltd')
-say('(Alice is back online with a fresh connection)')
+say('(Alice is back online: her client reopened from her keystore file)')
+const ticks = await alice2.datasets.register({
+  title: 'Intraday ticks',
+  terms: { pricePerAccess: 10n, currency: 'CNY' },
+  data: new TextEncoder().encode('time,price\n09:30,101.1\n'.repeat(4000)),
+  store: 'files',
+})
+await alice2.grants.grant(ticks.id, bob.memberId, { maxAccesses: 1 })
+// Someone changes one byte of the stored ciphertext.
+const [payload] = readdirSync(join(dir, 'payloads')).map(f => join(dir, 'payloads', f))
+const original = readFileSync(payload!)
+const at = original.length >> 1
+const fd = openSync(payload!, 'r+')
+writeSync(fd, new Uint8Array([original[at]! ^ 1]), 0, 1, at)
+closeSync(fd)
+say(`tampered payload: ${await refused(bob.data.fetch(ticks.id))}`)
+say(`nothing was billed: grant usage ${(await bob.grants.get(ticks.id))?.used} of 1`)
+writeFileSync(payload!, original) // restored from a replica
+const ok = await bob.data.fetch(ticks.id)
+say(`restored from a replica: fetch verified ${ok.bytes.length} bytes, metered (1 of 1)`)
+say(`quota exhausted: ${await refused(bob.data.fetch(ticks.id))}`)
+await alice2.grants.revoke(id, bob.memberId)
+say(`after revocation: ${await refused(bob.data.fetch(id))}`)
+
+step(7, 'Both sides compute the statement from their own node')
 const fromBob = await bob.billing.statement({ provider: alice.memberId })
 const fromAlice = await alice2.billing.statement({ consumer: bob.memberId })
 say(
@@ -91,26 +136,23 @@ say(
 )
 say(fromBob.digest.every((b, i) => b === fromAlice.digest[i]) ? 'identical — nothing to reconcile' : 'DIFFERENT')
 
-step(7, 'Both acknowledge the same digest: settled on the ledger')
+step(8, 'Both acknowledge the same digest: settled on the ledger')
 await bob.billing.settle(fromBob)
 const settlement = await alice2.billing.settle(fromAlice)
 say(`settled ${settlement.settledAmount} ${settlement.currency} for ${settlement.settledCount} accesses`)
 
-step(8, 'The regulator audits: replays every event and checks every invariant')
+step(9, 'The regulator audits: replays every event and checks every invariant')
 const report = await regulator.audit.verify({ payloads: true })
 say(
-  `${report.events} events, ${report.datasets} dataset, ${report.versions} versions, ${report.usageRecords} usage records`,
+  `${report.events} events, ${report.datasets} datasets, ${report.versions} versions, ${report.usageRecords} usage records`,
 )
 say(
   `payloads re-checked: ${report.payloadsChecked}; violations: ${report.violations.length} → ${report.ok ? 'CLEAN' : 'VIOLATIONS'}`,
 )
 
-step(9, 'Restart: the ledger comes back from its file, and the audit still holds')
+step(10, 'Restart: the ledger comes back from its file, the regulator from its keystore, and the audit still holds')
 const restarted = new MemoryLedger({ file })
-const again = await Datapact.open({
-  ledger: restarted.as('mem:market-regulator'),
-  keys: keysFor('mem:market-regulator'),
-})
+const again = await open('mem:market-regulator', restarted)
 const after = await again.audit.verify()
 say(`reloaded ${after.events} events from ${file}; audit ${after.ok ? 'CLEAN' : 'VIOLATIONS'}`)
 if (!report.ok || !after.ok) process.exitCode = 1

@@ -1,3 +1,4 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api'
 import { memberId, storeName } from '../codec/records.js'
 import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
 import { DatapactError } from '../errors.js'
@@ -9,9 +10,19 @@ import { Billing } from './billing.js'
 import type { ClientContext } from './context.js'
 import { Data } from './data.js'
 import { Datasets } from './datasets.js'
+import { Events } from './events.js'
 import { Grants } from './grants.js'
 import { LedgerPayloadStore } from './ledgerStore.js'
 import { Members } from './members.js'
+import {
+  createTelemetry,
+  instrumentArea,
+  instrumentLedger,
+  instrumentStore,
+  type Logger,
+  type Telemetry,
+  traced,
+} from './telemetry.js'
 import { Usage } from './usage.js'
 
 /** Options of {@link Datapact.open}. */
@@ -24,6 +35,24 @@ export interface DatapactOptions {
   stores?: PayloadStore[]
   /** Where new versions go by default (default `ledger`). */
   defaultStore?: string
+  /**
+   * Where the client reports (pino, console, or any `debug/info/warn/error(obj, msg)`): a debug line per ledger call
+   * and operation, a warning per refusal, an error per INTEGRITY / LEDGER_UNAVAILABLE / INTERNAL failure. Never keys,
+   * plaintext or payloads. Default: silent.
+   */
+  logger?: Logger
+  /**
+   * The OpenTelemetry tracer provider for the spans around every ledger call, store read and write and client
+   * operation (`datapact.*`; attributes are ids, names, counts and codes, never secrets). Default: the global one,
+   * a no-op unless the application installs an SDK.
+   */
+  tracerProvider?: TracerProvider
+  /**
+   * The OpenTelemetry meter provider for the counters `datapact.bytes` (plaintext read and published, by
+   * `datapact.direction`), `datapact.accesses` (metered accesses recorded) and `datapact.refusals` (by
+   * `datapact.code`). Default: the global one, a no-op unless the application installs an SDK.
+   */
+  meterProvider?: MeterProvider
 }
 
 /**
@@ -52,6 +81,8 @@ export class Datapact {
   readonly usage: Usage
   /** Billing: deterministic statements and their settlement on the ledger. */
   readonly billing: Billing
+  /** Ledger events as typed, decoded domain objects: `events.on('UsageRecorded', ...)`, `events.stream()`. */
+  readonly events: Events
   /** The audit: replays the ledger's events from this member's node and checks every invariant. */
   readonly audit: {
     /**
@@ -67,8 +98,9 @@ export class Datapact {
     verify(options?: AuditOptions): Promise<AuditReport>
   }
   readonly #ctx: ClientContext
+  readonly #subscriptions = new Set<(error: DatapactError) => void>()
 
-  private constructor(ctx: ClientContext) {
+  private constructor(ctx: ClientContext, telemetry: Telemetry) {
     this.#ctx = ctx
     this.memberId = ctx.me
     this.members = new Members(ctx)
@@ -77,13 +109,25 @@ export class Datapact {
     this.usage = new Usage(ctx)
     this.data = new Data(ctx, this.usage)
     this.billing = new Billing(ctx)
+    this.events = new Events(ctx.ledger, this.#subscriptions)
     this.audit = {
-      verify: async options => {
-        const o = readOptions(options, 'options', ['payloads'])
-        assertOptionalBoolean(o.payloads, 'options.payloads')
-        return verifyLedger(ctx, o.payloads === undefined ? {} : { payloads: o.payloads })
-      },
+      verify: options =>
+        traced(telemetry, 'audit.verify', {}, async () => {
+          const o = readOptions(options, 'options', ['payloads'])
+          assertOptionalBoolean(o.payloads, 'options.payloads')
+          return verifyLedger(ctx, o.payloads === undefined ? {} : { payloads: o.payloads })
+        }),
     }
+    // Spans, counters and log lines around every public method (own properties; the classes stay as they are).
+    for (const [name, area] of Object.entries({
+      members: this.members,
+      datasets: this.datasets,
+      grants: this.grants,
+      data: this.data,
+      usage: this.usage,
+      billing: this.billing,
+    }))
+      instrumentArea(area, name, telemetry)
   }
 
   /**
@@ -95,29 +139,42 @@ export class Datapact {
    * @returns The client.
    * @throws {@link DatapactError} INVALID_INPUT on a missing ledger, keys that are not a usable MemberKeys, keys
    *   that do not match the member's envelope key on the ledger (`details.argument` `options.keys`), two stores with
-   *   one name or an unknown default store; LEDGER_UNAVAILABLE when the ledger cannot be read.
+   *   one name, an unknown default store, a logger without `debug/info/warn/error`, a tracer or meter provider
+   *   without `getTracer` / `getMeter`; LEDGER_UNAVAILABLE when the ledger cannot be read.
    */
   static async open(options: DatapactOptions): Promise<Datapact> {
-    const o = readParams(options, 'options', ['ledger', 'keys', 'stores', 'defaultStore'])
-    const ledger = o.ledger as LedgerAdapter
+    const o = readParams(options, 'options', [
+      'ledger',
+      'keys',
+      'stores',
+      'defaultStore',
+      'logger',
+      'tracerProvider',
+      'meterProvider',
+    ])
+    const raw = o.ledger as LedgerAdapter
     let me: unknown
     try {
       if (
-        typeof ledger !== 'object' ||
-        ledger === null ||
-        typeof ledger.submit !== 'function' ||
-        typeof ledger.query !== 'function' ||
-        typeof ledger.readEvents !== 'function'
+        typeof raw !== 'object' ||
+        raw === null ||
+        typeof raw.submit !== 'function' ||
+        typeof raw.query !== 'function' ||
+        typeof raw.readEvents !== 'function'
       )
-        throw invalidArgument('options.ledger', 'a LedgerAdapter', describe(ledger))
-      me = ledger.memberId
+        throw invalidArgument('options.ledger', 'a LedgerAdapter', describe(raw))
+      me = raw.memberId
     } catch (e) {
       if (e instanceof DatapactError) throw e
       throw invalidArgument('options.ledger', 'a LedgerAdapter', 'a value that throws when read')
     }
     memberId.check(me, 'options.ledger.memberId')
     const keys = checkMemberKeys(o.keys, 'options.keys')
-    const stores = new Map<string, PayloadStore>([['ledger', new LedgerPayloadStore(ledger)]])
+    const telemetry = createTelemetry(me as string, o)
+    const ledger = instrumentLedger(raw, telemetry)
+    const stores = new Map<string, PayloadStore>([
+      ['ledger', instrumentStore(new LedgerPayloadStore(ledger), telemetry)],
+    ])
     const given = o.stores
     let isArray = false
     try {
@@ -144,7 +201,7 @@ export class Datapact {
         throw new DatapactError('INVALID_INPUT', `two payload stores are named "${name as string}"`, {
           details: { argument: 'options.stores' },
         })
-      stores.set(name as string, s!)
+      stores.set(name as string, instrumentStore(s!, telemetry))
     }
     const defaultStore = o.defaultStore ?? 'ledger'
     if (typeof defaultStore !== 'string' || !stores.has(defaultStore))
@@ -156,15 +213,23 @@ export class Datapact {
         `the keys given do not match the envelope key of member ${member.id} on the ledger: open with that member's keys (after a rotation, the new ones)`,
         { details: { argument: 'options.keys', expected: `the envelope key of ${member.id}`, got: 'another key' } },
       )
-    return new Datapact({ ledger, keys, stores, defaultStore, me: me as string })
+    return new Datapact({ ledger, keys, stores, defaultStore, me: me as string }, telemetry)
   }
 
   /**
-   * Closes the ledger connection. The ledger and every other member carry on. Calls made after it fail with CLOSED.
+   * Closes the ledger connection. The ledger and every other member carry on. Calls made after it fail with CLOSED;
+   * event subscriptions (`events.on`, `events.stream`) end with CLOSED.
    *
    * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the adapter cannot close its connection cleanly.
    */
-  close(): Promise<void> {
-    return this.#ctx.ledger.close()
+  async close(): Promise<void> {
+    try {
+      await this.#ctx.ledger.close()
+    } finally {
+      // The event subscriptions end with CLOSED (their streams throw it, their onError hears it).
+      const closed = new DatapactError('CLOSED', `the client of ${this.memberId} was closed`)
+      for (const end of [...this.#subscriptions]) end(closed)
+      this.#subscriptions.clear()
+    }
   }
 }

@@ -20,8 +20,17 @@ export {
   type TermsInput,
   type UpdateParameters,
 } from './datasets.js'
+export {
+  EVENT_TYPES,
+  type EventRecord,
+  Events,
+  type EventsOnOptions,
+  type EventsStreamOptions,
+  type EventType,
+} from './events.js'
 export { type GrantOptions, Grants, type GrantView, type ScopeInput } from './grants.js'
 export { LedgerPayloadStore } from './ledgerStore.js'
 export { type JoinParameters, Members } from './members.js'
 export { createNonceSequence } from './nonces.js'
+export { type Logger, TELEMETRY_SCOPE } from './telemetry.js'
 export { type Access, type Receipt, Usage, type UsageFilter } from './usage.js'

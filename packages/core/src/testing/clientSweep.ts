@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { metrics, trace } from '@opentelemetry/api'
 import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js'
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
+import { ensureMember, openKeystore, saveKeystore, toNodeReadable, toWebStream } from '../service/index.js'
 import { FileSystemPayloadStore } from '../stores/fileSystemStore.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
 import { fastCheck } from './fastCheck.js'
@@ -37,6 +39,16 @@ export interface ClientEntryPoint {
   sync?: true
 }
 
+async function* emptyStream(): AsyncGenerator<Uint8Array> {}
+
+/** A logger that drops everything (a class instance: the sweep replaces it whole, never edits inside it). */
+class SilentLogger {
+  debug(): void {}
+  info(): void {}
+  warn(): void {}
+  error(): void {}
+}
+
 const client = (f: ClientFixture, who: 'provider' | 'consumer' = 'provider') => f.w[who].client
 const FAR = 4_000_000_000
 
@@ -47,7 +59,17 @@ const FAR = 4_000_000_000
  */
 export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
   'Datapact.open': {
-    args: f => [{ ledger: f.w.consumer.ledger, keys: f.w.consumer.keys, stores: [f.w.store], defaultStore: 'shared' }],
+    args: f => [
+      {
+        ledger: f.w.consumer.ledger,
+        keys: f.w.consumer.keys,
+        stores: [f.w.store],
+        defaultStore: 'shared',
+        logger: new SilentLogger(),
+        tracerProvider: trace.getTracerProvider(),
+        meterProvider: metrics.getMeterProvider(),
+      },
+    ],
     call: (_f, [o]) => Datapact.open(o as never),
   },
   'members.join': {
@@ -152,6 +174,19 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     args: f => [{ provider: f.w.provider.id, consumer: f.w.consumer.id, period: 0, currency: 'CNY' }],
     call: (f, a) => client(f).billing.settlement(a[0] as never),
   },
+  'events.on': {
+    args: () => ['UsageRecorded', () => undefined, { after: null, onError: () => undefined }],
+    call: (f, a) => client(f).events.on(a[0] as never, a[1] as never, a[2] as never)(),
+    sync: true,
+  },
+  'events.stream': {
+    args: () => [{ types: ['UsageRecorded', 'AccessGranted'], after: null }],
+    call: (f, a) =>
+      void client(f)
+        .events.stream(a[0] as never)
+        .return?.(),
+    sync: true,
+  },
   'audit.verify': { args: () => [{ payloads: false }], call: (f, a) => client(f).audit.verify(a[0] as never) },
   'MemoryPayloadStore.constructor': {
     args: () => ['name'],
@@ -200,6 +235,32 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
   unlockKeystore: {
     args: f => [f.keystore, 'passphrase'],
     call: (_f, a) => unlockKeystore(a[0] as never, a[1] as never),
+  },
+  ensureMember: {
+    args: f => [client(f, 'consumer'), { name: 'Consumer', roles: ['consumer'] }],
+    call: (_f, a) => ensureMember(a[0] as never, a[1] as never),
+  },
+  openKeystore: {
+    args: () => [join(tmpdir(), 'datapact-sweep-none.keystore.json'), { passphrase: 'p', passphraseEnv: 'SWEEP_PASS' }],
+    call: (_f, a) => openKeystore(a[0] as never, a[1] as never),
+  },
+  saveKeystore: {
+    args: () => [
+      join(tmpdir(), 'datapact-sweep-never.keystore.json'),
+      generateMemberKeys(),
+      { passphrase: 'p', N: 1024 },
+    ],
+    call: (_f, a) => saveKeystore(a[0] as never, a[1] as never, a[2] as never),
+  },
+  toNodeReadable: {
+    args: () => [emptyStream()],
+    call: (_f, a) => toNodeReadable(a[0] as never),
+    sync: true,
+  },
+  toWebStream: {
+    args: () => [emptyStream()],
+    call: (_f, a) => toWebStream(a[0] as never),
+    sync: true,
   },
   generateMemberKeys: {
     args: () => [{ signing: 'ed25519' }],

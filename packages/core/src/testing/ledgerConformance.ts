@@ -479,6 +479,45 @@ export function describeLedgerConformance(
         expect(fromStart).toEqual(all)
         expect(resumed).toEqual(all.slice(3))
       })
+      it('client.events: typed, decoded events by type, resumed from a cursor, as an async iterator', async () => {
+        const { id } = await register()
+        await w.provider.client.grants.grant(id, w.consumer.id)
+        const head = await w.provider.ledger.readEvents({ limit: 1000 })
+        const usage: Array<{ cursor: string; datasetId: string; consumer: string }> = []
+        const off = w.provider.client.events.on(
+          'UsageRecorded',
+          ({ cursor, event }) =>
+            usage.push({ cursor, datasetId: event.record.datasetId, consumer: event.record.consumer }),
+          { after: head.cursor },
+        )
+        const iterator = w.provider.client.events.stream({ types: ['UsageRecorded'], after: head.cursor })
+        try {
+          await w.consumer.client.data.fetch(id)
+          await w.consumer.client.data.fetch(id)
+          const deadline = Date.now() + 15_000
+          while (usage.length < 2 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 25))
+          const first = await iterator.next()
+          expect(first.done).toBe(false)
+          expect(first.value?.event.record.datasetId).toBe(id)
+          expect(first.value?.cursor).toBe(usage[0]?.cursor)
+        } finally {
+          off()
+          await iterator.return?.()
+        }
+        expect(usage.map(u => [u.datasetId, u.consumer])).toEqual([
+          [id, w.consumer.id],
+          [id, w.consumer.id],
+        ])
+        // Resuming after the first record delivers the second and nothing before it.
+        const resumed = w.provider.client.events.stream({ types: ['UsageRecorded'], after: usage[0]!.cursor })
+        try {
+          const next = await resumed.next()
+          expect(next.value?.cursor).toBe(usage[1]?.cursor)
+        } finally {
+          await resumed.return?.()
+        }
+        expect((await iterator.next()).done).toBe(true)
+      })
     })
 
     describe('data integrity and availability', () => {
