@@ -97,6 +97,7 @@ export const boolean: Schema<boolean> = simple((v, path) => {
 
 const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!
   .get as (this: unknown) => number
+const typedArraySlice = Uint8Array.prototype.slice
 
 /**
  * The bytes of a genuine Uint8Array (or subclass such as Buffer), as a fresh copy; undefined for anything else,
@@ -107,9 +108,8 @@ export function ownBytes(v: unknown): Uint8Array | undefined {
   try {
     if (!(v instanceof Uint8Array)) return undefined
     const length = typedArrayLength.call(v)
-    const out = new Uint8Array(length)
-    out.set(new Uint8Array(v.buffer, v.byteOffset, length))
-    return out
+    // The intrinsic slice of a genuine view: one copy into a fresh array, without zero-filling it first.
+    return typedArraySlice.call(new Uint8Array(v.buffer, v.byteOffset, length)) as Uint8Array
   } catch {
     return undefined
   }
