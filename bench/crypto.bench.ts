@@ -233,22 +233,27 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     publicKey: recipientKeys[i % recipientKeys.length]!.publicKey,
   }))
   await wrapKeys({ dataKey: key, datasetId, version: 1, recipients: recipients.slice(0, 200) })
-  const [wrapMs] = (await bestOf(5, () => wrapKeys({ dataKey: key, datasetId, version: 1, recipients }))) as [number]
+  // Bound: the two X25519 operations a base-mode seal cannot avoid, done the way the native wrap does them: a fresh
+  // ephemeral key pair (node:crypto generateKeyPairSync) and its agreement with the recipient's ready key object.
+  const recipientKeyObject = crypto.generateKeyPairSync('x25519').publicKey
+  const seals = 2000
+  const twoX25519 = () => {
+    for (let i = 0; i < seals; i++) {
+      const e = crypto.generateKeyPairSync('x25519')
+      crypto.diffieHellman({ privateKey: e.privateKey, publicKey: recipientKeyObject })
+    }
+  }
+  const wrapAll = () => wrapKeys({ dataKey: key, datasetId, version: 1, recipients })
+  const [wrapMs, boundMs] = (await bestOf(7, wrapAll, twoX25519)) as [number, number]
   const wrapValue = recipients.length / (wrapMs / 1000)
-  const a = crypto.generateKeyPairSync('x25519')
-  const b = crypto.generateKeyPairSync('x25519')
-  const agreements = 5000
-  const [dhMs] = (await bestOf(3, () => {
-    for (let i = 0; i < agreements; i++) crypto.diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey })
-  })) as [number]
-  const dhValue = agreements / (dhMs / 1000)
+  const boundValue = seals / (boundMs / 1000)
   rows.push({
     name: 'hpke wrap',
     value: wrapValue,
     unit: 'ops/s',
-    baseline: dhValue,
-    ratio: wrapValue / dhValue,
-    note: 'wrapKeys over 2,000 recipients (HPKE base seal of a 32-byte key); baseline: node:crypto X25519 key agreements/s on ready key objects; ratio = value/baseline; target: value >= 2,000',
+    baseline: boundValue,
+    ratio: wrapValue / boundValue,
+    note: 'wrapKeys over 2,000 recipients (HPKE base seal of a 32-byte key); baseline: the bound of 2 X25519 ops per seal (node:crypto ephemeral key pair + agreement with a ready recipient key object, as the wrap does them), interleaved with the wraps; ratio = value/baseline, target >= 0.6',
   })
 
   // --- peak RSS of a 1 GiB stream (in a child process: maxRSS is a process-lifetime peak) ---------------------------

@@ -56,10 +56,10 @@ export class Data {
   }
 
   /**
-   * Fetches a version: unwraps this member's key and checks it against the version's key commitment, reads the
-   * ciphertext and checks its Merkle root against the ledger, decrypts it and checks the plaintext digest, and only
-   * then records the access on the ledger (grantees only): a consumer is never billed for data it cannot read. Works
-   * with the provider offline: everything comes from this member's node and the replicated store.
+   * Fetches a version: unwraps this member's key and checks it against the version's key commitment, then in one
+   * pass reads and decrypts the ciphertext, checking its Merkle root and the plaintext digest against the ledger,
+   * and only then records the access on the ledger (grantees only): a consumer is never billed for data it cannot
+   * read. Works with the provider offline: everything comes from this member's node and the replicated store.
    *
    * @param datasetId - The dataset.
    * @param fetchOptions - Version (default: the newest readable), progress callback, `maxAmount` (the most one access
@@ -78,16 +78,28 @@ export class Data {
     const access = await this.#prepare(datasetId, fetchOptions)
     const { version, key, metered, options } = access
     try {
-      const chunks: Uint8Array[] = []
-      await verifyCiphertext(storeFor(this.#ctx, version.location.store), version, c => chunks.push(c))
-      // The size is on the ledger and decryption refuses anything else, so one exact allocation holds the plaintext.
-      // Everything decrypts and matches the ledger's digest before the access is metered: no bill for bad data.
+      const store = storeFor(this.#ctx, version.location.store)
+      // One pass over the store: the decryptor authenticates every chunk, and before its last chunk checks the
+      // chunk count, the Merkle root of the ciphertext chunks and the plaintext size and digest against the ledger.
+      // The plaintext stays in this private buffer (wiped on failure) until all of that holds, and only then is the
+      // access metered: no bill for bad data, no unverified plaintext released. The size is on the ledger and
+      // decryption refuses anything else, so one exact allocation holds the plaintext.
       const bytes = new Uint8Array(version.size)
       let offset = 0
-      for await (const p of this.#decrypt(version, key, chunks, options)) {
-        if (offset + p.length > bytes.length) throw sizeMismatch(version)
-        bytes.set(p, offset)
-        offset += p.length
+      try {
+        for await (const p of this.#decrypt(
+          version,
+          key,
+          store.get(version.location.address, version.chunkCount),
+          options,
+        )) {
+          if (offset + p.length > bytes.length) throw sizeMismatch(version)
+          bytes.set(p, offset)
+          offset += p.length
+        }
+      } catch (e) {
+        bytes.fill(0)
+        throw e
       }
       const receipt = metered ? await this.#meter(access, options) : null
       return { bytes, version, receipt }

@@ -1,6 +1,6 @@
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { DatapactError } from '../errors.js'
-import { equalBytes } from '../internal/bytes.js'
+import { sameBytes } from '../internal/bytes.js'
 import type { Schema } from './schema.js'
 
 const DECODE_OPTIONS = {
@@ -58,7 +58,7 @@ export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'):
     })
   }
   const value = schema.fromWire(wire, path)
-  if (!equalBytes(cborEncode(schema.toWire(value)), bytes))
+  if (!sameBytes(cborEncode(schema.toWire(value)), bytes))
     throw new DatapactError('INVALID_INPUT', `"${path}" is not in canonical form`, { details: { argument: path } })
   return value
 }

@@ -21,7 +21,7 @@ export interface Schema<T> {
   /**
    * Wire value -> domain value, strictly.
    *
-   * @param wire - The decoded CBOR value.
+   * @param wire - The decoded CBOR value: the decoder's own fresh value, which the result may keep without a copy.
    * @param path - Its name, for the error.
    * @returns The domain value.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `path` when the wire value is not this schema's canonical form.
@@ -97,6 +97,7 @@ export const boolean: Schema<boolean> = simple((v, path) => {
 
 const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!
   .get as (this: unknown) => number
+const typedArraySlice = Uint8Array.prototype.slice
 
 /**
  * The bytes of a genuine Uint8Array (or subclass such as Buffer), as a fresh copy; undefined for anything else,
@@ -107,24 +108,37 @@ export function ownBytes(v: unknown): Uint8Array | undefined {
   try {
     if (!(v instanceof Uint8Array)) return undefined
     const length = typedArrayLength.call(v)
-    const out = new Uint8Array(length)
-    out.set(new Uint8Array(v.buffer, v.byteOffset, length))
-    return out
+    // The intrinsic slice of a genuine view: one copy into a fresh array, without zero-filling it first.
+    return typedArraySlice.call(new Uint8Array(v.buffer, v.byteOffset, length)) as Uint8Array
   } catch {
     return undefined
   }
 }
 
-/** Bytes, exactly `length` long or within `min..max`. Checking returns a copy, so later changes to the input do not reach it. */
-export const bytes = (opts: { length?: number; min?: number; max?: number }): Schema<Uint8Array> =>
-  simple((v, path) => {
-    const { length, min = 0, max = Number.MAX_SAFE_INTEGER } = opts
-    const expected = length === undefined ? `Uint8Array of ${min}..${max} bytes` : `Uint8Array(${length})`
-    const b = ownBytes(v)
-    if (b === undefined) return fail(path, expected, v)
+/**
+ * Bytes, exactly `length` long or within `min..max`. Checking returns a copy, so later changes to the input do not
+ * reach it. Decoding keeps the decoder's own array: the CBOR decoder makes a fresh plain Uint8Array for every byte
+ * string, which nothing else references, so a second copy (of every payload batch a ledger returns) would only cost.
+ */
+export const bytes = (opts: { length?: number; min?: number; max?: number }): Schema<Uint8Array> => {
+  const { length, min = 0, max = Number.MAX_SAFE_INTEGER } = opts
+  const expected = length === undefined ? `Uint8Array of ${min}..${max} bytes` : `Uint8Array(${length})`
+  const sized = (b: Uint8Array, path: string) => {
     if (length !== undefined ? b.length !== length : b.length < min || b.length > max) fail(path, expected, b)
     return b
-  })
+  }
+  const check = (v: unknown, path: string) => {
+    const b = ownBytes(v)
+    if (b === undefined) return fail(path, expected, v)
+    return sized(b, path)
+  }
+  return {
+    check,
+    toWire: v => v,
+    fromWire: (w, path) =>
+      w instanceof Uint8Array && Object.getPrototypeOf(w) === Uint8Array.prototype ? sized(w, path) : check(w, path),
+  }
+}
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/
 

@@ -3,8 +3,10 @@ import { gcm } from '@noble/ciphers/aes.js'
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { describe, expect, it } from 'vitest'
 import { type HpkeAead, hpkeOpen, hpkeSeal, hpkeSuite } from './hpke.js'
-import { resolveBackend } from './native.js'
+import { nativeHpke } from './hpkeNative.js'
+import { nativeAvailable, nodeCrypto, resolveBackend } from './native.js'
 import { BACKENDS, hex, thrownCode, unhex } from './testHelpers.js'
+import { x25519On } from './x25519.js'
 
 /** RFC 9180 Appendix A vectors; see test/vectors/README.md. */
 interface Vector {
@@ -62,11 +64,9 @@ describe('RFC 9180 vectors are self-consistent (transcription check with @noble/
   })
 })
 
-describe.each(BACKENDS)('RFC 9180 known answers (%s backend)', backend => {
-  const node = resolveBackend(backend)
-
+describe('RFC 9180 known answers, step by step (the stock @hpke suite: the portable backend)', () => {
   describe.each(file.vectors.map(v => [`${v.section} (${aeadOf(v)})`, v] as const))('%s', (_, v) => {
-    const suite = hpkeSuite(node, aeadOf(v))
+    const suite = hpkeSuite(aeadOf(v))
 
     it('derives the key pairs from ikmE / ikmR (DeriveKeyPair)', async () => {
       for (const [ikm, sk, pk] of [
@@ -138,7 +138,43 @@ describe.each(BACKENDS)('RFC 9180 known answers (%s backend)', backend => {
       for (const x of v.exports)
         expect(hex(new Uint8Array(await receiver.export(unhex(x.exporter_context), x.L)))).toBe(x.exported_value)
     })
+  })
+})
 
+describe.runIf(nativeAvailable())('RFC 9180 known answers, step by step (the native backend)', () => {
+  describe.each(file.vectors.map(v => [`${v.section} (${aeadOf(v)})`, v] as const))('%s', (_, v) => {
+    const native = nativeHpke(nodeCrypto()!, aeadOf(v))
+
+    it('derives the secret keys from ikmE / ikmR (DeriveKeyPair), whose public keys node:crypto computes', () => {
+      expect(hex(native.deriveSecretKey(unhex(v.ikmE)))).toBe(v.skEm)
+      expect(hex(native.deriveSecretKey(unhex(v.ikmR)))).toBe(v.skRm)
+      const ops = x25519On(nodeCrypto())
+      expect(hex(ops.publicKey(unhex(v.skEm)))).toBe(v.pkEm)
+      expect(hex(ops.publicKey(unhex(v.skRm)))).toBe(v.pkRm)
+    })
+
+    it('derives shared_secret from the DH output and kem_context = enc || pkRm (both directions of the DH)', () => {
+      const ops = x25519On(nodeCrypto())
+      const kemContext = unhex(v.enc + v.pkRm)
+      for (const dh of [ops.sharedSecret(unhex(v.skEm), unhex(v.pkRm)), ops.sharedSecret(unhex(v.skRm), unhex(v.pkEm))])
+        expect(hex(native.sharedSecret(dh, kemContext))).toBe(v.shared_secret)
+    })
+
+    it('reproduces the key schedule (key_schedule_context, key, base_nonce)', () => {
+      const ks = native.keySchedule(unhex(v.shared_secret), unhex(v.info))
+      expect(hex(ks.context)).toBe(v.key_schedule_context)
+      expect(hex(ks.key)).toBe(v.key)
+      expect(hex(ks.baseNonce)).toBe(v.base_nonce)
+      // Cached per info: a second call gives the same bytes.
+      expect(hex(native.keySchedule(unhex(v.shared_secret), unhex(v.info)).key)).toBe(v.key)
+    })
+  })
+})
+
+describe.each(BACKENDS)('RFC 9180 known answers, single shot (%s backend)', backend => {
+  const node = resolveBackend(backend)
+
+  describe.each(file.vectors.map(v => [`${v.section} (${aeadOf(v)})`, v] as const))('%s', (_, v) => {
     it('the single-shot seal used by key wrapping gives enc and the seq-0 ciphertext; open inverts it', async () => {
       const e = v.encryptions[0]!
       const { enc, ct } = await hpkeSeal(

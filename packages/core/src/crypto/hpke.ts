@@ -1,105 +1,41 @@
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
-import { Aes128Gcm, CipherSuite, HkdfSha256, type KdfInterface } from '@hpke/core'
-import { DhkemX25519HkdfSha256, X25519 } from '@hpke/dhkem-x25519'
-import { expand, extract, hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { Aes128Gcm, CipherSuite, HkdfSha256 } from '@hpke/core'
+import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519'
 import { DatapactError } from '../errors.js'
+import { NativeKemError, nativeHpke } from './hpkeNative.js'
 import type { NodeCryptoModule } from './native.js'
-import { type X25519Operations, x25519On } from './x25519.js'
 
 /**
- * The HPKE (RFC 9180) suite for key envelopes: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305, built
- * from @hpke/core. HPKE itself (labeled KDF, KEM, key schedule, nonces, AEAD framing) is always @hpke's code; the
- * native backend only swaps two primitives behind @hpke's own extension points for faster implementations of the
- * same algorithms:
+ * HPKE (RFC 9180) base mode for key envelopes: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305.
  *
- * - X25519 scalar multiplication: node:crypto (OpenSSL) instead of @hpke's pure-JS curve (~30x faster);
- * - HKDF-SHA256 extract/expand (RFC 5869): @noble/hashes, synchronous, instead of WebCrypto HMAC, whose per-call
- *   key import and thread-pool round trip dominated once X25519 was fast.
+ * - portable backend: the stock @hpke suite (@hpke/core, @hpke/dhkem-x25519, @hpke/chacha20poly1305);
+ * - native backend: the same single-shot seal and open composed from node:crypto primitives (`hpkeNative.ts`):
+ *   X25519 KeyObjects, HMAC-SHA256 for HKDF, the AEAD cipher.
  *
- * The RFC 9180 known-answer tests and a cross-check against the stock suite (same keys, same ephemeral, same bytes)
- * prove both suites identical.
+ * The RFC 9180 known-answer tests run on both backends, and a property test checks that both give the same bytes
+ * (same keys, same ephemeral) and that each opens what the other sealed.
  */
-
-type Bytes = ArrayBufferLike | ArrayBufferView
-
-const toU8 = (x: Bytes): Uint8Array =>
-  x instanceof Uint8Array
-    ? x
-    : ArrayBuffer.isView(x)
-      ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength)
-      : new Uint8Array(x)
-
-/** @hpke reads results as ArrayBuffer; noble returns fresh, exactly sized arrays, so no copy is needed. */
-const toArrayBuffer = (u: Uint8Array): ArrayBuffer =>
-  u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer
-    ? u.buffer
-    : (u.slice().buffer as ArrayBuffer)
-
-/** @hpke's HKDF-SHA256 with RFC 5869 extract/expand computed by @noble/hashes (labels stay @hpke's). */
-class NobleHkdfSha256 extends HkdfSha256 {
-  override async extract(salt: Bytes, ikm: Bytes): Promise<ArrayBuffer> {
-    return toArrayBuffer(extract(sha256, toU8(ikm), toU8(salt)))
-  }
-  override async expand(prk: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
-    return toArrayBuffer(expand(sha256, toU8(prk), toU8(info), len))
-  }
-  override async extractAndExpand(salt: Bytes, ikm: Bytes, info: Bytes, len: number): Promise<ArrayBuffer> {
-    return toArrayBuffer(hkdf(sha256, toU8(ikm), toU8(salt), toU8(info), len))
-  }
-}
-
-/** @hpke's X25519 DHKEM primitives with the scalar multiplications done by `ops`. */
-class FastX25519 extends X25519 {
-  constructor(kdf: KdfInterface, ops: X25519Operations) {
-    super(kdf)
-    const curve = this._curve
-    this._curve = {
-      ...curve,
-      getPublicKey: sk => ops.publicKey(sk),
-      getSharedSecret: (sk, pk) => ops.sharedSecret(sk, pk),
-      utils: { ...curve.utils, randomSecretKey: async () => ops.randomSecretKey() },
-    }
-  }
-}
-
-/** suite_id of the KEM's labeled KDF calls: concat("KEM", I2OSP(kem_id = 0x0020, 2)), RFC 9180 §4.1. */
-const KEM_SUITE_ID = /* @__PURE__ */ Uint8Array.of(0x4b, 0x45, 0x4d, 0x00, 0x20)
-
-/** @hpke's DHKEM(X25519, HKDF-SHA256) with the faster X25519 and HKDF above. */
-class FastDhkemX25519HkdfSha256 extends DhkemX25519HkdfSha256 {
-  constructor(ops: X25519Operations) {
-    super()
-    const kdf = new NobleHkdfSha256()
-    kdf.init(KEM_SUITE_ID)
-    this._kdf = kdf
-    this._prim = new FastX25519(kdf, ops)
-  }
-}
 
 /** AEADs the suite can be built with: ChaCha20-Poly1305 for envelopes; AES-128-GCM only to run RFC 9180 A.1.1. */
 export type HpkeAead = 'chacha20poly1305' | 'aes128gcm'
 
-const suites = new Map<string, CipherSuite>()
+const suites = new Map<HpkeAead, CipherSuite>()
 
 /**
- * Internal: the envelope suite on a resolved backend. `undefined` (portable) gives the stock @hpke composition:
- * @hpke/dhkem-x25519's KEM (pure JS), @hpke/core's HkdfSha256 (WebCrypto), @hpke/chacha20poly1305.
+ * Internal: the stock @hpke suite (the portable backend, and the reference the native one is tested against).
  *
- * @param node - node:crypto for the native backend, `undefined` for the portable one.
  * @param aead - The AEAD (ChaCha20-Poly1305 unless running RFC 9180 A.1.1).
  * @returns The cached CipherSuite.
  */
-export function hpkeSuite(node: NodeCryptoModule | undefined, aead: HpkeAead = 'chacha20poly1305'): CipherSuite {
-  const id = `${node === undefined ? 'portable' : 'native'}/${aead}`
-  let suite = suites.get(id)
+export function hpkeSuite(aead: HpkeAead = 'chacha20poly1305'): CipherSuite {
+  let suite = suites.get(aead)
   if (suite === undefined) {
     suite = new CipherSuite({
-      kem: node === undefined ? new DhkemX25519HkdfSha256() : new FastDhkemX25519HkdfSha256(x25519On(node)),
-      kdf: node === undefined ? new HkdfSha256() : new NobleHkdfSha256(),
+      kem: new DhkemX25519HkdfSha256(),
+      kdf: new HkdfSha256(),
       aead: aead === 'aes128gcm' ? new Aes128Gcm() : new Chacha20Poly1305(),
     })
-    suites.set(id, suite)
+    suites.set(aead, suite)
   }
   return suite
 }
@@ -129,12 +65,20 @@ export async function hpkeSeal(
   input: HpkeSealInput,
   aead: HpkeAead = 'chacha20poly1305',
 ): Promise<{ enc: Uint8Array; ct: Uint8Array }> {
-  const suite = hpkeSuite(node, aead)
   const unusable = (got: string, cause: unknown) =>
     new DatapactError('INVALID_INPUT', `"recipientPublicKey" must be an X25519 public key, got ${got}`, {
       details: { argument: 'recipientPublicKey', expected: 'an X25519 public key', got },
       cause,
     })
+  if (node !== undefined) {
+    try {
+      return nativeHpke(node, aead).seal(input.recipientPublicKey, input.plaintext, input.info, input.aad, input.ikmE)
+    } catch (e) {
+      if (e instanceof NativeKemError) throw unusable(e.reason, e.cause)
+      throw e
+    }
+  }
+  const suite = hpkeSuite(aead)
   let pk: Awaited<ReturnType<typeof suite.kem.deserializePublicKey>>
   try {
     pk = await suite.kem.deserializePublicKey(input.recipientPublicKey)
@@ -182,8 +126,10 @@ export async function hpkeOpen(
   input: HpkeOpenInput,
   aead: HpkeAead = 'chacha20poly1305',
 ): Promise<Uint8Array> {
-  const suite = hpkeSuite(node, aead)
   try {
+    if (node !== undefined)
+      return nativeHpke(node, aead).open(input.recipientSecretKey, input.enc, input.ct, input.info, input.aad)
+    const suite = hpkeSuite(aead)
     const recipientKey = await suite.kem.deserializePrivateKey(input.recipientSecretKey)
     return new Uint8Array(await suite.open({ recipientKey, enc: input.enc, info: input.info }, input.ct, input.aad))
   } catch (e) {

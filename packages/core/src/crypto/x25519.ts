@@ -39,9 +39,9 @@ function nativeOperations(node: NodeCryptoModule): X25519Operations {
   const b64url = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
   const pkcs8Prefix = hexToBytes('302e020100300506032b656e04220420') // PKCS#8 PrivateKeyInfo for X25519 (RFC 8410)
-  // A wrap uses its ephemeral secret twice (public key, then DH): keys made by randomSecretKey() are imported once,
-  // when made. Only those: a caller's array may be refilled with another key later, so it is imported on every use.
-  // Keyed by the array object, so an entry lives exactly as long as @hpke's key object holding that array.
+  // A new key pair uses its secret twice (made, then its public key): keys made by randomSecretKey() are imported
+  // once, when made. Only those: a caller's array may be refilled with another key later, so it is imported on every
+  // use. Keyed by the array object, so an entry lives exactly as long as that array.
   const generated = new WeakMap<Uint8Array, ReturnType<NodeCryptoModule['createPrivateKey']>>()
   const importPrivate = (sk: Uint8Array) => {
     // Node 20 has no raw import for X25519 private keys, and PKCS#8 import goes through OpenSSL 3's decoders

@@ -23,6 +23,27 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0
 }
 
+/** node:buffer's compare (memcmp) where the runtime has it, found without a static import. */
+const nativeCompare: ((a: Uint8Array, b: Uint8Array) => number) | undefined = /* @__PURE__ */ (() => {
+  try {
+    return globalThis.process?.getBuiltinModule?.('node:buffer')?.Buffer.compare
+  } catch {
+    return undefined
+  }
+})()
+
+/**
+ * Equality of public bytes, in variable time: for encodings (the codec's canonical check compares whole payload
+ * batches, MiBs, this way), never for secrets or tags, which take {@link equalBytes}. Uses memcmp where the runtime
+ * has it (~30x faster than a loop on long arrays).
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  if (a.length >= 64 && nativeCompare !== undefined) return nativeCompare(a, b) === 0
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Big-endian unsigned 32-bit. */
 export function u32be(n: number): Uint8Array {
   const out = new Uint8Array(4)
