@@ -12,6 +12,7 @@ import { sha256 } from '@datapact/core/crypto'
 import { DatapactError, isDatapactError } from '@datapact/core/errors'
 import { executeRule } from '@datapact/core/rules'
 import { type ConformanceRunner, describeLedgerConformance, type LedgerHarness } from '@datapact/core/testing'
+import { SqliteIndexStore } from '@datapact/index-sqlite'
 import { IpfsPayloadStore } from '@datapact/store-ipfs'
 import { startKuboSwarm } from '@datapact/store-ipfs/testing'
 
@@ -43,6 +44,7 @@ export const all = [
   startAnvil,
   anvil,
   IpfsPayloadStore,
+  SqliteIndexStore,
   startKuboSwarm,
 ] as const
 export type { Harness }

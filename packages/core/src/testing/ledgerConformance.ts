@@ -4,6 +4,7 @@ import { generateDataKey, generateMemberKeys, wrapKey } from '../crypto/index.js
 import type { LedgerEventRecord, Version } from '../domain/index.js'
 import type { DatapactErrorCode } from '../errors.js'
 import { hexToBytes } from '../internal/bytes.js'
+import type { IndexStore } from '../ledgerIndex/index.js'
 import type { WriteArgs } from '../rules/index.js'
 import { eventCount, fakeWrap, nonce, type Party, TERMS, testBytes, type World, world, ZERO32 } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
@@ -23,6 +24,11 @@ export interface ConformanceOptions {
   genesisAdmin?: boolean
   /** The test runner's functions; default: the runner's globals (jest, or vitest with `globals: true`). */
   runner?: ConformanceRunner
+  /**
+   * Opens the member-side index of each party's client, by its label (default: a memory index per client): an
+   * index store implementation runs the whole suite through its own store this way.
+   */
+  index?: (label: string) => IndexStore
 }
 
 /**
@@ -55,12 +61,13 @@ export function describeLedgerConformance(
   const { describe, it, expect, beforeEach, afterEach } = bindRunner(options.runner, timeout)
   const rejectsWith = async (p: Promise<unknown>, code: DatapactErrorCode) =>
     expect(p).rejects.toMatchObject({ name: expect.stringMatching(/Error$/), code })
+  const worlds = options.index ? { index: options.index } : {}
   describe(`conformance: ${name}`, () => {
     let h: LedgerHarness
     let w: World
     beforeEach(async () => {
       h = await setup()
-      w = await world(h)
+      w = await world(h, worlds)
     }, timeout * 2)
     afterEach(async () => {
       await h?.teardown()
@@ -1044,7 +1051,7 @@ export function describeLedgerConformance(
             fc.asyncProperty(fc.array(fc.nat(1_000_000), { minLength: 6, maxLength: 14 }), async seeds => {
               await h.teardown()
               h = await setup()
-              w = await world(h)
+              w = await world(h, worlds)
               await runModelHistory(w, seeds, expect)
             }),
             { numRuns: options.modelRuns ?? 8, seed: 0x5eed },
