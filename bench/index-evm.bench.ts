@@ -41,7 +41,7 @@ async function anvil(ctx: BenchContext): Promise<BenchRow[]> {
       version: 1,
       bytes: template.bytes,
       amount: template.amount,
-      nonce: (i + 1).toString(16).padStart(32, 'e'),
+      nonce: `b${(i + 1).toString(16).padStart(31, '0')}`, // distinct from the client's nonces
       wrapHash: template.wrapHash,
     })
     while (n < total) {

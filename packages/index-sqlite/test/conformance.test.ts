@@ -17,6 +17,7 @@ afterAll(async () => {
 
 describeLedgerConformance('memory ledger, SQLite index', async () => createMemoryHarness(), {
   modelRuns: 8,
+  indexRuns: 12,
   runner: { describe, it, expect, beforeEach, afterEach },
   index: label => {
     const store = new SqliteIndexStore(join(dir, `${label}-${++n}.sqlite`))
