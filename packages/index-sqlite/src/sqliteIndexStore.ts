@@ -130,7 +130,7 @@ export class SqliteIndexStore implements IndexStore {
    *
    * @param filename - The database file (`:memory:` for a throw-away one).
    * @param options - Lock wait.
-   * @throws {@link DatapactError} INVALID_INPUT when `filename` is not a non-empty string or `busyTimeout` not a
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `filename` is not a non-empty string or `busyTimeout` not a
    *   non-negative integer; LEDGER_UNAVAILABLE when the file cannot be opened as an SQLite database or holds an
    *   index of another schema version.
    */
@@ -192,7 +192,7 @@ export class SqliteIndexStore implements IndexStore {
    * Where the index stands.
    *
    * @returns The cursor and event count last committed.
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
   async position(): Promise<IndexPosition> {
     this.#open()
@@ -210,7 +210,7 @@ export class SqliteIndexStore implements IndexStore {
    * @param from - The stored cursor the page follows.
    * @param events - The page.
    * @param to - The new cursor.
-   * @throws {@link DatapactError} CONFLICT (nothing stored) when the stored cursor is not `from`;
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT (nothing stored) when the stored cursor is not `from`;
    *   LEDGER_UNAVAILABLE (nothing stored) when the database refuses the write; CLOSED after `close()`.
    */
   async append(from: string | null, events: readonly LedgerEventRecord[], to: string): Promise<void> {
@@ -228,7 +228,7 @@ export class SqliteIndexStore implements IndexStore {
    *
    * @param query - Filters and page.
    * @returns The records.
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
   async usage(query: UsageQuery): Promise<IndexedUsage[]> {
     this.#open()
@@ -255,7 +255,7 @@ export class SqliteIndexStore implements IndexStore {
    *
    * @param key - Provider, consumer, period.
    * @returns The distinct currencies, sorted.
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
   async currencies(key: { provider: string; consumer: string; period: number }): Promise<string[]> {
     this.#open()
@@ -270,7 +270,7 @@ export class SqliteIndexStore implements IndexStore {
    * Closes the database (what was committed stays in the file). Later calls reject with CLOSED; closing again does
    * nothing.
    *
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE when the database cannot be closed cleanly.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be closed cleanly.
    */
   async close(): Promise<void> {
     if (this.#closed) return
