@@ -14,6 +14,7 @@ const fabricTesting = require('@datapact/adapter-fabric/testing')
 const chaincode = require('@datapact/chaincode')
 const wire = require('@datapact/chaincode/wire')
 const ipfs = require('@datapact/store-ipfs')
+const sqliteIndex = require('@datapact/index-sqlite')
 const ipfsTesting = require('@datapact/store-ipfs/testing')
 
 async function main() {
@@ -21,6 +22,7 @@ async function main() {
   const { check, story } = await import('./story.mjs')
   check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
   check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
+  check(typeof sqliteIndex.SqliteIndexStore === 'function', '@datapact/index-sqlite')
   check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
   check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')
   check(typeof fabricTesting.createFabricHarness === 'function', '@datapact/adapter-fabric/testing')

@@ -12,11 +12,14 @@ import * as errors from '@datapact/core/errors'
 import * as rules from '@datapact/core/rules'
 import * as service from '@datapact/core/service'
 import * as testing from '@datapact/core/testing'
+import * as sqliteIndex from '@datapact/index-sqlite'
 import * as ipfs from '@datapact/store-ipfs'
 import * as ipfsTesting from '@datapact/store-ipfs/testing'
 import { check, story } from './story.mjs'
 
 check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
+// Loaded only: the app installs with --ignore-scripts, so better-sqlite3's native addon is not built there.
+check(typeof sqliteIndex.SqliteIndexStore === 'function', '@datapact/index-sqlite')
 check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
 check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
 check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')

@@ -14,6 +14,7 @@ import { DatapactError, isDatapactError } from '@datapact/core/errors'
 import { executeRule } from '@datapact/core/rules'
 import { httpStatusOf, toNodeReadable, toWebStream } from '@datapact/core/service'
 import { type ConformanceRunner, describeLedgerConformance, type LedgerHarness } from '@datapact/core/testing'
+import { SqliteIndexStore } from '@datapact/index-sqlite'
 import { IpfsPayloadStore } from '@datapact/store-ipfs'
 import { startKuboSwarm } from '@datapact/store-ipfs/testing'
 
@@ -50,6 +51,7 @@ export const all = [
   startAnvil,
   anvil,
   IpfsPayloadStore,
+  SqliteIndexStore,
   startKuboSwarm,
 ] as const
 export type { Harness }

@@ -4,6 +4,7 @@ import { createMemoryHarness } from '../src/index.js'
 
 describeLedgerConformance('memory', async () => createMemoryHarness(), {
   modelRuns: 25,
+  indexRuns: 25,
   genesisAdmin: true,
   runner: { describe, it, expect, beforeEach, afterEach },
 })

@@ -35,5 +35,14 @@ export {
   type SubscribeOptions,
   subscribeSafely,
 } from './ledger/index.js'
+export {
+  type IndexedUsage,
+  type IndexPosition,
+  type IndexStore,
+  MemoryIndexStore,
+  matchesUsage,
+  type UsageQuery,
+  usageOf,
+} from './ledgerIndex/index.js'
 export { FileSystemPayloadStore } from './stores/fileSystemStore.js'
 export { MemoryPayloadStore } from './stores/memoryStore.js'

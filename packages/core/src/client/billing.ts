@@ -8,7 +8,6 @@ import { invalidArgument, readParams } from '../internal/assert.js'
 import { equalBytes } from '../internal/bytes.js'
 import { periodOf } from '../rules/index.js'
 import { type ClientContext, settingsOf } from './context.js'
-import { readAllEvents } from './events.js'
 
 /** One line of a statement: one metered access. */
 export interface StatementRow {
@@ -131,9 +130,24 @@ export function buildStatement(
   records: readonly UsageRecord[],
   settled: { statements: number; closedCount: number } = { statements: 0, closedCount: 0 },
 ): Statement {
-  const rows = records
-    .slice(settled.closedCount)
-    .map(({ datasetId, version, bytes, amount, at, nonce }) => ({ datasetId, version, bytes, amount, at, nonce }))
+  return openStatement(key, periodSeconds, records.slice(settled.closedCount), settled)
+}
+
+/** Builds the open statement of a key from its open records only (those after the `closedCount` settled ones). */
+function openStatement(
+  key: { provider: string; consumer: string; period: number; currency: string },
+  periodSeconds: number,
+  open: readonly UsageRecord[],
+  settled: { statements: number; closedCount: number },
+): Statement {
+  const rows = open.map(({ datasetId, version, bytes, amount, at, nonce }) => ({
+    datasetId,
+    version,
+    bytes,
+    amount,
+    at,
+    nonce,
+  }))
   const body = {
     ...key,
     sequence: settled.statements + 1,
@@ -159,7 +173,8 @@ export class Billing {
 
   /**
    * Computes the open statement between a provider and a consumer for a period from the ledger's usage records: the
-   * records after those already settled for that key.
+   * records after those already settled for that key. It reads them from the member-side index (caught up with
+   * this member's node first), so it costs the records of the statement, not the whole history.
    *
    * @param given - Provider and consumer (one defaults to this member), period, currency.
    * @returns The statement with its digest.
@@ -181,29 +196,29 @@ export class Billing {
     if (params.period !== undefined) int(0, r.LIMITS.uint53).check(params.period, 'params.period')
     const settings = await settingsOf(ctx)
     const period = params.period ?? periodOf(await ctx.ledger.query('getLedgerTime', {}), settings.periodSeconds)
-    const records: UsageRecord[] = []
-    for (const { event: e } of await readAllEvents(ctx.ledger))
-      if (
-        e.type === 'UsageRecorded' &&
-        e.record.provider === provider &&
-        e.record.consumer === consumer &&
-        e.record.period === period
-      )
-        records.push(e.record)
-    const currencies = [...new Set(records.map(x => x.currency))]
-    const currency = params.currency ?? (currencies.length === 1 ? currencies[0] : undefined)
-    if (currency === undefined)
-      throw invalidArgument(
-        'params.currency',
-        'a currency (the period has none or several)',
-        currencies.join(',') || 'none',
-      )
+    const index = ctx.index
+    await index.sync()
+    let currency = params.currency
+    if (currency === undefined) {
+      const currencies = await index.store.currencies({ provider, consumer, period })
+      if (currencies.length !== 1)
+        throw invalidArgument(
+          'params.currency',
+          'a currency (the period has none or several)',
+          currencies.join(',') || 'none',
+        )
+      currency = currencies[0]!
+    }
     const key = { provider, consumer, period, currency }
+    // The settlement first, then the records up to the head: a settlement committed in between leaves the rows of
+    // a statement that no longer settles (SETTLEMENT_MISMATCH), never a statement missing rows.
     const settled = await ctx.ledger.query('getSettlement', key)
-    return buildStatement(
+    await index.sync()
+    const open = await index.store.usage({ ...key, offset: settled.closedCount })
+    return openStatement(
       key,
       settings.periodSeconds,
-      records.filter(x => x.currency === currency),
+      open.map(x => x.record),
       settled,
     )
   }

@@ -2,6 +2,7 @@ import type { MemberKeys } from '../crypto/index.js'
 import type { ConsortiumSettings, Dataset, Member, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
+import type { LedgerIndex } from '../ledgerIndex/index.js'
 import { DEFAULT_SETTINGS } from '../rules/index.js'
 
 /** What every area of the client shares: the ledger connection, the member's keys, the payload stores. */
@@ -11,6 +12,8 @@ export interface ClientContext {
   readonly stores: ReadonlyMap<string, PayloadStore>
   readonly defaultStore: string
   readonly me: string
+  /** The member-side index of this member's node (statements and usage lists read it). */
+  readonly index: LedgerIndex
 }
 
 export async function requireDataset(ctx: ClientContext, datasetId: string): Promise<Dataset> {

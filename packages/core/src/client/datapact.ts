@@ -5,7 +5,8 @@ import { DatapactError } from '../errors.js'
 import { assertOptionalBoolean, describe, invalidArgument, readOptions, readParams } from '../internal/assert.js'
 import { equalBytes } from '../internal/bytes.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
-import { type AuditOptions, type AuditReport, verifyLedger } from './audit.js'
+import { type IndexStore, LedgerIndex, MemoryIndexStore } from '../ledgerIndex/index.js'
+import { type AuditOptions, type AuditProgress, type AuditReport, newAuditProgress, verifyLedger } from './audit.js'
 import { Billing } from './billing.js'
 import type { ClientContext } from './context.js'
 import { Data } from './data.js'
@@ -53,6 +54,13 @@ export interface DatapactOptions {
    * `datapact.code`). Default: the global one, a no-op unless the application installs an SDK.
    */
   meterProvider?: MeterProvider
+  /**
+   * The member-side index statements, usage lists and their pages read (see docs/index.md): a persistent one, such
+   * as `SqliteIndexStore` from `@datapact/index-sqlite`, resumes from its stored cursor. Default: a fresh
+   * {@link MemoryIndexStore}, which catches up from genesis on the first read. The caller owns it: close it after
+   * the client.
+   */
+  index?: IndexStore
 }
 
 /**
@@ -86,19 +94,25 @@ export class Datapact {
   /** The audit: replays the ledger's events from this member's node and checks every invariant. */
   readonly audit: {
     /**
-     * Replays every event and checks the invariants (versions contiguous, grants issued by the owner, usage inside
+     * Replays the events and checks the invariants (versions contiguous, grants issued by the owner, usage inside
      * an active grant and quota, amounts matching terms, settlements matching totals, and with `payloads` the
-     * stored ciphertext against the anchored Merkle roots).
+     * stored ciphertext against the anchored Merkle roots). Incremental: the first audit of a client replays from
+     * genesis, later ones go on from the last verified cursor with the same model (so they check the new events
+     * against the whole history); `full: true` replays from genesis again. The ledger state is compared with the
+     * model on every call.
      *
-     * @param options - `payloads: true` also fetches and checks every payload this member can read.
-     * @returns The report: counts and the violations found (an empty list when `ok`).
-     * @throws {@link DatapactError} INVALID_INPUT when `options` is not an object or `payloads` not a boolean;
+     * @param options - `payloads: true` also fetches and checks every payload this member can read; `full: true`
+     *   replays from genesis.
+     * @returns The report: counts, the cursor reached and the violations found (an empty list when `ok`).
+     * @throws {@link DatapactError} INVALID_INPUT when `options` is not an object or `payloads` or `full` not a boolean;
      *   LEDGER_UNAVAILABLE when the ledger cannot be read, CLOSED when its connection was closed.
      */
     verify(options?: AuditOptions): Promise<AuditReport>
   }
   readonly #ctx: ClientContext
   readonly #subscriptions = new Set<(error: DatapactError) => void>()
+  #audit: AuditProgress = newAuditProgress()
+  #auditTail: Promise<unknown> = Promise.resolve()
 
   private constructor(ctx: ClientContext, telemetry: Telemetry) {
     this.#ctx = ctx
@@ -113,9 +127,18 @@ export class Datapact {
     this.audit = {
       verify: options =>
         traced(telemetry, 'audit.verify', {}, async () => {
-          const o = readOptions(options, 'options', ['payloads'])
+          const o = readOptions(options, 'options', ['payloads', 'full'])
           assertOptionalBoolean(o.payloads, 'options.payloads')
-          return verifyLedger(ctx, o.payloads === undefined ? {} : { payloads: o.payloads })
+          assertOptionalBoolean(o.full, 'options.full')
+          const checked: AuditOptions = o.payloads === undefined ? {} : { payloads: o.payloads }
+          const full = o.full === true
+          // Audits of one client run one after another over one model; a full one starts a fresh model.
+          const run = this.#auditTail.then(() => {
+            if (full) this.#audit = newAuditProgress()
+            return verifyLedger(ctx, checked, this.#audit)
+          })
+          this.#auditTail = run.catch(() => undefined)
+          return run
         }),
     }
     // Spans, counters and log lines around every public method (own properties; the classes stay as they are).
@@ -139,8 +162,9 @@ export class Datapact {
    * @returns The client.
    * @throws {@link DatapactError} INVALID_INPUT on a missing ledger, keys that are not a usable MemberKeys, keys
    *   that do not match the member's envelope key on the ledger (`details.argument` `options.keys`), two stores with
-   *   one name, an unknown default store, a logger without `debug/info/warn/error`, a tracer or meter provider
-   *   without `getTracer` / `getMeter`; LEDGER_UNAVAILABLE when the ledger cannot be read.
+   *   one name, an unknown default store, an `index` that is not an IndexStore, a logger without
+   *   `debug/info/warn/error`, a tracer or meter provider without `getTracer` / `getMeter`; LEDGER_UNAVAILABLE when
+   *   the ledger cannot be read.
    */
   static async open(options: DatapactOptions): Promise<Datapact> {
     const o = readParams(options, 'options', [
@@ -148,6 +172,7 @@ export class Datapact {
       'keys',
       'stores',
       'defaultStore',
+      'index',
       'logger',
       'tracerProvider',
       'meterProvider',
@@ -206,6 +231,20 @@ export class Datapact {
     const defaultStore = o.defaultStore ?? 'ledger'
     if (typeof defaultStore !== 'string' || !stores.has(defaultStore))
       throw invalidArgument('options.defaultStore', 'the name of a given store', describe(defaultStore))
+    const index = o.index ?? new MemoryIndexStore()
+    let isIndex = false
+    try {
+      const x = index as IndexStore
+      isIndex =
+        typeof x === 'object' &&
+        x !== null &&
+        ['position', 'append', 'usage', 'currencies', 'close'].every(
+          k => typeof (x as unknown as Record<string, unknown>)[k] === 'function',
+        )
+    } catch {
+      isIndex = false
+    }
+    if (!isIndex) throw invalidArgument('options.index', 'an IndexStore', describe(index))
     const member = await ledger.query('getMember', { member: me as string })
     if (member?.status === 'active' && !equalBytes(member.envelopeKey, keys.envelope.publicKey))
       throw new DatapactError(
@@ -213,7 +252,17 @@ export class Datapact {
         `the keys given do not match the envelope key of member ${member.id} on the ledger: open with that member's keys (after a rotation, the new ones)`,
         { details: { argument: 'options.keys', expected: `the envelope key of ${member.id}`, got: 'another key' } },
       )
-    return new Datapact({ ledger, keys, stores, defaultStore, me: me as string }, telemetry)
+    return new Datapact(
+      {
+        ledger,
+        keys,
+        stores,
+        defaultStore,
+        me: me as string,
+        index: new LedgerIndex(ledger, index as IndexStore),
+      },
+      telemetry,
+    )
   }
 
   /**

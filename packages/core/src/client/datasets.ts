@@ -15,6 +15,7 @@ import {
 import { bytesToHex, hexToBytes } from '../internal/bytes.js'
 import { covers, inForce, requireActive } from '../rules/index.js'
 import { type ClientContext, requireDataset, settingsOf, storeFor } from './context.js'
+import { checkPage, type Page, type PageOptions, pageByKey, sortedBy } from './pages.js'
 
 /** Progress of a long operation: plaintext bytes and chunks processed so far, and the total when known. */
 export interface Progress {
@@ -86,6 +87,8 @@ export interface CatalogFilter {
   /** Include unlisted datasets (default false). */
   includeUnlisted?: boolean
 }
+
+const CATALOG_FIELDS = ['owner', 'tag', 'includeUnlisted'] as const
 
 const optional = <T>(value: unknown, fallback: T): T => (value === undefined ? fallback : (value as T))
 
@@ -339,13 +342,42 @@ export class Datasets {
    * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
   async catalog(filter?: CatalogFilter): Promise<Dataset[]> {
-    const f = readOptions(filter, 'filter', ['owner', 'tag', 'includeUnlisted'])
+    return this.#catalog(readOptions(filter, 'filter', CATALOG_FIELDS))
+  }
+
+  #catalog(f: Partial<Record<(typeof CATALOG_FIELDS)[number], unknown>>): Promise<Dataset[]> {
     assertOptionalBoolean(f.includeUnlisted, 'filter.includeUnlisted')
     return this.#ctx.ledger.query('listDatasets', {
       owner: (f.owner as string | undefined) ?? null,
       tag: (f.tag as string | undefined) ?? null,
       listedOnly: f.includeUnlisted !== true,
     })
+  }
+
+  /**
+   * One page of the catalog, ordered by dataset id: filtered as {@link Datasets.catalog}.
+   *
+   * @param filter - Owner, tag, unlisted, plus `cursor` (from the previous page) and `limit` (1..1000, default 100).
+   * @returns The page's datasets and the cursor of the next page (null on the last one).
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter, a cursor that is not one this method returned, a limit
+   *   outside 1..1000), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   * @example
+   * ```ts
+   * const first = await bob.datasets.catalogPage({ tag: 'finance', limit: 20 })
+   * const next = first.cursor ? await bob.datasets.catalogPage({ tag: 'finance', limit: 20, cursor: first.cursor }) : null
+   * ```
+   */
+  async catalogPage(filter?: CatalogFilter & PageOptions): Promise<Page<Dataset>> {
+    const f = readOptions(filter, 'filter', [...CATALOG_FIELDS, 'cursor', 'limit'])
+    const page = checkPage(f.cursor, f.limit, 'filter')
+    const { cursor: _c, limit: _l, ...rest } = f
+    const all = await this.#catalog(rest)
+    return pageByKey(
+      sortedBy(all, d => d.id),
+      d => d.id,
+      page,
+      'filter',
+    )
   }
 
   /**

@@ -7,6 +7,7 @@ import { describe, invalidArgument, readOptions } from '../internal/assert.js'
 import { hexToBytes } from '../internal/bytes.js'
 import { covers, granteeRefusal, inForce, requireActive } from '../rules/index.js'
 import { type ClientContext, requireDataset } from './context.js'
+import { checkPage, type Page, type PageOptions, pageByKey, sortedBy } from './pages.js'
 
 /** Which versions a grant covers: every version, versions from N on, or exactly version N. */
 export type ScopeInput = 'all' | { from: number } | { exactly: number }
@@ -235,7 +236,10 @@ export class Grants {
    * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
   async list(filter?: { datasetId?: string; grantee?: string }): Promise<GrantView[]> {
-    const f = readOptions(filter, 'filter', ['datasetId', 'grantee'])
+    return this.#list(readOptions(filter, 'filter', ['datasetId', 'grantee']))
+  }
+
+  async #list(f: { datasetId?: unknown; grantee?: unknown }): Promise<GrantView[]> {
     const datasetId = f.datasetId === undefined ? null : r.datasetId.check(f.datasetId, 'filter.datasetId')
     const grantee = f.grantee === undefined ? null : r.memberId.check(f.grantee, 'filter.grantee')
     const [grants, now] = await Promise.all([
@@ -243,6 +247,26 @@ export class Grants {
       this.#ctx.ledger.query('getLedgerTime', {}),
     ])
     return grants.map(g => view(g, now))
+  }
+
+  /**
+   * One page of the grants of a dataset, or held by a grantee, ordered by dataset id then grantee.
+   *
+   * @param filter - Dataset and/or grantee, plus `cursor` (from the previous page) and `limit` (1..1000, default
+   *   100).
+   * @returns The page's grants and the cursor of the next page (null on the last one).
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter, a cursor that is not one this method returned, a limit
+   *   outside 1..1000), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   * @example
+   * ```ts
+   * const { items, cursor } = await alice.grants.listPage({ datasetId: id, limit: 100 })
+   * ```
+   */
+  async listPage(filter?: { datasetId?: string; grantee?: string } & PageOptions): Promise<Page<GrantView>> {
+    const f = readOptions(filter, 'filter', ['datasetId', 'grantee', 'cursor', 'limit'])
+    const page = checkPage(f.cursor, f.limit, 'filter')
+    const key = (g: GrantView) => `${g.datasetId}/${g.grantee}`
+    return pageByKey(sortedBy(await this.#list(f), key), key, page, 'filter')
   }
 }
 

@@ -32,5 +32,6 @@ export { type GrantOptions, Grants, type GrantView, type ScopeInput } from './gr
 export { LedgerPayloadStore } from './ledgerStore.js'
 export { type JoinParameters, Members } from './members.js'
 export { createNonceSequence } from './nonces.js'
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageOptions } from './pages.js'
 export { type Logger, TELEMETRY_SCOPE } from './telemetry.js'
 export { type Access, type Receipt, Usage, type UsageFilter } from './usage.js'

@@ -1,8 +1,9 @@
 import * as r from '../codec/records.js'
 import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
 import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
-import { readParams } from '../internal/assert.js'
+import { readOptions, readParams } from '../internal/assert.js'
 import { type ClientContext, requireMember, settingsOf } from './context.js'
+import { checkPage, type Page, type PageOptions, pageByKey, sortedBy } from './pages.js'
 
 /** What `members.join()` asks for. */
 export interface JoinParameters {
@@ -70,6 +71,30 @@ export class Members {
    */
   async list(): Promise<Member[]> {
     return this.#ctx.ledger.query('listMembers', {})
+  }
+
+  /**
+   * One page of the members, active or not, ordered by id.
+   *
+   * @param options - `cursor` (from the previous page) and `limit` (1..1000, default 100).
+   * @returns The page's members and the cursor of the next page (null on the last one).
+   * @throws {@link DatapactError} INVALID_INPUT (a cursor that is not one this method returned, a limit outside
+   *   1..1000), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   * @example
+   * ```ts
+   * const { items, cursor } = await alice.members.listPage({ limit: 50 })
+   * ```
+   */
+  async listPage(options?: PageOptions): Promise<Page<Member>> {
+    const o = readOptions(options, 'options', ['cursor', 'limit'])
+    const page = checkPage(o.cursor, o.limit, 'options')
+    const all = await this.#ctx.ledger.query('listMembers', {})
+    return pageByKey(
+      sortedBy(all, m => m.id),
+      m => m.id,
+      page,
+      'options',
+    )
   }
 
   /**

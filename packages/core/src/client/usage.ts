@@ -3,11 +3,11 @@ import { array, type Schema } from '../codec/schema.js'
 import { sha256 } from '../crypto/index.js'
 import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError, LedgerError } from '../errors.js'
-import { invalidArgument, readOptions } from '../internal/assert.js'
+import { describe, invalidArgument, readOptions } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
-import { readAllEvents } from './events.js'
 import { createNonceSequence } from './nonces.js'
+import { checkPage, type Page, type PageOptions } from './pages.js'
 
 /** One access to meter: a version of a dataset this member holds a grant on. */
 export interface Access {
@@ -171,30 +171,68 @@ export class Usage {
   }
 
   /**
-   * Usage records on the ledger, filtered; replayed from the ledger's events on this member's node.
+   * Usage records on the ledger, filtered, in ledger order; read from the member-side index (caught up with this
+   * member's node first). For long histories, read them page by page with {@link Usage.listPage}.
    *
    * @param given - Filters: dataset, provider, consumer, period.
    * @returns The records, in ledger order.
    * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
   async list(given?: UsageFilter): Promise<UsageRecord[]> {
-    const filter = readOptions(given, 'filter', ['datasetId', 'provider', 'consumer', 'period']) as UsageFilter
-    if (filter.datasetId !== undefined) r.datasetId.check(filter.datasetId, 'filter.datasetId')
-    if (filter.provider !== undefined) r.memberId.check(filter.provider, 'filter.provider')
-    if (filter.consumer !== undefined) r.memberId.check(filter.consumer, 'filter.consumer')
-    if (filter.period !== undefined) r.time.check(filter.period, 'filter.period')
-    const out: UsageRecord[] = []
-    for (const { event: e } of await readAllEvents(this.#ctx.ledger)) {
-      if (e.type !== 'UsageRecorded') continue
-      const rec = e.record
-      if (filter.datasetId !== undefined && rec.datasetId !== filter.datasetId) continue
-      if (filter.provider !== undefined && rec.provider !== filter.provider) continue
-      if (filter.consumer !== undefined && rec.consumer !== filter.consumer) continue
-      if (filter.period !== undefined && rec.period !== filter.period) continue
-      out.push(rec)
-    }
-    return out
+    const filter = checkUsageFilter(readOptions(given, 'filter', USAGE_FILTER_FIELDS), 'filter')
+    await this.#ctx.index.sync()
+    return (await this.#ctx.index.store.usage(filter)).map(x => x.record)
   }
+
+  /**
+   * One page of the usage records on the ledger, filtered, in ledger order.
+   *
+   * @param given - Filters as {@link Usage.list}, plus `cursor` (from the previous page) and `limit` (1..1000,
+   *   default 100).
+   * @returns The page's records and the cursor of the next page (null on the last one).
+   * @throws {@link DatapactError} INVALID_INPUT (bad filter, a cursor that is not one this method returned, a limit
+   *   outside 1..1000), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
+   * @example
+   * ```ts
+   * let page = await bob.usage.listPage({ provider: alice.memberId, limit: 500 })
+   * while (page.cursor) page = await bob.usage.listPage({ provider: alice.memberId, cursor: page.cursor })
+   * ```
+   */
+  async listPage(given?: UsageFilter & PageOptions): Promise<Page<UsageRecord>> {
+    const o = readOptions(given, 'filter', [...USAGE_FILTER_FIELDS, 'cursor', 'limit'])
+    const filter = checkUsageFilter(o, 'filter')
+    const page = checkPage(o.cursor, o.limit, 'filter')
+    let afterSeq: number | undefined
+    if (page.cursor !== undefined) {
+      if (!/^u(0|[1-9][0-9]{0,15})$/.test(page.cursor) || !Number.isSafeInteger(Number(page.cursor.slice(1))))
+        throw invalidArgument('filter.cursor', 'a cursor returned by usage.listPage', describe(page.cursor))
+      afterSeq = Number(page.cursor.slice(1))
+    }
+    await this.#ctx.index.sync()
+    const found = await this.#ctx.index.store.usage({
+      ...filter,
+      ...(afterSeq === undefined ? {} : { afterSeq }),
+      limit: page.limit + 1,
+    })
+    const items = found.slice(0, page.limit)
+    return {
+      items: items.map(x => x.record),
+      cursor: found.length > page.limit ? `u${items.at(-1)!.seq}` : null,
+    }
+  }
+}
+
+const USAGE_FILTER_FIELDS = ['datasetId', 'provider', 'consumer', 'period'] as const
+
+function checkUsageFilter(
+  f: Partial<Record<(typeof USAGE_FILTER_FIELDS)[number], unknown>>,
+  path: string,
+): UsageFilter {
+  if (f.datasetId !== undefined) r.datasetId.check(f.datasetId, `${path}.datasetId`)
+  if (f.provider !== undefined) r.memberId.check(f.provider, `${path}.provider`)
+  if (f.consumer !== undefined) r.memberId.check(f.consumer, `${path}.consumer`)
+  if (f.period !== undefined) r.time.check(f.period, `${path}.period`)
+  return f as UsageFilter
 }
 
 function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {

@@ -6,6 +6,7 @@ import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
+import { MemoryIndexStore } from '../ledgerIndex/index.js'
 import { ensureMember, openKeystore, saveKeystore, toNodeReadable, toWebStream } from '../service/index.js'
 import { FileSystemPayloadStore } from '../stores/fileSystemStore.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
@@ -65,6 +66,7 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
         keys: f.w.consumer.keys,
         stores: [f.w.store],
         defaultStore: 'shared',
+        index: new MemoryIndexStore(),
         logger: new SilentLogger(),
         tracerProvider: trace.getTracerProvider(),
         meterProvider: metrics.getMeterProvider(),
@@ -113,6 +115,10 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     args: f => [{ owner: f.w.provider.id, tag: 'a', includeUnlisted: true }],
     call: (f, a) => client(f).datasets.catalog(a[0] as never),
   },
+  'datasets.catalogPage': {
+    args: f => [{ owner: f.w.provider.id, tag: 'a', includeUnlisted: true, limit: 10, cursor: f.datasetId }],
+    call: (f, a) => client(f).datasets.catalogPage(a[0] as never),
+  },
   'datasets.history': { args: f => [f.datasetId], call: (f, a) => client(f).datasets.history(a[0] as never) },
   'datasets.version': {
     args: f => [f.datasetId, 1],
@@ -142,6 +148,12 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     args: f => [{ datasetId: f.datasetId, grantee: f.w.consumer.id }],
     call: (f, a) => client(f).grants.list(a[0] as never),
   },
+  'grants.listPage': {
+    args: f => [
+      { datasetId: f.datasetId, grantee: f.w.consumer.id, limit: 10, cursor: `${f.datasetId}/${f.w.consumer.id}` },
+    ],
+    call: (f, a) => client(f).grants.listPage(a[0] as never),
+  },
   'data.fetch': {
     args: f => [f.datasetId, { version: 1, onProgress: () => undefined, maxAmount: 1000n, nonce: 'ef'.repeat(16) }],
     call: (f, a) => client(f, 'consumer').data.fetch(a[0] as never, a[1] as never),
@@ -157,6 +169,19 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
   'usage.list': {
     args: f => [{ datasetId: f.datasetId, provider: f.w.provider.id, consumer: f.w.consumer.id, period: 0 }],
     call: (f, a) => client(f).usage.list(a[0] as never),
+  },
+  'usage.listPage': {
+    args: f => [
+      {
+        datasetId: f.datasetId,
+        provider: f.w.provider.id,
+        consumer: f.w.consumer.id,
+        period: 0,
+        limit: 5,
+        cursor: 'u0',
+      },
+    ],
+    call: (f, a) => client(f).usage.listPage(a[0] as never),
   },
   'billing.statement': {
     args: f => [{ provider: f.w.provider.id, currency: 'CNY', period: f.statement.period }],
@@ -187,7 +212,14 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
         .return?.(),
     sync: true,
   },
-  'audit.verify': { args: () => [{ payloads: false }], call: (f, a) => client(f).audit.verify(a[0] as never) },
+  'audit.verify': {
+    args: () => [{ payloads: false, full: true }],
+    call: (f, a) => client(f).audit.verify(a[0] as never),
+  },
+  'members.listPage': {
+    args: f => [{ limit: 10, cursor: f.w.consumer.id }],
+    call: (f, a) => client(f).members.listPage(a[0] as never),
+  },
   'MemoryPayloadStore.constructor': {
     args: () => ['name'],
     call: (_f, a) => new MemoryPayloadStore(a[0] as never),

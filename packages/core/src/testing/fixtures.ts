@@ -3,6 +3,7 @@ import { Datapact } from '../client/index.js'
 import { generateMemberKeys, type MemberKeys } from '../crypto/index.js'
 import type { ConsortiumSettings, Role, Terms } from '../domain/index.js'
 import type { LedgerAdapter } from '../ledger/index.js'
+import type { IndexStore } from '../ledgerIndex/index.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
 import type { LedgerHarness } from './harness.js'
 
@@ -50,13 +51,19 @@ export function testBytes(n: number, seed = 1): Uint8Array {
  * @param h - The ledger harness.
  * @param label - The member's label (the harness turns it into a ledger identity).
  * @param store - The shared payload store.
+ * @param index - Opens the member-side index of the party's client (default: a memory index).
  * @returns The party.
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} as `Datapact.open` does (INVALID_INPUT, LEDGER_UNAVAILABLE).
  */
-export async function party(h: LedgerHarness, label: string, store: MemoryPayloadStore): Promise<Party> {
+export async function party(
+  h: LedgerHarness,
+  label: string,
+  store: MemoryPayloadStore,
+  index?: (label: string) => IndexStore,
+): Promise<Party> {
   const ledger = await h.member(label)
   const keys = generateMemberKeys()
-  const client = await Datapact.open({ ledger, keys, stores: [store] })
+  const client = await Datapact.open({ ledger, keys, stores: [store], ...(index ? { index: index(label) } : {}) })
   return { client, ledger, keys, id: ledger.memberId }
 }
 
@@ -66,20 +73,22 @@ export interface WorldOptions {
   settings?: ConsortiumSettings
   /** Roles the consumers join with (default `['consumer']`). */
   consumerRoles?: Role[]
+  /** Opens each party's member-side index, by its label (default: a memory index per client). */
+  index?: (label: string) => IndexStore
 }
 
 /** Builds the standard world; the provider joins first and so bootstraps the consortium as its admin. */
 export async function world(h: LedgerHarness, options: WorldOptions = {}): Promise<World> {
   const store = new MemoryPayloadStore('shared')
-  const provider = await party(h, 'provider', store)
+  const provider = await party(h, 'provider', store, options.index)
   await provider.client.members.join({
     name: 'Provider Ltd',
     roles: ['provider'],
     ...(options.settings ? { settings: options.settings } : {}),
   })
-  const consumer = await party(h, 'consumer', store)
-  const consumer2 = await party(h, 'consumer2', store)
-  const regulator = await party(h, 'regulator', store)
+  const consumer = await party(h, 'consumer', store, options.index)
+  const consumer2 = await party(h, 'consumer2', store, options.index)
+  const regulator = await party(h, 'regulator', store, options.index)
   await consumer.client.members.join({ name: 'Consumer One', roles: options.consumerRoles ?? ['consumer'] })
   await consumer2.client.members.join({ name: 'Consumer Two', roles: ['consumer'] })
   await regulator.client.members.join({ name: 'Regulator', roles: ['regulator'] })
@@ -91,7 +100,7 @@ export async function world(h: LedgerHarness, options: WorldOptions = {}): Promi
     consumer2,
     regulator,
     store,
-    stranger: (label = `stranger${++n}`) => party(h, label, store),
+    stranger: (label = `stranger${++n}`) => party(h, label, store, options.index),
   }
 }
 

@@ -1,0 +1,4 @@
+export { INDEX_PAGE_SIZE, LedgerIndex } from './follower.js'
+export { MemoryIndexStore } from './memory.js'
+export type { IndexedUsage, IndexPosition, IndexStore, UsageQuery } from './store.js'
+export { matchesUsage, usageOf } from './store.js'

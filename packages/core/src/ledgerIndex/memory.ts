@@ -1,0 +1,116 @@
+import type { LedgerEventRecord } from '../domain/index.js'
+import { DatapactError } from '../errors.js'
+import {
+  type IndexedUsage,
+  type IndexPosition,
+  type IndexStore,
+  matchesUsage,
+  type UsageQuery,
+  usageOf,
+} from './store.js'
+
+const keyOf = (provider: string, consumer: string, period: number) => `${provider}|${consumer}|${period}`
+
+/**
+ * The index kept in process memory: the default of `Datapact.open` when no `index` is given. It starts empty at
+ * every open (the first read catches up from genesis, as a replay does) and then reads only the new events.
+ *
+ * @example
+ * ```ts
+ * const client = await Datapact.open({ ledger, keys, index: new MemoryIndexStore() })
+ * ```
+ */
+export class MemoryIndexStore implements IndexStore {
+  /** Always `memory`. */
+  readonly kind = 'memory'
+  #cursor: string | null = null
+  #events = 0
+  #closed = false
+  readonly #all: IndexedUsage[] = []
+  readonly #byKey = new Map<string, IndexedUsage[]>()
+
+  #open(): void {
+    if (this.#closed) throw new DatapactError('CLOSED', 'this index store was closed')
+  }
+
+  /**
+   * Where the index stands.
+   *
+   * @returns The cursor and event count.
+   * @throws {@link DatapactError} CLOSED after `close()`.
+   */
+  async position(): Promise<IndexPosition> {
+    this.#open()
+    return { cursor: this.#cursor, events: this.#events }
+  }
+
+  /**
+   * Appends a page of events and moves the cursor (atomic: nothing can interleave in one process).
+   *
+   * @param from - The stored cursor the page follows.
+   * @param events - The page.
+   * @param to - The new cursor.
+   * @throws {@link DatapactError} CONFLICT when the stored cursor is not `from`; CLOSED after `close()`.
+   */
+  async append(from: string | null, events: readonly LedgerEventRecord[], to: string): Promise<void> {
+    this.#open()
+    if (from !== this.#cursor)
+      throw new DatapactError('CONFLICT', 'the index moved on meanwhile: read its position again', {
+        details: { argument: 'from' },
+      })
+    for (const x of usageOf(events, this.#events)) {
+      this.#all.push(x)
+      const k = keyOf(x.record.provider, x.record.consumer, x.record.period)
+      const list = this.#byKey.get(k)
+      if (list) list.push(x)
+      else this.#byKey.set(k, [x])
+    }
+    this.#events += events.length
+    this.#cursor = to
+  }
+
+  /**
+   * Usage records matching a query, in ledger order.
+   *
+   * @param query - Filters and page.
+   * @returns The records.
+   * @throws {@link DatapactError} CLOSED after `close()`.
+   */
+  async usage(query: UsageQuery): Promise<IndexedUsage[]> {
+    this.#open()
+    const source =
+      query.provider !== undefined && query.consumer !== undefined && query.period !== undefined
+        ? (this.#byKey.get(keyOf(query.provider, query.consumer, query.period)) ?? [])
+        : this.#all
+    const out: IndexedUsage[] = []
+    let skip = query.offset ?? 0
+    const limit = query.limit ?? Number.POSITIVE_INFINITY
+    for (const x of source) {
+      if (out.length >= limit) break
+      if (!matchesUsage(query, x)) continue
+      if (skip > 0) skip--
+      else out.push(x)
+    }
+    return out
+  }
+
+  /**
+   * The currencies of one provider, consumer and period.
+   *
+   * @param key - Provider, consumer, period.
+   * @returns The distinct currencies, sorted.
+   * @throws {@link DatapactError} CLOSED after `close()`.
+   */
+  async currencies(key: { provider: string; consumer: string; period: number }): Promise<string[]> {
+    this.#open()
+    const list = this.#byKey.get(keyOf(key.provider, key.consumer, key.period)) ?? []
+    return [...new Set(list.map(x => x.record.currency))].sort()
+  }
+
+  /**
+   * Drops the index. Later calls reject with CLOSED.
+   */
+  async close(): Promise<void> {
+    this.#closed = true
+  }
+}
