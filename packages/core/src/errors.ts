@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'SETTLEMENT_MISMATCH',
   'LEDGER_UNAVAILABLE',
   'CLOSED',
+  'ABORTED',
   'INTERNAL',
 ] as const
 

@@ -14,6 +14,7 @@ import type {
   Version,
 } from '../domain/index.js'
 import { isDatapactError } from '../errors.js'
+import { throwIfAborted } from '../internal/assert.js'
 import { bytesToHex, equalBytes } from '../internal/bytes.js'
 import {
   checkUsageTime,
@@ -98,6 +99,11 @@ export interface AuditOptions {
    * Default false: the first audit of a client replays everything, later ones only the events committed since.
    */
   full?: boolean
+  /**
+   * Stops the audit between two pages of events or two payloads: the call rejects with ABORTED. The events already
+   * replayed stay in this client's model, so the next audit goes on from there.
+   */
+  signal?: AbortSignal
 }
 
 /**
@@ -452,6 +458,7 @@ export async function verifyLedger(
   const { replay } = progress
   const from = progress.events
   for (;;) {
+    throwIfAborted(options.signal, 'audit')
     const page = await ctx.ledger.readEvents({ after: progress.cursor, limit: 5000 })
     if (page.events.length === 0 || page.cursor === null) break
     for (const e of page.events) replay.apply(e, progress.events++)
@@ -512,6 +519,7 @@ export async function verifyLedger(
   }
   if (options.payloads)
     for (const v of replay.versions.values()) {
+      throwIfAborted(options.signal, 'audit')
       const verdict = await checkPayload(ctx, v, replay)
       if (verdict.problem) state('PAYLOAD', verdict.problem)
       if (verdict.checked) payloadsChecked++

@@ -2,7 +2,13 @@ import * as r from '../codec/records.js'
 import { checkKeyCommitment, decryptChunks, merkleLeafHash } from '../crypto/index.js'
 import type { Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { assertOptionalFunction, readOptions } from '../internal/assert.js'
+import {
+  abortable,
+  assertOptionalFunction,
+  assertOptionalSignal,
+  readOptions,
+  throwIfAborted,
+} from '../internal/assert.js'
 import { bytesToHex, equalBytes } from '../internal/bytes.js'
 import { covers, requireInForce } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion, settingsOf, storeFor } from './context.js'
@@ -24,6 +30,12 @@ export interface FetchOptions {
    * under that nonce is reused, not billed again. Default: a fresh nonce.
    */
   nonce?: string
+  /**
+   * Stops the read: the call (or, for `stream`, the next read of the stream) rejects with ABORTED. An access is
+   * metered only after its data verified, so a fetch aborted before that is not billed; once the usage record is
+   * being written the abort no longer stops it.
+   */
+  signal?: AbortSignal
 }
 
 /** What `data.fetch()` returns: the verified plaintext, its version and the usage receipt. */
@@ -68,15 +80,17 @@ export class Data {
    * @throws {@link DatapactError} NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED, QUOTA_EXCEEDED (refused by
    *   the ledger, nothing returned); AMOUNT_MISMATCH (the access would cost more than `maxAmount`; nothing sent);
    *   INTEGRITY (key, payload or plaintext do not match the ledger; nothing is metered); NONCE_REUSED (the nonce was
-   *   used for another access); INVALID_INPUT; LEDGER_UNAVAILABLE (with `details.nonces` for the retry).
+   *   used for another access); INVALID_INPUT; LEDGER_UNAVAILABLE (with `details.nonces` for the retry); ABORTED
+   *   (`options.signal` fired before the access was metered: nothing recorded, nothing returned).
    * @example
    * ```ts
    * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
    * ```
    */
   async fetch(datasetId: string, fetchOptions?: FetchOptions): Promise<FetchResult> {
-    const access = await this.#prepare(datasetId, fetchOptions)
+    const access = await this.#prepare(datasetId, fetchOptions, 'fetch')
     const { version, key, metered, options } = access
+    const { signal } = options
     try {
       const store = storeFor(this.#ctx, version.location.store)
       // One pass over the store: the decryptor authenticates every chunk, and before its last chunk checks the
@@ -90,7 +104,7 @@ export class Data {
         for await (const p of this.#decrypt(
           version,
           key,
-          store.get(version.location.address, version.chunkCount),
+          abortable(store.get(version.location.address, version.chunkCount), signal, 'fetch'),
           options,
         )) {
           if (offset + p.length > bytes.length) throw sizeMismatch(version)
@@ -101,6 +115,8 @@ export class Data {
         bytes.fill(0)
         throw e
       }
+      if (signal?.aborted) bytes.fill(0)
+      throwIfAborted(signal, 'fetch')
       const receipt = metered ? await this.#meter(access, options) : null
       return { bytes, version, receipt }
     } finally {
@@ -119,21 +135,31 @@ export class Data {
    * @param fetchOptions - Version (default: the newest readable) and progress callback.
    * @returns The plaintext stream, the version and the usage receipt.
    * @throws {@link DatapactError} as {@link Data.fetch} (NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED,
-   *   QUOTA_EXCEEDED; INTEGRITY). While the stream is read: INTEGRITY on a chunk that does not authenticate or a
-   *   plaintext that does not match the ledger.
+   *   QUOTA_EXCEEDED; INTEGRITY; ABORTED before the access is metered). While the stream is read: INTEGRITY on a
+   *   chunk that does not authenticate or a plaintext that does not match the ledger; ABORTED once `options.signal`
+   *   fires.
    */
   async stream(datasetId: string, fetchOptions?: FetchOptions): Promise<StreamResult> {
-    const access = await this.#prepare(datasetId, fetchOptions)
+    const access = await this.#prepare(datasetId, fetchOptions, 'stream')
     const { version, key, metered, options } = access
+    const { signal } = options
     try {
       const store = storeFor(this.#ctx, version.location.store)
       const leaves: Uint8Array[] = []
-      await verifyCiphertext(store, version, c => leaves.push(merkleLeafHash(c)))
+      await verifyCiphertext(store, version, c => {
+        throwIfAborted(signal, 'stream')
+        leaves.push(merkleLeafHash(c))
+      })
+      throwIfAborted(signal, 'stream')
       const receipt = metered ? await this.#meter(access, options) : null
       const self = this
       async function* verified(): AsyncGenerator<Uint8Array> {
         let i = 0
-        for await (const chunk of store.get(version.location.address, version.chunkCount)) {
+        for await (const chunk of abortable(
+          store.get(version.location.address, version.chunkCount),
+          signal,
+          'stream',
+        )) {
           const leaf = leaves[i]
           if (leaf === undefined || !equalBytes(merkleLeafHash(chunk), leaf)) throw changedChunk(version, i, receipt)
           i++
@@ -155,15 +181,17 @@ export class Data {
     }
   }
 
-  async #prepare(datasetId: string, given: unknown) {
+  async #prepare(datasetId: string, given: unknown, what: 'fetch' | 'stream') {
     r.datasetId.check(datasetId, 'datasetId')
     // Every option is checked before anything is read or metered.
-    const o = readOptions(given, 'options', ['version', 'onProgress', 'maxAmount', 'nonce'])
+    const o = readOptions(given, 'options', ['version', 'onProgress', 'maxAmount', 'nonce', 'signal'])
     if (o.version !== undefined) r.versionNumber.check(o.version, 'options.version')
     assertOptionalFunction(o.onProgress, 'options.onProgress')
     if (o.maxAmount !== undefined) r.money.check(o.maxAmount, 'options.maxAmount')
     if (o.nonce !== undefined) r.nonce.check(o.nonce, 'options.nonce')
+    assertOptionalSignal(o.signal, 'options.signal')
     const options = o as FetchOptions
+    throwIfAborted(options.signal, what)
     const ctx = this.#ctx
     const [ds, settings, grant, now] = await Promise.all([
       requireDataset(ctx, datasetId),

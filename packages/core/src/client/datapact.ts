@@ -2,7 +2,14 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api'
 import { memberId, storeName } from '../codec/records.js'
 import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
 import { DatapactError } from '../errors.js'
-import { assertOptionalBoolean, describe, invalidArgument, readOptions, readParams } from '../internal/assert.js'
+import {
+  assertOptionalBoolean,
+  assertOptionalSignal,
+  describe,
+  invalidArgument,
+  readOptions,
+  readParams,
+} from '../internal/assert.js'
 import { equalBytes } from '../internal/bytes.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
 import { type IndexStore, LedgerIndex, MemoryIndexStore } from '../ledgerIndex/index.js'
@@ -104,8 +111,9 @@ export class Datapact {
      * @param options - `payloads: true` also fetches and checks every payload this member can read; `full: true`
      *   replays from genesis.
      * @returns The report: counts, the cursor reached and the violations found (an empty list when `ok`).
-     * @throws {@link DatapactError} INVALID_INPUT when `options` is not an object or `payloads` or `full` not a boolean;
-     *   LEDGER_UNAVAILABLE when the ledger cannot be read, CLOSED when its connection was closed.
+     * @throws {@link DatapactError} INVALID_INPUT when `options` is not an object, `payloads` or `full` not a boolean
+     *   or `signal` not an AbortSignal; LEDGER_UNAVAILABLE when the ledger cannot be read, CLOSED when its connection
+     *   was closed; ABORTED when `options.signal` fired.
      */
     verify(options?: AuditOptions): Promise<AuditReport>
   }
@@ -127,10 +135,14 @@ export class Datapact {
     this.audit = {
       verify: options =>
         traced(telemetry, 'audit.verify', {}, async () => {
-          const o = readOptions(options, 'options', ['payloads', 'full'])
+          const o = readOptions(options, 'options', ['payloads', 'full', 'signal'])
           assertOptionalBoolean(o.payloads, 'options.payloads')
           assertOptionalBoolean(o.full, 'options.full')
-          const checked: AuditOptions = o.payloads === undefined ? {} : { payloads: o.payloads }
+          assertOptionalSignal(o.signal, 'options.signal')
+          const checked: AuditOptions = {
+            ...(o.payloads === undefined ? {} : { payloads: o.payloads }),
+            ...(o.signal === undefined ? {} : { signal: o.signal }),
+          }
           const full = o.full === true
           // Audits of one client run one after another over one model; a full one starts a fresh model.
           const run = this.#auditTail.then(() => {

@@ -5,12 +5,15 @@ import { primeDataSource } from '../crypto/source.js'
 import type { Dataset, DatasetMetadata, Member, Terms, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError } from '../errors.js'
 import {
+  abortable,
   assertOptionalBoolean,
   assertOptionalFunction,
+  assertOptionalSignal,
   describe,
   invalidArgument,
   readOptions,
   readParams,
+  throwIfAborted,
 } from '../internal/assert.js'
 import { bytesToHex, hexToBytes } from '../internal/bytes.js'
 import { covers, inForce, requireActive } from '../rules/index.js'
@@ -50,6 +53,11 @@ export interface PublishOptions {
   chunkSize?: number
   /** Called after every encrypted chunk with the bytes and chunks done so far. */
   onProgress?: (progress: Progress) => void
+  /**
+   * Stops the upload: the call rejects with ABORTED and no version is published (chunks already sent to the store
+   * stay there, unreferenced). Once the version is being committed, the abort no longer stops it.
+   */
+  signal?: AbortSignal
 }
 
 export interface RegisterParameters extends MetadataInput, PublishOptions {
@@ -94,7 +102,7 @@ const optional = <T>(value: unknown, fallback: T): T => (value === undefined ? f
 
 const METADATA_FIELDS = ['title', 'description', 'tags', 'mediaType', 'schema'] as const
 const TERMS_FIELDS = ['pricePerAccess', 'pricePerByte', 'currency', 'licence'] as const
-const PUBLISH_FIELDS = ['store', 'chunkSize', 'onProgress'] as const
+const PUBLISH_FIELDS = ['store', 'chunkSize', 'onProgress', 'signal'] as const
 const REGISTER_FIELDS = [...METADATA_FIELDS, ...PUBLISH_FIELDS, 'terms', 'listed', 'data'] as const
 
 function toMetadata(p: Partial<Record<(typeof METADATA_FIELDS)[number], unknown>>, path: string): DatasetMetadata {
@@ -152,7 +160,8 @@ export class Datasets {
    * @param params - Metadata, terms, listing, and optionally the first version's data and publish options.
    * @returns The dataset id, the dataset and version 1 (or null).
    * @throws {@link DatapactError} INVALID_INPUT on bad metadata or terms; ACCESS_DENIED without the provider
-   *   role; LEDGER_UNAVAILABLE. If publishing version 1 fails after the registration committed, the error carries
+   *   role; LEDGER_UNAVAILABLE; ABORTED (`params.signal` fired: before the registration nothing is written). If
+   *   publishing version 1 fails (or is aborted) after the registration committed, the error carries
    *   `details.datasetId` so the caller can publish again.
    * @example
    * ```ts
@@ -176,6 +185,7 @@ export class Datasets {
       storeFor(this.#ctx, options.store ?? this.#ctx.defaultStore)
       first = { data: await primeDataSource(p.data, 'params.data'), options }
     }
+    throwIfAborted(first?.options.signal, 'register')
     const { events } = await this.#ctx.ledger.submit('registerDataset', args)
     const registered = events.find(e => e.type === 'DatasetRegistered')
     const dataset =
@@ -205,10 +215,11 @@ export class Datasets {
    *
    * @param datasetId - The dataset (owned by this member).
    * @param data - Bytes, an (async) iterable of byte chunks, or a ReadableStream.
-   * @param options - Store, chunk size, progress callback.
+   * @param options - Store, chunk size, progress callback, abort signal.
    * @returns The committed version.
    * @throws {@link DatapactError} NOT_FOUND, ACCESS_DENIED (not the owner), CONFLICT (retired, or a concurrent
-   *   publish took the number), INVALID_INPUT, LEDGER_UNAVAILABLE.
+   *   publish took the number), INVALID_INPUT, LEDGER_UNAVAILABLE, ABORTED (`options.signal` fired before the
+   *   version was committed: no version published).
    */
   async publish(datasetId: string, data: DataSource, options?: PublishOptions): Promise<Version> {
     r.datasetId.check(datasetId, 'datasetId')
@@ -254,9 +265,11 @@ export class Datasets {
         ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       })
-      const address = await store.put(encryptor.encrypt(data))
+      throwIfAborted(options.signal, 'publish')
+      const address = await store.put(abortable(encryptor.encrypt(data), options.signal, 'publish'))
       const summary = encryptor.summary()
       if (summary.plaintextSize === 0) throw invalidArgument('data', 'at least one byte', 'an empty stream')
+      throwIfAborted(options.signal, 'publish')
       const submit = async () =>
         ctx.ledger.submit('publishVersion', {
           datasetId,
@@ -410,6 +423,7 @@ interface CheckedPublishOptions {
   store?: string
   chunkSize?: number
   onProgress?: (progress: Progress) => void
+  signal?: AbortSignal
 }
 
 /** Reads and checks the publish options (of `publish`, or among the parameters of `register`). */
@@ -429,5 +443,7 @@ function checkPublishOptions(given: unknown, path: string): CheckedPublishOption
   }
   assertOptionalFunction(o.onProgress, `${path}.onProgress`)
   if (o.onProgress !== undefined) out.onProgress = o.onProgress as (progress: Progress) => void
+  assertOptionalSignal(o.signal, `${path}.signal`)
+  if (o.signal !== undefined) out.signal = o.signal
   return out
 }

@@ -146,6 +146,44 @@ export function assertOptionalFunction(
   if (value !== undefined && typeof value !== 'function') throw invalidArgument(argument, 'a function', describe(value))
 }
 
+/** An AbortSignal (of this realm or another: checked by shape) or undefined. */
+export function assertOptionalSignal(value: unknown, argument: string): asserts value is AbortSignal | undefined {
+  if (value === undefined) return
+  let ok = false
+  try {
+    const s = value as AbortSignal
+    ok =
+      typeof s === 'object' &&
+      s !== null &&
+      typeof s.aborted === 'boolean' &&
+      typeof s.addEventListener === 'function' &&
+      typeof s.removeEventListener === 'function'
+  } catch {
+    ok = false
+  }
+  if (!ok) throw invalidArgument(argument, 'an AbortSignal', describe(value))
+}
+
+/** Throws ABORTED, with the signal's reason as the cause, when `signal` has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted)
+    throw new DatapactError('ABORTED', `${what} was aborted`, { cause: signal.reason, details: { operation: what } })
+}
+
+/** Passes `items` through, checking `signal` before each one: the consumer stops at the first item after an abort. */
+export async function* abortable<T>(
+  items: AsyncIterable<T> | Iterable<T>,
+  signal: AbortSignal | undefined,
+  what: string,
+): AsyncGenerator<T> {
+  if (signal === undefined) return yield* items
+  for await (const item of items) {
+    throwIfAborted(signal, what)
+    yield item
+  }
+  throwIfAborted(signal, what)
+}
+
 /** A boolean or undefined. */
 export function assertOptionalBoolean(value: unknown, argument: string): asserts value is boolean | undefined {
   if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(argument, 'a boolean', describe(value))

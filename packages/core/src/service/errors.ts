@@ -31,6 +31,9 @@ export const ERROR_STATUS: Readonly<Record<DatapactErrorCode, ErrorStatus>> = Ob
   SETTLEMENT_MISMATCH: { status: 409, retryable: false },
   LEDGER_UNAVAILABLE: { status: 503, retryable: true },
   CLOSED: { status: 503, retryable: false },
+  // The caller's own AbortSignal stopped the work (in a service: usually the client went away); 499 is the
+  // "client closed request" status of nginx and most proxies.
+  ABORTED: { status: 499, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 })
 

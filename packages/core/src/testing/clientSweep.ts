@@ -97,12 +97,24 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
   },
   'datasets.register': {
     args: () => [
-      { title: 'T', tags: ['a'], terms: { ...TERMS }, data: testBytes(1500), chunkSize: 1024, store: 'shared' },
+      {
+        title: 'T',
+        tags: ['a'],
+        terms: { ...TERMS },
+        data: testBytes(1500),
+        chunkSize: 1024,
+        store: 'shared',
+        signal: new AbortController().signal,
+      },
     ],
     call: (f, a) => client(f).datasets.register(a[0] as never),
   },
   'datasets.publish': {
-    args: f => [f.datasetId, testBytes(1500), { chunkSize: 1024, store: 'shared' }],
+    args: f => [
+      f.datasetId,
+      testBytes(1500),
+      { chunkSize: 1024, store: 'shared', signal: new AbortController().signal },
+    ],
     call: (f, a) => client(f).datasets.publish(a[0] as never, a[1] as never, a[2] as never),
   },
   'datasets.update': {
@@ -155,11 +167,20 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     call: (f, a) => client(f).grants.listPage(a[0] as never),
   },
   'data.fetch': {
-    args: f => [f.datasetId, { version: 1, onProgress: () => undefined, maxAmount: 1000n, nonce: 'ef'.repeat(16) }],
+    args: f => [
+      f.datasetId,
+      {
+        version: 1,
+        onProgress: () => undefined,
+        maxAmount: 1000n,
+        nonce: 'ef'.repeat(16),
+        signal: new AbortController().signal,
+      },
+    ],
     call: (f, a) => client(f, 'consumer').data.fetch(a[0] as never, a[1] as never),
   },
   'data.stream': {
-    args: f => [f.datasetId, { version: 1, onProgress: () => undefined }],
+    args: f => [f.datasetId, { version: 1, onProgress: () => undefined, signal: new AbortController().signal }],
     call: (f, a) => client(f, 'consumer').data.stream(a[0] as never, a[1] as never),
   },
   'usage.record': {
@@ -213,7 +234,7 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
     sync: true,
   },
   'audit.verify': {
-    args: () => [{ payloads: false, full: true }],
+    args: () => [{ payloads: false, full: true, signal: new AbortController().signal }],
     call: (f, a) => client(f).audit.verify(a[0] as never),
   },
   'members.listPage': {
