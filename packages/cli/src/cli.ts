@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync } from 'node:fs'
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { createReadStream, existsSync } from 'node:fs'
+import { type FileHandle, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -104,6 +104,17 @@ async function inputFile(path: string): Promise<{ path: string; size: number }> 
     if (e instanceof CliError) throw e
     throw usage(`${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file')
   }
+}
+
+/** A file system failure while writing an output, as an OUTPUT error; library errors pass through. */
+function outputError(e: unknown, path: string): unknown {
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code
+  if (e instanceof DatapactError || e instanceof CliError || typeof errno !== 'string') return e
+  return new CliError(
+    'OUTPUT',
+    `${path} cannot be written (${errno})`,
+    'check the path, its permissions and the free space',
+  )
 }
 
 const short = (s: string) => (s.length > 20 ? `${s.slice(0, 10)}…${s.slice(-6)}` : s)
@@ -263,8 +274,13 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
         const memberKeys = generateMemberKeys()
         const json = await lockKeystore(memberKeys, passphrase, o.scryptN ? { N: o.scryptN } : undefined)
         const tmp = `${cfg.keystore}.${randomBytes(4).toString('hex')}.tmp`
-        await writeFile(tmp, json, { mode: 0o600, flag: 'wx' })
-        await rename(tmp, cfg.keystore)
+        try {
+          await writeFile(tmp, json, { mode: 0o600, flag: 'wx' })
+          await rename(tmp, cfg.keystore)
+        } catch (e) {
+          await rm(tmp, { force: true })
+          throw outputError(e, cfg.keystore)
+        }
         const envelopeKey = Buffer.from(memberKeys.envelope.publicKey).toString('hex')
         out(c, { keystore: cfg.keystore, envelopeKey }, () =>
           printFields(c.io, [
@@ -560,23 +576,32 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
           if (existsSync(target) && !o.force)
             throw usage(`${o.output} exists already`, 'give another --output, or --force to replace it')
           const client = await c.client()
-          let bar: ReturnType<typeof progressBar> | undefined
-          const result = await client.data.stream(dataset, {
-            ...(o.version ? { version: o.version } : {}),
-            ...(o.maxAmount !== undefined ? { maxAmount: o.maxAmount } : {}),
-            onProgress: p => {
-              bar ??= progressBar(c.io, 'fetching  ', p.total ?? 0, bars(c))
-              bar.update(p.bytes)
-            },
-          })
-          // A failure leaves no half-written output: write a temporary file beside it, rename when verified.
+          // A failure leaves no half-written output: write a temporary file beside it, rename when verified. It is
+          // created before the fetch, so an output that cannot be written fails before the access is metered.
           const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`)
+          let file: FileHandle
           try {
-            await pipeline(Readable.from(result.stream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }))
+            file = await open(tmp, 'wx', 0o600)
+          } catch (e) {
+            throw outputError(e, o.output)
+          }
+          let bar: ReturnType<typeof progressBar> | undefined
+          let result: Awaited<ReturnType<Datapact['data']['stream']>>
+          try {
+            result = await client.data.stream(dataset, {
+              ...(o.version ? { version: o.version } : {}),
+              ...(o.maxAmount !== undefined ? { maxAmount: o.maxAmount } : {}),
+              onProgress: p => {
+                bar ??= progressBar(c.io, 'fetching  ', p.total ?? 0, bars(c))
+                bar.update(p.bytes)
+              },
+            })
+            await pipeline(Readable.from(result.stream), file.createWriteStream())
             await rename(tmp, target)
           } catch (e) {
+            await file.close().catch(() => undefined)
             await rm(tmp, { force: true })
-            throw e
+            throw outputError(e, o.output)
           } finally {
             bar?.stop()
           }
@@ -752,9 +777,9 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
             )
         }
         try {
-          // Poll with readEvents: one code path for every ledger kind. The memory ledger is reopened on each poll
-          // because another process (another CLI command) writes its file.
-          let ledger = await openLedger(cfg, c.env)
+          // Poll with readEvents: one code path for every ledger kind (the memory ledger rereads its file when
+          // another process, another CLI command, wrote it).
+          const ledger = await openLedger(cfg, c.env)
           try {
             while (!stop) {
               const limit = o.follow ? 1000 : Math.min(1000, (o.limit ?? Number.MAX_SAFE_INTEGER) - printed)
@@ -766,10 +791,6 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
               if (page.events.length > 0) continue
               if (!o.follow) break
               await new Promise(r => setTimeout(r, o.interval))
-              if (cfg.ledger.kind === 'memory') {
-                await ledger.close()
-                ledger = await openLedger(cfg, c.env)
-              }
             }
           } finally {
             await ledger.close()

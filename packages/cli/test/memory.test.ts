@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cli, jsonError, member, theWholeStory } from './helpers.js'
+import { BIN, cli, jsonError, member, PASSPHRASE, theWholeStory } from './helpers.js'
 
 describe('datapact CLI on a memory ledger file (each command its own process)', () => {
   let root: string
@@ -72,5 +73,61 @@ describe('datapact CLI on a memory ledger file (each command its own process)', 
     const r = await m.run(['keys', 'init'], { DATAPACT_PASSPHRASE: '' })
     expect(r.code).toBe(3)
     expect(r.stderr).toContain('DATAPACT_PASSPHRASE')
+  })
+
+  it('events --follow prints what another process commits, and stops on SIGTERM', async () => {
+    const alice = member(root, 'alice', config('mem:alice'))
+    const bob = member(root, 'bob', config('mem:bob'))
+    for (const m of [alice, bob]) await m.json(['keys', 'init', '--scrypt-n', '1024'])
+    await alice.json(['join', '--name', 'Alice', '--role', 'provider'])
+    const follower = spawn(
+      process.execPath,
+      [BIN, '--config', alice.config, 'events', '--follow', '--json', '--interval', '100'],
+      { cwd: alice.dir, env: { PATH: process.env.PATH ?? '', DATAPACT_PASSPHRASE: PASSPHRASE } },
+    )
+    let out = ''
+    follower.stdout.on('data', d => {
+      out += String(d)
+    })
+    const exited = new Promise<number | null>(resolve => follower.on('exit', code => resolve(code)))
+    const until = async (what: () => boolean, label: string) => {
+      const deadline = Date.now() + 120_000
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`${label} never happened; output so far:\n${out}`)
+        await new Promise(r => setTimeout(r, 100))
+      }
+    }
+    try {
+      await until(() => out.includes('"mem:alice"'), 'the replay of alice joining')
+      await bob.json(['join', '--name', 'Bob', '--role', 'consumer'])
+      await until(() => out.includes('"member":"mem:bob"'), 'bob joining, seen by the follower')
+      const lines = out
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l) as { cursor: string; event: { type: string } })
+      expect(lines.map(l => l.cursor)).toEqual(lines.map((_, i) => String(i + 1)))
+    } finally {
+      follower.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+  })
+
+  it('a fetch that cannot write its output exits 16 (OUTPUT) and leaves nothing behind', async () => {
+    const alice = member(root, 'alice', config('mem:alice'))
+    const bob = member(root, 'bob', config('mem:bob'))
+    for (const m of [alice, bob]) await m.json(['keys', 'init', '--scrypt-n', '1024'])
+    await alice.json(['join', '--name', 'Alice', '--role', 'provider'])
+    await bob.json(['join', '--name', 'Bob', '--role', 'consumer'])
+    writeFileSync(join(alice.dir, 'd.bin'), 'x'.repeat(5000))
+    const { id } = await alice.json<{ id: string }>(['register', 'd.bin', '--currency', 'CNY'])
+    await alice.json(['grant', id, 'mem:bob'])
+    // The output's directory is a file: the temporary file cannot be created there.
+    writeFileSync(join(bob.dir, 'not-a-dir'), '')
+    const r = await bob.run(['fetch', id, '-o', 'not-a-dir/out.bin', '--json'])
+    expect(r.code).toBe(16)
+    expect(jsonError(r).code).toBe('OUTPUT')
+    // It failed before the fetch: nothing metered, nothing written.
+    expect((await bob.json<{ records: unknown[] }>(['usage'])).records).toEqual([])
+    expect(readdirSync(bob.dir).filter(f => f.endsWith('.part'))).toEqual([])
   })
 })
