@@ -96,7 +96,7 @@ async function inspectTarball(tarball, sourceDir) {
       .map(f => f.replace(/^package\//, './')),
   )
   const pkg = JSON.parse((await sh('tar', ['xzf', tarball, '-O', 'package/package.json'])).stdout)
-  const targets = [...exportTargets(pkg.exports), pkg.main, pkg.module, pkg.types].filter(Boolean)
+  const targets = [...exportTargets(pkg.exports), ...exportTargets(pkg.bin), pkg.main, pkg.module, pkg.types].filter(Boolean)
   for (const t of targets) if (!files.has(t.startsWith('./') ? t : `./${t}`)) problems.push(`${t} is not shipped`)
   if (JSON.stringify(pkg.exports).includes('"source"')) problems.push('exports keep the "source" condition')
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies'])
@@ -206,6 +206,9 @@ async function main() {
       await sh(node, ['esm.mjs'], { cwd: app, env })
       await sh(node, ['cjs.cjs'], { cwd: app, env })
       await sh(node, [tsc, '-p', 'tsconfig.json'], { cwd: app })
+      // The packed `datapact` bin, as npm linked it, runs and prints its help.
+      const help = await sh(node, [join(app, 'node_modules', '.bin', 'datapact'), '--help'], { cwd: app, env })
+      if (!help.stdout.includes('Usage: datapact')) throw new Error(`datapact --help printed:\n${help.stdout}`)
       log(`Node ${version}: ESM, CommonJS and tsc (nodenext, skipLibCheck false) pass`)
     }
     // A consumer resolving the `source` condition (a bundler, `node --conditions=source`) gets the shipped files.

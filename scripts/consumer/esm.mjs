@@ -1,6 +1,7 @@
 // The consumer check's ESM entry: imports every entry point of every published package by name.
 
 import * as evm from '@datapact/adapter-evm'
+import * as cliLib from '@datapact/cli'
 import * as evmTesting from '@datapact/adapter-evm/testing'
 import * as fabric from '@datapact/adapter-fabric'
 import * as fabricTesting from '@datapact/adapter-fabric/testing'
@@ -16,6 +17,7 @@ import * as ipfsTesting from '@datapact/store-ipfs/testing'
 import { check, story } from './story.mjs'
 
 check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
+check(typeof cliLib.run === 'function' && cliLib.EXIT_CODES.GRANT_REVOKED === 6, '@datapact/cli')
 check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
 check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
 check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')
