@@ -96,7 +96,9 @@ async function inspectTarball(tarball, sourceDir) {
       .map(f => f.replace(/^package\//, './')),
   )
   const pkg = JSON.parse((await sh('tar', ['xzf', tarball, '-O', 'package/package.json'])).stdout)
-  const targets = [...exportTargets(pkg.exports), ...exportTargets(pkg.bin), pkg.main, pkg.module, pkg.types].filter(Boolean)
+  const targets = [...exportTargets(pkg.exports), ...exportTargets(pkg.bin), pkg.main, pkg.module, pkg.types].filter(
+    Boolean,
+  )
   for (const t of targets) if (!files.has(t.startsWith('./') ? t : `./${t}`)) problems.push(`${t} is not shipped`)
   if (JSON.stringify(pkg.exports).includes('"source"')) problems.push('exports keep the "source" condition')
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies'])

@@ -1,11 +1,11 @@
 // The consumer check's ESM entry: imports every entry point of every published package by name.
 
 import * as evm from '@datapact/adapter-evm'
-import * as cliLib from '@datapact/cli'
 import * as evmTesting from '@datapact/adapter-evm/testing'
 import * as fabric from '@datapact/adapter-fabric'
 import * as fabricTesting from '@datapact/adapter-fabric/testing'
 import * as memory from '@datapact/adapter-memory'
+import * as cliLib from '@datapact/cli'
 import * as core from '@datapact/core'
 import * as codec from '@datapact/core/codec'
 import * as crypto from '@datapact/core/crypto'

@@ -145,7 +145,7 @@ function eventSummary(e: LedgerEventRecord['event']): string {
 function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
   const root = new Command('datapact')
     .description('Operate a Datapact consortium member: keys, datasets, grants, fetches, bills and the audit.')
-    .version('0.1.0', '-V, --version')
+    .version(process.env.DATAPACT_CLI_VERSION ?? '0.0.0-source', '-V, --version')
     .option('-c, --config <file>', 'the member config file (default ./datapact.json, or DATAPACT_CONFIG)')
     .option('--keystore <file>', 'the keystore file (overrides the config)')
     .option('--ledger-file <file>', 'memory ledger: the ledger file (overrides the config)')
@@ -562,14 +562,22 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
   // ---- fetch ----
   cmd(root, 'fetch <dataset>', 'Fetch a dataset to a file: streamed, verified against the ledger, metered.')
     .requiredOption('-o, --output <file>', 'where to write the plaintext')
-    .addOption(new Option('--version <n>', 'version (default the newest readable)').argParser(positiveInt('--version')))
+    .addOption(
+      new Option('--dataset-version <n>', 'the version to fetch (default the newest readable)').argParser(
+        positiveInt('--dataset-version'),
+      ),
+    )
     .addOption(
       new Option('--max-amount <minor>', 'refuse if the access costs more').argParser(minorUnits('--max-amount')),
     )
     .option('--force', 'replace the output file if it exists')
     .action(
       withCtx(
-        async (c, dataset: string, o: { output: string; version?: number; maxAmount?: bigint; force?: boolean }) => {
+        async (
+          c,
+          dataset: string,
+          o: { output: string; datasetVersion?: number; maxAmount?: bigint; force?: boolean },
+        ) => {
           const target = resolve(c.cwd, o.output)
           if (!existsSync(dirname(target)))
             throw usage(`the directory of ${o.output} does not exist`, 'create it first')
@@ -589,7 +597,7 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
           let result: Awaited<ReturnType<Datapact['data']['stream']>>
           try {
             result = await client.data.stream(dataset, {
-              ...(o.version ? { version: o.version } : {}),
+              ...(o.datasetVersion ? { version: o.datasetVersion } : {}),
               ...(o.maxAmount !== undefined ? { maxAmount: o.maxAmount } : {}),
               onProgress: p => {
                 bar ??= progressBar(c.io, 'fetching  ', p.total ?? 0, bars(c))

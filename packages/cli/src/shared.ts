@@ -15,6 +15,8 @@ export class CliError extends Error {
   readonly hint: string | undefined
 
   /**
+   * Creates a CLI error.
+   *
    * @param code - The CLI error code.
    * @param message - What went wrong.
    * @param hint - What to do about it.
