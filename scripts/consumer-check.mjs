@@ -105,7 +105,9 @@ async function inspectTarball(tarball, sourceDir) {
       .map(f => f.replace(/^package\//, './')),
   )
   const pkg = JSON.parse((await sh('tar', ['xzf', tarball, '-O', 'package/package.json'])).stdout)
-  const targets = [...exportTargets(pkg.exports), pkg.main, pkg.module, pkg.types].filter(Boolean)
+  const targets = [...exportTargets(pkg.exports), ...exportTargets(pkg.bin), pkg.main, pkg.module, pkg.types].filter(
+    Boolean,
+  )
   for (const t of targets) if (!files.has(t.startsWith('./') ? t : `./${t}`)) problems.push(`${t} is not shipped`)
   if (JSON.stringify(pkg.exports).includes('"source"')) problems.push('exports keep the "source" condition')
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies'])
@@ -264,8 +266,11 @@ async function main() {
         await sh(node, [f, '--with-chaincode'], { cwd: app, env })
         await sh(node, [f], { cwd: clientApp, env })
       }
+      // The packed `datapact` bin, as npm linked it, runs and prints its help.
+      const help = await sh(node, [join(app, 'node_modules', '.bin', 'datapact'), '--help'], { cwd: app, env })
+      if (!help.stdout.includes('Usage: datapact')) throw new Error(`datapact --help printed:\n${help.stdout}`)
       log(
-        `Node ${version}: ESM, CommonJS and tsc (nodenext, skipLibCheck false) pass; GetMetadata (ESM, CJS) quiet; the Fabric client loads no chaincode runtime`,
+        `Node ${version}: ESM, CommonJS and tsc (nodenext, skipLibCheck false) pass; GetMetadata (ESM, CJS) quiet; the Fabric client loads no chaincode runtime; datapact --help runs`,
       )
     }
     // A consumer resolving the `source` condition (a bundler, `node --conditions=source`) gets the shipped files.

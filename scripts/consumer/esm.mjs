@@ -5,6 +5,7 @@ import * as evmTesting from '@datapact/adapter-evm/testing'
 import * as fabric from '@datapact/adapter-fabric'
 import * as fabricTesting from '@datapact/adapter-fabric/testing'
 import * as memory from '@datapact/adapter-memory'
+import * as cliLib from '@datapact/cli'
 import * as core from '@datapact/core'
 import * as codec from '@datapact/core/codec'
 import * as crypto from '@datapact/core/crypto'
@@ -20,6 +21,7 @@ import { check, story } from './story.mjs'
 check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
 // Loaded only: the app installs with --ignore-scripts, so better-sqlite3's native addon is not built there.
 check(typeof sqliteIndex.SqliteIndexStore === 'function', '@datapact/index-sqlite')
+check(typeof cliLib.run === 'function' && cliLib.EXIT_CODES.GRANT_REVOKED === 6, '@datapact/cli')
 check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
 check(typeof ipfsTesting.startKuboSwarm === 'function', '@datapact/store-ipfs/testing')
 check(typeof fabric.FabricLedger === 'function', '@datapact/adapter-fabric')

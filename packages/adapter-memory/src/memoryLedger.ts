@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import type {
   EventPage,
   LedgerAdapter,
@@ -30,7 +31,12 @@ import {
 export interface MemoryLedgerOptions {
   /** Ledger time in whole seconds; defaults to the wall clock. Inject one to test expiry. */
   clock?: () => number
-  /** When set, the ledger is loaded from this file if it exists and saved to it after every commit. */
+  /**
+   * When set, the ledger is loaded from this file if it exists and saved to it after every commit. Several
+   * processes (or instances) may use one file in turn: before each call, a ledger whose file was replaced by
+   * another writer since it last read or wrote it reloads it first. Calls must not overlap across processes (the
+   * file has no lock): two writers at the same instant can lose one's transaction.
+   */
   file?: string
   /**
    * The member that bootstraps the consortium (its first admin), fixed for this ledger: nobody else can take the
@@ -87,6 +93,12 @@ function deliver(listener: (e: LedgerEventRecord) => void, event: LedgerEventRec
   }
 }
 
+/** Identifies one version of a file: a rename by another writer gives a new inode, a rewrite a new size or mtime. */
+function stampOf(file: string): string {
+  const s = statSync(file, { bigint: true })
+  return `${s.ino}:${s.size}:${s.mtimeNs}`
+}
+
 const CURSOR = /^(0|[1-9][0-9]{0,15})$/
 
 /** What the constructor's read of `options.file` failed with, as a typed error (never the raw Node error). */
@@ -130,6 +142,8 @@ export class MemoryLedger {
   readonly #admin: string | null
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
+  /** The file as this ledger last read or wrote it (inode, size, mtime); another value means another writer. */
+  #fileStamp: string | null = null
 
   /**
    * Creates an empty ledger, or one restored from `options.file` when that file exists.
@@ -150,23 +164,43 @@ export class MemoryLedger {
     this.#clock = options.clock ?? wallClock
     this.#file = options.file
     this.#admin = options.admin ?? null
-    if (this.#file) {
-      let bytes: Uint8Array | undefined
-      try {
-        bytes = readFileSync(this.#file)
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(e, 'read')
-      }
-      if (bytes)
-        try {
-          this.restore(bytes)
-        } catch (cause) {
-          throw new DatapactError('INTEGRITY', 'the ledger file is not a Datapact memory ledger snapshot', {
-            details: { argument: 'options.file', length: bytes.length },
-            cause,
-          })
-        }
+    if (this.#file) this.#load()
+  }
+
+  /** Reads the file (absent: an empty ledger) and remembers its stamp. */
+  #load(): void {
+    const file = this.#file!
+    let bytes: Uint8Array | undefined
+    let stamp: string | null = null
+    try {
+      stamp = stampOf(file)
+      bytes = readFileSync(file)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(e, 'read')
     }
+    if (bytes)
+      try {
+        this.restore(bytes)
+      } catch (cause) {
+        throw new DatapactError('INTEGRITY', 'the ledger file is not a Datapact memory ledger snapshot', {
+          details: { argument: 'options.file', length: bytes.length },
+          cause,
+        })
+      }
+    this.#fileStamp = stamp
+  }
+
+  /** Reloads the file when another process (or instance) replaced it since this ledger last read or wrote it. */
+  #refresh(): void {
+    if (!this.#file) return
+    let stamp: string | null
+    try {
+      stamp = stampOf(this.#file)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(e, 'read')
+      stamp = null
+    }
+    if (stamp !== null && stamp !== this.#fileStamp) this.#load()
   }
 
   /**
@@ -241,6 +275,7 @@ export class MemoryLedger {
       return Promise.reject(e)
     }
     const run = this.#queue.then(async () => {
+      this.#refresh()
       const tx = new TxPort(this.#state, caller, this.#time(), this.#admin)
       await executeRule(tx, rule, decoded as never)
       const txId = `tx-${this.#txCount + 1}`
@@ -279,6 +314,7 @@ export class MemoryLedger {
   async query(caller: string, name: QueryName, args: unknown): Promise<unknown> {
     if (!isQuery(name)) throw unknownRule(name, 'query')
     const decoded = decodeArgs(name, encodeArgs(name, args))
+    this.#refresh()
     const result = await executeQuery(
       new TxPort(this.#state, caller, this.#time(), this.#admin),
       name,
@@ -289,6 +325,7 @@ export class MemoryLedger {
 
   /** @internal `after` and `limit` are checked by the caller ({@link checkReadEventsOptions}). */
   readEvents(after: string | null, limit: number): EventPage {
+    this.#refresh()
     const start = after === null ? 0 : CURSOR.test(after) ? Number(after) : -1
     if (!Number.isSafeInteger(start) || start < 0)
       throw new DatapactError('INVALID_INPUT', '"after" must be a cursor returned by readEvents', {
@@ -323,9 +360,16 @@ export class MemoryLedger {
   }
 
   #save(): void {
-    const tmp = `${this.#file}.tmp`
-    writeFileSync(tmp, this.snapshot())
-    renameSync(tmp, this.#file!)
+    // A temporary name of its own: another process saving at the same time never writes into this file.
+    const tmp = `${this.#file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+    try {
+      writeFileSync(tmp, this.snapshot())
+      renameSync(tmp, this.#file!)
+    } catch (e) {
+      rmSync(tmp, { force: true })
+      throw e
+    }
+    this.#fileStamp = stampOf(this.#file!)
   }
 }
 

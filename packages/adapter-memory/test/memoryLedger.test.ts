@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Datapact, isDatapactError, type LedgerAdapter } from '@datapact/core'
@@ -86,6 +86,35 @@ describe('MemoryLedger', () => {
       const second = new MemoryLedger({ file })
       expect(second.snapshot()).toEqual(first.snapshot())
       expect((await second.as('mem:a').query('getMember', { member: 'mem:a' }))?.name).toBe('A')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('shares one file between ledgers used in turn: each reloads what the other wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datapact-'))
+    try {
+      const file = join(dir, 'ledger.bin')
+      // Two ledgers on one file, both opened before either writes: as two processes of the CLI, or a service and
+      // the CLI. Without the reload, the second writer's snapshot would drop the first one's member.
+      const one = new MemoryLedger({ file })
+      const two = new MemoryLedger({ file })
+      const key = (n: number) => new Uint8Array(32).fill(n)
+      const join_ = (l: MemoryLedger, id: string, n: number) =>
+        l.as(id).submit('joinConsortium', { name: id, roles: ['consumer'], envelopeKey: key(n), settings: null })
+      await join_(one, 'mem:a', 1)
+      await join_(two, 'mem:b', 2)
+      await join_(one, 'mem:c', 3)
+      for (const l of [one, two, new MemoryLedger({ file })]) {
+        const members = await l.as('mem:a').query('listMembers', {})
+        expect(members.map(m => m.id).sort()).toEqual(['mem:a', 'mem:b', 'mem:c'])
+        expect((await l.as('mem:a').readEvents()).events.map(e => e.txId)).toEqual(
+          expect.arrayContaining(['tx-1', 'tx-2', 'tx-3']),
+        )
+      }
+      expect(two.snapshot()).toEqual(one.snapshot())
+      // No temporary file is left behind.
+      expect(readdirSync(dir)).toEqual(['ledger.bin'])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
