@@ -19,11 +19,12 @@ import {
   type UsageFilter,
   unlockKeystore,
 } from '@datapact/core'
+import { ensureMember, PASSPHRASE_ENV } from '@datapact/core/service'
 import { Command, CommanderError, Option } from 'commander'
 import { type CliConfig, type ConfigFlags, loadConfig, readConfig } from './config.js'
 import { evmPrivateKey, openClient, openLedger } from './connect.js'
 import { formatBytes, formatTime, type Io, printFields, printJson, printTable, progressBar } from './output.js'
-import { CliError, describeError, ensureMember, exitCodeOf, PASSPHRASE_ENV, readPassphrase } from './shared.js'
+import { CliError, describeError, exitCodeOf, readPassphrase } from './shared.js'
 
 /** How {@link run} is called: arguments, environment, working directory and output streams. */
 export interface RunOptions {

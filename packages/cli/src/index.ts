@@ -23,11 +23,9 @@ export {
   type CliErrorCode,
   describeError,
   EXIT_CODES,
-  ensureMember,
   errorCodeOf,
   exitCodeOf,
   jsonReplacer,
-  PASSPHRASE_ENV,
   readKeystoreFile,
   readPassphrase,
 } from './shared.js'

@@ -1,10 +1,11 @@
 /**
- * Service helpers the CLI needs and that @datapact/core is gaining in parallel (issue 14: error code to exit
- * status, a JSON replacer for bigint and bytes, "join if not yet a member", a keystore from a file and a passphrase
- * from the environment). Kept small and in this one file so they can be swapped for core's when those land.
+ * What the CLI adds to `@datapact/core/service`: its own error codes, the exit status by code, what to do about
+ * each, a JSON replacer for readable `--json` output, and the passphrase prompt. Joining (`ensureMember`) and the
+ * passphrase variable come from core.
  */
 import { readFile } from 'node:fs/promises'
-import { type Datapact, isDatapactError, type JoinParameters, type Member } from '@datapact/core'
+import { type DatapactErrorCode, isDatapactError } from '@datapact/core'
+import { PASSPHRASE_ENV } from '@datapact/core/service'
 
 /** An error the CLI raises itself (configuration, usage, an audit that found violations). */
 export class CliError extends Error {
@@ -35,7 +36,7 @@ export type CliErrorCode = 'USAGE' | 'CONFIG' | 'AUDIT_VIOLATIONS' | 'OUTPUT'
  * Process exit status by error code: stable, documented in docs/cli.md. 0 is success, 1 an unexpected failure.
  * Scripts can branch on them (for example 6: the grant was revoked, ask the provider).
  */
-export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
+export const EXIT_CODES: Readonly<Record<DatapactErrorCode | CliErrorCode, number>> = Object.freeze({
   INTERNAL: 1,
   USAGE: 2,
   INVALID_INPUT: 2,
@@ -53,6 +54,7 @@ export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
   LEDGER_UNAVAILABLE: 14,
   CLOSED: 15,
   OUTPUT: 16,
+  ABORTED: 17,
   AUDIT_VIOLATIONS: 20,
 })
 
@@ -80,7 +82,7 @@ const HINTS: Readonly<Record<string, string>> = {
  */
 export function exitCodeOf(error: unknown): number {
   const code = errorCodeOf(error)
-  return EXIT_CODES[code] ?? 1
+  return EXIT_CODES[code as keyof typeof EXIT_CODES] ?? 1
 }
 
 /**
@@ -139,26 +141,6 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
   return value
 }
-
-/**
- * Joins the consortium unless this member is already an active member; returns the member and whether it joined.
- *
- * @param client - The member's client.
- * @param params - The join parameters.
- * @returns The member as on the ledger, and `joined` (false when it was a member already).
- * @throws {@link @datapact/core!index.DatapactError | DatapactError} as `members.join`.
- */
-export async function ensureMember(
-  client: Datapact,
-  params: JoinParameters,
-): Promise<{ member: Member; joined: boolean }> {
-  const me = await client.members.me()
-  if (me?.status === 'active') return { member: me, joined: false }
-  return { member: await client.members.join(params), joined: true }
-}
-
-/** The environment variable holding the keystore passphrase. */
-export const PASSPHRASE_ENV = 'DATAPACT_PASSPHRASE'
 
 /**
  * Reads the keystore passphrase: from `DATAPACT_PASSPHRASE`, else a prompt on the terminal (input hidden). Never
