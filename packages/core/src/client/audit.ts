@@ -21,11 +21,14 @@ import {
   chunkCountOf,
   covers,
   DEFAULT_SETTINGS,
+  entitles,
   granteeRefusal,
   inForce,
+  keyRecipients,
   periodOf,
   pinTerms,
   priceOf,
+  quotaExhausted,
   samePinnedTerms,
 } from '../rules/index.js'
 import { buildStatement } from './billing.js'
@@ -382,11 +385,14 @@ export class Replay {
   }
 
   #entitled(ds: Dataset, n: number, at: number): string[] {
-    const out = new Set([ds.owner])
-    if (this.settings?.regulatorEscrow) out.add(this.settings.regulatorEscrow)
-    for (const g of this.grants.values())
-      if (g.datasetId === ds.id && inForce(g, at) && covers(g.scope, n) && this.#member(g.grantee)) out.add(g.grantee)
-    return [...out].sort()
+    return keyRecipients({
+      owner: ds.owner,
+      regulatorEscrow: this.settings?.regulatorEscrow,
+      grants: [...this.grants.values()].filter(g => g.datasetId === ds.id),
+      version: n,
+      now: at,
+      isActiveMember: id => this.#member(id) !== undefined,
+    })
   }
 
   #usage(u: UsageRecord, rec: LedgerEventRecord): void {
@@ -402,11 +408,10 @@ export class Replay {
       return
     }
     if (u.provider !== ds.owner) this.flag('STATE', `${where} names provider ${u.provider}, not the owner`)
-    if (!g || g.seq !== u.grantSeq || !inForce(g, u.at) || !covers(g.scope, u.version))
+    if (!g || g.seq !== u.grantSeq || !entitles(g, u.version, u.at))
       this.flag('USAGE_OUTSIDE_GRANT', `${where} is outside a grant in force`)
     else {
-      if (g.maxAccesses !== null && g.used >= g.maxAccesses)
-        this.flag('QUOTA', `${where} exceeds the quota of ${g.maxAccesses}`)
+      if (quotaExhausted(g)) this.flag('QUOTA', `${where} exceeds the quota of ${g.maxAccesses}`)
       const expected = priceOf(g, v.size)
       if (u.amount !== expected || u.bytes !== v.size || u.currency !== g.terms.currency)
         this.flag(

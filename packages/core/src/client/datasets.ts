@@ -16,7 +16,7 @@ import {
   throwIfAborted,
 } from '../internal/assert.js'
 import { bytesToHex, hexToBytes } from '../internal/bytes.js'
-import { covers, inForce, requireActive } from '../rules/index.js'
+import { entitles, keyRecipients, requireActive } from '../rules/index.js'
 import { type ClientContext, requireDataset, settingsOf, storeFor } from './context.js'
 import { checkPage, type Page, type PageOptions, pageByKey, sortedBy } from './pages.js'
 
@@ -138,11 +138,21 @@ async function entitledMembers(ctx: ClientContext, ds: Dataset, n: number): Prom
     settingsOf(ctx),
     ctx.ledger.query('listGrants', { datasetId: ds.id, grantee: null }),
   ])
-  const ids = new Set([ds.owner])
-  if (settings.regulatorEscrow) ids.add(settings.regulatorEscrow)
-  for (const g of grants) if (inForce(g, now) && covers(g.scope, n)) ids.add(g.grantee)
-  const members = await Promise.all([...ids].map(member => ctx.ledger.query('getMember', { member })))
-  return members.filter((m): m is Member => m !== null && m.status === 'active')
+  // The candidates' member records first (the key goes to their envelope keys), then the one rule decides.
+  const candidates = new Set([ds.owner, ...grants.filter(g => entitles(g, n, now)).map(g => g.grantee)])
+  if (settings.regulatorEscrow) candidates.add(settings.regulatorEscrow)
+  const members = new Map<string, Member>()
+  for (const m of await Promise.all([...candidates].map(member => ctx.ledger.query('getMember', { member }))))
+    if (m !== null && m.status === 'active') members.set(m.id, m)
+  const ids = keyRecipients({
+    owner: ds.owner,
+    regulatorEscrow: settings.regulatorEscrow,
+    grants,
+    version: n,
+    now,
+    isActiveMember: id => members.has(id),
+  })
+  return ids.flatMap(id => members.get(id) ?? [])
 }
 
 /** Datasets: register, publish versions, update, retire, browse the catalog and the history. */

@@ -12,6 +12,50 @@ export const isExpired = (grant: Grant, now: number): boolean => grant.expiresAt
 /** Whether a grant is in force: not revoked and not expired. */
 export const inForce = (grant: Grant, now: number): boolean => grant.state === 'active' && !isExpired(grant, now)
 
+/** Whether a grant entitles its grantee to version `n` at ledger time `now`: in force, and its scope covers `n`. */
+export const entitles = (grant: Grant, n: number, now: number): boolean => inForce(grant, now) && covers(grant.scope, n)
+
+/** Whether a grant's accesses are all used (a grant without `maxAccesses` never is). */
+export const quotaExhausted = (grant: Pick<Grant, 'maxAccesses' | 'used'>): boolean =>
+  grant.maxAccesses !== null && grant.used >= grant.maxAccesses
+
+/** Refuses one more access under a grant whose accesses are all used (QUOTA_EXCEEDED). */
+export function requireQuota(grant: Grant, where: Record<string, string | number> = {}): void {
+  if (quotaExhausted(grant))
+    throw new DatapactError('QUOTA_EXCEEDED', `the grant allows ${grant.maxAccesses} accesses and all are used`, {
+      details: { ...where, maxAccesses: grant.maxAccesses ?? undefined },
+    })
+}
+
+/** What {@link keyRecipients} decides from: plain values, however the caller read them. */
+export interface KeyRecipientsInput {
+  /** The dataset's owner (always a recipient). */
+  owner: string
+  /** The consortium's escrow regulator, when it requires one (always a recipient). */
+  regulatorEscrow: string | null | undefined
+  /** Grants on the dataset (any state: only those that entitle count). */
+  grants: Iterable<Grant>
+  /** The version. */
+  version: number
+  /** Ledger time. */
+  now: number
+  /** Whether a member is active (a grantee who left gets no key). */
+  isActiveMember: (id: string) => boolean
+}
+
+/**
+ * The members a version's data key must be wrapped for: the owner, the escrow regulator, and every active grantee
+ * whose grant entitles it to the version. Sorted. Pure: the rule, the client (before it wraps) and the audit's replay
+ * call this one function, so who gets a key cannot drift between them.
+ */
+export function keyRecipients(input: KeyRecipientsInput): string[] {
+  const out = new Set<string>([input.owner])
+  if (input.regulatorEscrow) out.add(input.regulatorEscrow)
+  for (const g of input.grants)
+    if (entitles(g, input.version, input.now) && input.isActiveMember(g.grantee)) out.add(g.grantee)
+  return [...out].sort()
+}
+
 /** The dataset, if the caller owns it; ACCESS_DENIED otherwise. */
 export async function requireOwner(state: State, datasetId: string): Promise<{ ds: Dataset; me: Member }> {
   const me = await state.activeCaller()
@@ -79,8 +123,8 @@ export async function entitledMembers(
   settings: ConsortiumSettings | undefined,
 ): Promise<string[]> {
   const now = state.port.now()
-  const out = new Set<string>([ds.owner])
-  if (settings?.regulatorEscrow) out.add(settings.regulatorEscrow)
+  const grants: Grant[] = []
+  const active = new Set<string>()
   for (const [key] of await state.port.range(keys.actives(ds.id))) {
     const grantee = key.slice(keys.actives(ds.id).length)
     const g = await state.grant(ds.id, grantee)
@@ -89,10 +133,17 @@ export async function entitledMembers(
       continue
     }
     if (!covers(g.scope, n)) continue
-    const m = await state.member(g.grantee)
-    if (m?.status === 'active') out.add(g.grantee)
+    grants.push(g)
+    if ((await state.member(g.grantee))?.status === 'active') active.add(g.grantee)
   }
-  return [...out].sort()
+  return keyRecipients({
+    owner: ds.owner,
+    regulatorEscrow: settings?.regulatorEscrow,
+    grants,
+    version: n,
+    now,
+    isActiveMember: id => active.has(id),
+  })
 }
 
 /** Refuses a wrap set that is not exactly `required`: a missing wrap, an extra one, or a duplicate. */

@@ -185,7 +185,19 @@ export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 
 export { events as eventListSchema } from '../codec/records.js'
-export { covers, granteeRefusal, inForce, isExpired, requireActive, requireInForce } from './access.js'
+export {
+  covers,
+  entitles,
+  granteeRefusal,
+  inForce,
+  isExpired,
+  type KeyRecipientsInput,
+  keyRecipients,
+  quotaExhausted,
+  requireActive,
+  requireInForce,
+  requireQuota,
+} from './access.js'
 export { checkChunkCount, checkUsageTime, chunkCountOf, pinTerms, priceOf, samePinnedTerms } from './checks.js'
 export { DEFAULT_SETTINGS, normalizeRoles } from './members.js'
 export type { StatePort } from './port.js'

@@ -2,7 +2,7 @@ import * as r from '../codec/records.js'
 import { array, int, object } from '../codec/schema.js'
 import type { Dataset, UsageRecord } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
-import { covers, requireInForce } from './access.js'
+import { covers, requireInForce, requireQuota } from './access.js'
 import { checkUsageTime, priceOf } from './checks.js'
 import { defineRule } from './define.js'
 import { DEFAULT_SETTINGS } from './members.js'
@@ -48,10 +48,7 @@ export const recordUsage = defineRule(
       const version = await state.requireVersion(ds.id, c.version)
       if (!covers(grant.scope, c.version))
         throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${c.version}`, { details: where })
-      if (grant.maxAccesses !== null && grant.used >= grant.maxAccesses)
-        throw new DatapactError('QUOTA_EXCEEDED', `the grant allows ${grant.maxAccesses} accesses and all are used`, {
-          details: { ...where, maxAccesses: grant.maxAccesses },
-        })
+      requireQuota(grant, where)
       if (c.bytes !== version.size)
         throw new DatapactError('INVALID_INPUT', `an access of version ${c.version} delivers ${version.size} bytes`, {
           details: { ...where, argument: `records[${i}].bytes` },
