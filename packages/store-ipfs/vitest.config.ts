@@ -1,16 +1,9 @@
-import { defineConfig } from 'vitest/config'
+import { packageProject } from '../../vitest.project.js'
 
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    name: 'store-ipfs',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    passWithNoTests: true,
-    // Builds Kubo with Go into the per-machine tool cache when it is not there yet (minutes once, then instant).
-    globalSetup: ['./test/globalSetup.ts'],
-    // Each file starts its own Kubo daemons; start-up and swarm transfers are slow on a loaded machine.
-    testTimeout: 120_000,
-    hookTimeout: 240_000,
-  },
+export default packageProject('store-ipfs', {
+  // Builds Kubo with Go into the per-machine tool cache when it is not there yet (minutes once, then instant).
+  globalSetup: ['./test/globalSetup.ts'],
+  // Each file starts its own Kubo daemons; start-up and swarm transfers are slow on a loaded machine.
+  testTimeout: 120_000,
+  hookTimeout: 240_000,
 })

@@ -67,6 +67,16 @@ const rowSchema = object({
   nonce: r.nonce,
 })
 
+/** A statement row: the fields of a usage record (or a row) that a statement lists, and nothing else. */
+const statementRow = ({ datasetId, version, bytes, amount, at, nonce }: StatementRow): StatementRow => ({
+  datasetId,
+  version,
+  bytes,
+  amount,
+  at,
+  nonce,
+})
+
 /** The canonical form a statement digest is computed over (format tag included so digests never collide). */
 const statementBody = object({
   format: literal('datapact-statement/2'),
@@ -105,14 +115,7 @@ export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
       first,
       periodStart,
       periodEnd,
-      rows: rows.map(({ datasetId, version, bytes, amount, at, nonce }) => ({
-        datasetId,
-        version,
-        bytes,
-        amount,
-        at,
-        nonce,
-      })),
+      rows: rows.map(statementRow),
       count,
       bytes,
       amount,
@@ -140,14 +143,7 @@ function openStatement(
   open: readonly UsageRecord[],
   settled: { statements: number; closedCount: number },
 ): Statement {
-  const rows = open.map(({ datasetId, version, bytes, amount, at, nonce }) => ({
-    datasetId,
-    version,
-    bytes,
-    amount,
-    at,
-    nonce,
-  }))
+  const rows = open.map(statementRow)
   const body = {
     ...key,
     sequence: settled.statements + 1,

@@ -1,3 +1,4 @@
+import { concatList } from '../internal/bytes.js'
 import type { NodeCryptoModule } from './native.js'
 
 /**
@@ -25,15 +26,7 @@ const KEM_ID = 0x0020
 const KDF_ID = 0x0001
 
 const ascii = (s: string) => Uint8Array.from(s, c => c.charCodeAt(0))
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concat = (...parts: Uint8Array[]) => concatList(parts)
 const u16 = (n: number) => Uint8Array.of(n >>> 8, n & 0xff)
 const EMPTY = new Uint8Array(0)
 const ONE = Uint8Array.of(0x01)

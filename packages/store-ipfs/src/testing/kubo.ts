@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -52,16 +52,24 @@ export async function ensureKubo(options: EnsureKuboOptions = {}): Promise<strin
   for (;;) {
     try {
       await mkdir(lock)
+      // The lock names its owner, so a build killed half-way (a test run stopped with ^C or SIGKILL) does not keep
+      // the next one waiting: a lock whose owner is gone is taken over at once.
+      await writeFile(join(lock, 'pid'), String(process.pid))
       break
     } catch {
       if (await usable(binary)) return binary
-      // A lock older than the deadline is a crashed build.
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''))
+      // A lock older than the deadline, or whose owner process no longer runs, is a crashed build.
       const age =
         Date.now() -
         (await stat(lock)
           .then(s => s.mtimeMs)
           .catch(() => Date.now()))
-      if (age > (options.lockTimeoutMs ?? 40 * 60_000)) await rm(lock, { recursive: true, force: true })
+      if (age > (options.lockTimeoutMs ?? 40 * 60_000) || (owner > 0 && !isRunning(owner))) {
+        log(`taking over the Kubo build lock of ${owner > 0 ? `process ${owner}, which is gone` : 'a crashed build'}`)
+        await rm(lock, { recursive: true, force: true })
+        continue
+      }
       if (Date.now() > deadline) throw new Error(`timed out waiting for another build of Kubo (lock ${lock})`)
       if (!waited) log('another process is building Kubo; waiting for it')
       waited = true
@@ -124,4 +132,14 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
       code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${err}`)),
     )
   })
+}
+
+/** Whether a process with this pid exists (signal 0 checks without signalling; EPERM means it exists). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
