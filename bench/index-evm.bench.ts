@@ -8,20 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readAllEvents } from '../packages/core/src/client/events.js'
 import { Datapact } from '../packages/core/src/client/index.js'
-import { TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
-import type { LedgerHarness } from '../packages/core/src/testing/harness.js'
 import { SqliteIndexStore } from '../packages/index-sqlite/src/index.js'
+import { story } from './index-memory.bench.js'
 import type { BenchContext, BenchRow } from './run.js'
-
-/** A world with one dataset granted to the consumer, and one real record so the key has a currency. */
-async function story(h: LedgerHarness) {
-  const w = await world(h)
-  const { id } = await w.provider.client.datasets.register({ title: 'b', terms: TERMS, data: testBytes(100) })
-  await w.provider.client.grants.grant(id, w.consumer.id)
-  await w.provider.client.grants.grant(id, w.consumer2.id)
-  const [receipt] = await w.consumer.client.usage.record([{ datasetId: id, version: 1 }])
-  return { w, id, template: receipt!.record }
-}
 
 async function anvil(ctx: BenchContext): Promise<BenchRow[]> {
   const total = Number(process.env.DATAPACT_BENCH_EVM_RECORDS ?? 100_000)

@@ -24,7 +24,7 @@ const MILLION = 1_000_000
 const PAGE = 10_000
 
 /** A world with one dataset granted to the consumer, and one real record so the key has a currency. */
-async function story(h: LedgerHarness) {
+export async function story(h: LedgerHarness) {
   const w = await world(h)
   const { id } = await w.provider.client.datasets.register({ title: 'b', terms: TERMS, data: testBytes(100) })
   await w.provider.client.grants.grant(id, w.consumer.id)
