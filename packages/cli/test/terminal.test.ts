@@ -99,11 +99,11 @@ describe('datapact CLI in a terminal', () => {
     await tmux(['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', carol.dir, 'bash', '--norc'])
     try {
       const screen = () => tmux(['capture-pane', '-p', '-t', session])
-      const waitFor = async (text: string) => {
+      const waitFor = async (text: string | RegExp) => {
         const deadline = Date.now() + 120_000
         for (;;) {
           const s = await screen()
-          if (s.includes(text)) return s
+          if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s
           if (Date.now() > deadline) throw new Error(`"${text}" never appeared; the screen:\n${s}`)
           await new Promise(r => setTimeout(r, 200))
         }
@@ -116,8 +116,9 @@ describe('datapact CLI in a terminal', () => {
       await waitFor('Repeat the passphrase')
       await tmux(['send-keys', '-t', session, '-l', secret])
       await tmux(['send-keys', '-t', session, 'Enter'])
-      const done = await waitFor('exit=')
-      expect(done).toContain('exit=0')
+      // The status line alone (the typed command line itself contains `exit=$?`, so match a whole line).
+      const done = await waitFor(/^exit=\d+$/m)
+      expect(done).toMatch(/^exit=0$/m)
       expect(done).toMatch(/envelope key:\s+[0-9a-f]{64}/)
       expect(done).not.toContain(secret)
       // The keystore opens with the typed passphrase.
