@@ -1,5 +1,5 @@
 import { concatList } from '../internal/bytes.js'
-import type { NodeCryptoModule } from './native.js'
+import { type NodeCryptoModule, x25519PrivateKey } from './native.js'
 
 /**
  * The native backend's HPKE: RFC 9180 base mode, single shot (seq 0), over DHKEM(X25519, HKDF-SHA256) and
@@ -172,8 +172,7 @@ function create(node: NodeCryptoModule, aead: Aead): NativeHpke {
     return sk
   }
 
-  const importPrivate = (sk: Uint8Array) =>
-    node.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(sk), x: '' }, format: 'jwk' })
+  const importPrivate = (sk: Uint8Array) => x25519PrivateKey(node, sk)
   const importPublic = (pk: Uint8Array) => {
     try {
       return node.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(pk) }, format: 'jwk' })

@@ -84,3 +84,73 @@ export function backendOption(opts: unknown): NodeCryptoModule | undefined {
   assertRecord(opts, 'options')
   return resolveBackend(opts.backend, 'options.backend')
 }
+
+/** PKCS#8 PrivateKeyInfo for an X25519 key (RFC 8410), before the 32 key bytes. */
+const PKCS8_X25519 = Uint8Array.of(
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x6e,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+)
+
+const base64url = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+
+/** Whether this Node imports an X25519 private JWK from `d` alone (20 and 22 do; 24 also wants `x`). */
+let jwkFromSecretAlone: boolean | undefined
+
+/**
+ * Imports a raw 32-byte X25519 secret key as a KeyObject. Node 20 has no raw import for X25519 private keys, and
+ * PKCS#8 import goes through OpenSSL 3's decoders (about 6x slower, the bottleneck of a key wrap); where Node builds
+ * a private OKP JWK from `d` alone (EVP_PKEY_new_raw_private_key, deriving the public key), that path is taken.
+ * Which one this Node supports is probed once, with a fixed key.
+ *
+ * @param node - node:crypto.
+ * @param secretKey - 32 bytes.
+ * @returns The private KeyObject.
+ */
+export function x25519PrivateKey(node: NodeCryptoModule, secretKey: Uint8Array): NodeCrypto.KeyObject {
+  if (jwkFromSecretAlone === undefined) {
+    try {
+      importJwk(node, new Uint8Array(32).fill(1))
+      jwkFromSecretAlone = true
+    } catch {
+      jwkFromSecretAlone = false
+    }
+  }
+  return jwkFromSecretAlone ? importJwk(node, secretKey) : x25519PrivateKeyFromPkcs8(node, secretKey)
+}
+
+const importJwk = (node: NodeCryptoModule, secretKey: Uint8Array) =>
+  node.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: base64url(secretKey), x: '' }, format: 'jwk' })
+
+/**
+ * Imports a raw X25519 secret key through its PKCS#8 encoding: the path every Node version takes (and the one
+ * {@link x25519PrivateKey} falls back to).
+ *
+ * @param node - node:crypto.
+ * @param secretKey - 32 bytes.
+ * @returns The private KeyObject.
+ */
+export function x25519PrivateKeyFromPkcs8(node: NodeCryptoModule, secretKey: Uint8Array): NodeCrypto.KeyObject {
+  const der = Buffer.alloc(PKCS8_X25519.length + secretKey.length)
+  der.set(PKCS8_X25519, 0)
+  der.set(secretKey, PKCS8_X25519.length)
+  try {
+    return node.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  } finally {
+    der.fill(0)
+  }
+}

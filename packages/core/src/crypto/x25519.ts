@@ -1,8 +1,8 @@
 import { x25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { assertBytes } from '../internal/assert.js'
-import { hexToBytes } from '../internal/bytes.js'
-import { backendOption, type CryptoBackend, type NodeCryptoModule } from './native.js'
+
+import { backendOption, type CryptoBackend, type NodeCryptoModule, x25519PrivateKey } from './native.js'
 
 /** X25519 (RFC 7748) key and shared-secret length. */
 export const X25519_KEY_LENGTH = 32
@@ -38,24 +38,11 @@ const copy32 = (buf: Uint8Array): Uint8Array => {
 function nativeOperations(node: NodeCryptoModule): X25519Operations {
   const b64url = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
-  const pkcs8Prefix = hexToBytes('302e020100300506032b656e04220420') // PKCS#8 PrivateKeyInfo for X25519 (RFC 8410)
   // A new key pair uses its secret twice (made, then its public key): keys made by randomSecretKey() are imported
   // once, when made. Only those: a caller's array may be refilled with another key later, so it is imported on every
   // use. Keyed by the array object, so an entry lives exactly as long as that array.
   const generated = new WeakMap<Uint8Array, ReturnType<NodeCryptoModule['createPrivateKey']>>()
-  const importPrivate = (sk: Uint8Array) => {
-    // Node 20 has no raw import for X25519 private keys, and PKCS#8 import goes through OpenSSL 3's decoders
-    // (~2,600/s here, the bottleneck of a wrap). A private OKP JWK imports ~6x faster; Node builds the key from
-    // `d` alone (EVP_PKEY_new_raw_private_key, which also derives the public key) and only type-checks `x`.
-    try {
-      return node.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(sk), x: '' }, format: 'jwk' })
-    } catch {
-      const der = new Uint8Array(pkcs8Prefix.length + X25519_KEY_LENGTH)
-      der.set(pkcs8Prefix, 0)
-      der.set(sk, pkcs8Prefix.length)
-      return node.createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' })
-    }
-  }
+  const importPrivate = (sk: Uint8Array) => x25519PrivateKey(node, sk)
   const privateKeyObject = (sk: Uint8Array) => generated.get(sk) ?? importPrivate(sk)
   const publicKeyObject = (pk: Uint8Array) =>
     node.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(pk) }, format: 'jwk' })
