@@ -15,6 +15,7 @@ import {
   generateEnvelopeKeyPair,
   wrapKeys,
 } from '../packages/core/src/crypto/index.js'
+import { bestOf } from './timing.js'
 import type { BenchContext, BenchRow } from './types.js'
 
 interface NobleHash {
@@ -47,21 +48,6 @@ function makePieces(): Uint8Array[] {
 
 async function* stream(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const p of pieces) yield p
-}
-
-/**
- * Best (smallest) wall time in ms of each function over `reps` rounds. The functions run interleaved, round by
- * round, so a burst of load from elsewhere on the machine hits both sides of a comparison alike.
- */
-async function bestOf(reps: number, ...fns: (() => unknown)[]): Promise<number[]> {
-  const min = fns.map(() => Number.POSITIVE_INFINITY)
-  for (let r = 0; r < reps; r++)
-    for (const [i, fn] of fns.entries()) {
-      const t0 = performance.now()
-      await fn()
-      min[i] = Math.min(min[i]!, performance.now() - t0)
-    }
-  return min
 }
 
 const mibPerSecond = (bytes: number, ms: number) => bytes / MiB / (ms / 1000)

@@ -5,6 +5,7 @@ import { createMemoryHarness } from '../packages/adapter-memory/src/index.js'
 import { createEncryptor, decryptChunks, generateDataKey } from '../packages/core/src/crypto/index.js'
 import { fakeWrap, TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { BenchContext, BenchRow } from './run.js'
+import { bestOf } from './timing.js'
 
 const MiB = 1024 * 1024
 
@@ -41,18 +42,6 @@ async function usageRecords(): Promise<BenchRow> {
     ratio: value / baseline,
     note: 'target >= 10,000 records/s',
   }
-}
-
-/** The fastest of `reps` runs of each function, run in turn so both see the same machine load. */
-async function bestOf(reps: number, ...fns: (() => Promise<unknown>)[]): Promise<number[]> {
-  const min = fns.map(() => Number.POSITIVE_INFINITY)
-  for (let r = 0; r < reps; r++)
-    for (const [i, fn] of fns.entries()) {
-      const t0 = performance.now()
-      await fn()
-      min[i] = Math.min(min[i]!, performance.now() - t0)
-    }
-  return min
 }
 
 async function fetch64(): Promise<BenchRow> {

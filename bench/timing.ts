@@ -1,0 +1,14 @@
+/**
+ * Best (smallest) wall time in ms of each function over `reps` rounds. The functions run interleaved, round by
+ * round, so a burst of load from elsewhere on the machine hits both sides of a comparison alike.
+ */
+export async function bestOf(reps: number, ...fns: (() => unknown)[]): Promise<number[]> {
+  const min = fns.map(() => Number.POSITIVE_INFINITY)
+  for (let r = 0; r < reps; r++)
+    for (const [i, fn] of fns.entries()) {
+      const t0 = performance.now()
+      await fn()
+      min[i] = Math.min(min[i]!, performance.now() - t0)
+    }
+  return min
+}
