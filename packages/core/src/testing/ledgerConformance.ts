@@ -1,7 +1,8 @@
 import { readAllEvents } from '../client/events.js'
 import { buildStatement, Datapact } from '../client/index.js'
+import { toDatasetId, toMemberId } from '../codec/ids.js'
 import { generateDataKey, generateMemberKeys, wrapKey } from '../crypto/index.js'
-import type { LedgerEventRecord, Version } from '../domain/index.js'
+import type { DatasetId, LedgerEventRecord, MemberId, Version } from '../domain/index.js'
 import type { DatapactErrorCode } from '../errors.js'
 import { hexToBytes } from '../internal/bytes.js'
 import type { IndexStore } from '../ledgerIndex/index.js'
@@ -574,7 +575,7 @@ export function describeLedgerConformance(
     })
 
     describe('usage', () => {
-      const claim = (id: string, extra: Record<string, unknown> = {}) => ({
+      const claim = (id: DatasetId, extra: Record<string, unknown> = {}) => ({
         datasetId: id,
         version: 1,
         bytes: 3000,
@@ -700,7 +701,7 @@ export function describeLedgerConformance(
     })
 
     describe('the bill', () => {
-      const usageCount = async (id: string) => (await w.consumer.client.usage.list({ datasetId: id })).length
+      const usageCount = async (id: DatasetId) => (await w.consumer.client.usage.list({ datasetId: id })).length
       const settledEvents = async () =>
         (await readAllEvents(w.consumer.ledger)).filter(e => e.event.type === 'StatementSettled').length
 
@@ -884,14 +885,14 @@ export function describeLedgerConformance(
           () => c.datasets.register({ title: 't', terms: TERMS, data: new Uint8Array(0) }),
           () => c.datasets.register({ title: 't', terms: TERMS, data: testBytes(10), chunkSize: 3 }),
           () => c.datasets.register(null as never),
-          () => c.datasets.publish('nope', testBytes(10)),
-          () => c.grants.grant('ab'.repeat(32), '', {}),
-          () => c.grants.grant('ab'.repeat(32), w.consumer.id, { maxAccesses: 0 }),
-          () => c.data.fetch('AB'.repeat(32)),
+          () => c.datasets.publish('nope' as never, testBytes(10)),
+          () => c.grants.grant(toDatasetId('ab'.repeat(32)), '' as never, {}),
+          () => c.grants.grant(toDatasetId('ab'.repeat(32)), w.consumer.id, { maxAccesses: 0 }),
+          () => c.data.fetch('AB'.repeat(32) as never),
           () => c.usage.record([]),
           () => c.billing.statement({ provider: w.provider.id }),
           () => c.usage.list(5 as never),
-          () => c.usage.list({ datasetId: 'x' }),
+          () => c.usage.list({ datasetId: 'x' as never }),
           () => c.audit.verify({ payloads: 'yes' } as never),
           () => Datapact.open({ ledger: w.provider.ledger, keys: w.provider.keys, stores: [{} as never] }),
         ]
@@ -907,14 +908,14 @@ export function describeLedgerConformance(
         expect(await eventCount(w.provider.ledger)).toBe(before)
       })
       it('refuses unknown ids with NOT_FOUND', async () => {
-        const ghost = 'cd'.repeat(32)
+        const ghost = toDatasetId('cd'.repeat(32))
         await rejectsWith(w.consumer.client.datasets.get(ghost), 'NOT_FOUND')
         await rejectsWith(w.consumer.client.data.fetch(ghost), 'NOT_FOUND')
         await rejectsWith(w.provider.client.grants.revoke(ghost, w.consumer.id), 'NOT_FOUND')
         const { id } = await register()
         await rejectsWith(w.consumer.client.datasets.version(id, 9), 'NOT_FOUND')
         // Issue 9: a grantee that is not a member is INVALID_INPUT, on the client as on the ledger.
-        await rejectsWith(w.provider.client.grants.grant(id, 'nobody'), 'INVALID_INPUT')
+        await rejectsWith(w.provider.client.grants.grant(id, toMemberId('nobody')), 'INVALID_INPUT')
       })
     })
 
@@ -954,7 +955,7 @@ export function describeLedgerConformance(
           const settings = await w.provider.client.members.settings()
           const period = Math.floor((await w.provider.ledger.query('getLedgerTime', {})) / settings.periodSeconds)
           /** The statement as a full replay from genesis computes it: every event read again. */
-          const replayed = async (consumer: string, currency: string) => {
+          const replayed = async (consumer: MemberId, currency: string) => {
             const records = (await readAllEvents(w.regulator.ledger)).flatMap(({ event: e }) =>
               e.type === 'UsageRecorded' &&
               e.record.provider === w.provider.id &&
