@@ -9,6 +9,10 @@ import {
   type LedgerAdapter,
   type LedgerEventRecord,
   MemoryIndexStore,
+  toDatasetId,
+  toDigest,
+  toMemberId,
+  toNonce,
   type UsageQuery,
   type UsageRecord,
 } from '@datapact/core'
@@ -145,10 +149,12 @@ describe('SqliteIndexStore', () => {
   })
 
   it('answers every query as the memory index does (random pages and queries)', async () => {
+    const [p1, p2, c1, c2, c3] = [toMemberId('p1'), toMemberId('p2'), toMemberId('c1'), toMemberId('c2'), toMemberId('c3')]
+    const [d1, d2] = [toDatasetId('d1'.repeat(32)), toDatasetId('d2'.repeat(32))]
     const record = fc.record({
-      provider: fc.constantFrom('p1', 'p2'),
-      consumer: fc.constantFrom('c1', 'c2', 'c3'),
-      datasetId: fc.constantFrom('d1', 'd2'),
+      provider: fc.constantFrom(p1, p2),
+      consumer: fc.constantFrom(c1, c2, c3),
+      datasetId: fc.constantFrom(d1, d2),
       period: fc.integer({ min: 0, max: 2 }),
       currency: fc.constantFrom('CNY', 'EUR'),
       amount: fc.bigInt({ min: 0n, max: (1n << 100n) - 1n }),
@@ -160,9 +166,9 @@ describe('SqliteIndexStore', () => {
     )
     const query: fc.Arbitrary<UsageQuery> = fc.record(
       {
-        provider: fc.constantFrom('p1', 'p2'),
-        consumer: fc.constantFrom('c1', 'c2', 'c3'),
-        datasetId: fc.constantFrom('d1', 'd2'),
+        provider: fc.constantFrom(p1, p2),
+        consumer: fc.constantFrom(c1, c2, c3),
+        datasetId: fc.constantFrom(d1, d2),
         period: fc.integer({ min: 0, max: 2 }),
         currency: fc.constantFrom('CNY', 'EUR'),
         afterSeq: fc.integer({ min: -1, max: 40 }),
@@ -181,15 +187,15 @@ describe('SqliteIndexStore', () => {
         for (const page of pages) {
           const events = page.map((e, i): LedgerEventRecord => {
             const at = 1000 + n + i
-            const common = { cursor: String(n + i), txId: `t${n}`, at, caller: 'c1' }
-            if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: 'c1' } }
+            const common = { cursor: String(n + i), txId: `t${n}`, at, caller: c1 }
+            if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: c1 } }
             const rec: UsageRecord = {
               ...e.x,
               version: 1,
               at,
-              nonce: (n + i).toString(16).padStart(32, '0'),
+              nonce: toNonce((n + i).toString(16).padStart(32, '0')),
               grantSeq: 1,
-              wrapHash: new Uint8Array(32).fill(i),
+              wrapHash: toDigest(new Uint8Array(32).fill(i)),
             }
             return { ...common, event: { type: 'UsageRecorded', record: rec } }
           })
@@ -202,7 +208,7 @@ describe('SqliteIndexStore', () => {
         expect(await sqlite.position()).toEqual(await memory.position())
         expect(await sqlite.usage(q)).toEqual(await memory.usage(q))
         expect(await sqlite.usage({})).toEqual(await memory.usage({}))
-        const key = { provider: 'p1', consumer: 'c1', period: 0 }
+        const key = { provider: p1, consumer: c1, period: 0 }
         expect(await sqlite.currencies(key)).toEqual(await memory.currencies(key))
         await sqlite.close()
       }),
