@@ -607,7 +607,11 @@ export const totalsFromView = (k: StatementKey, v: ViewResult<'getTotals'> | nul
 })
 
 type AckValue = ViewResult<'getSettlement'>['providerAck']
-const ackFromView = (v: AckValue): StatementAck => ({ digest: digestOf(v.digest), amount: v.amount, count: num(v.count) })
+const ackFromView = (v: AckValue): StatementAck => ({
+  digest: digestOf(v.digest),
+  amount: v.amount,
+  count: num(v.count),
+})
 
 export const settlementFromView = (k: StatementKey, v: ViewResult<'getSettlement'> | null): Settlement => {
   const flags = v ? v.flags : 0

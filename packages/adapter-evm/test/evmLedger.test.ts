@@ -5,7 +5,16 @@
  */
 
 import { MemoryLedger } from '@datapact/adapter-memory'
-import { type DatasetId, type LedgerAdapter, type LedgerEvent, type MemberId, toDatasetId, toDigest, toMemberId, toNonce } from '@datapact/core'
+import {
+  type DatasetId,
+  type LedgerAdapter,
+  type LedgerEvent,
+  type MemberId,
+  toDatasetId,
+  toDigest,
+  toMemberId,
+  toNonce,
+} from '@datapact/core'
 import type { QueryArgs, QueryName, WriteArgs, WriteRuleName } from '@datapact/core/rules'
 import { fakeWrap } from '@datapact/core/testing'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
@@ -591,7 +600,9 @@ describe('EvmLedger reads', () => {
   it('refuses member ids that are not addresses, and bad arguments, before sending anything', async () => {
     const { p } = await consortium()
     const before = (await p.evm.readEvents()).events.length
-    await expect(p.evm.submit('admitMember', { member: toMemberId('mem:bob'), roles: ['consumer'] })).rejects.toMatchObject({
+    await expect(
+      p.evm.submit('admitMember', { member: toMemberId('mem:bob'), roles: ['consumer'] }),
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       details: { argument: 'member' },
     })

@@ -66,8 +66,22 @@ describe('MemoryLedger', () => {
     await expect(
       w.consumer.ledger.submit('recordUsage', {
         records: [
-          { datasetId: id, version: 1, bytes: 2000, amount: 100n, nonce: toNonce('1'.repeat(32)), wrapHash: toDigest(new Uint8Array(32)) },
-          { datasetId: id, version: 1, bytes: 2000, amount: 5n, nonce: toNonce('2'.repeat(32)), wrapHash: toDigest(new Uint8Array(32)) },
+          {
+            datasetId: id,
+            version: 1,
+            bytes: 2000,
+            amount: 100n,
+            nonce: toNonce('1'.repeat(32)),
+            wrapHash: toDigest(new Uint8Array(32)),
+          },
+          {
+            datasetId: id,
+            version: 1,
+            bytes: 2000,
+            amount: 5n,
+            nonce: toNonce('2'.repeat(32)),
+            wrapHash: toDigest(new Uint8Array(32)),
+          },
         ],
       }),
     ).rejects.toMatchObject({ code: 'AMOUNT_MISMATCH' })

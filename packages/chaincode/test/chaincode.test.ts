@@ -1,5 +1,5 @@
-import type { Context } from 'fabric-contract-api'
 import { toMemberId } from '@datapact/core'
+import type { Context } from 'fabric-contract-api'
 import { describe, expect, it } from 'vitest'
 import { checkClockSkew } from '../src/contract.js'
 import { StubPort } from '../src/stubPort.js'

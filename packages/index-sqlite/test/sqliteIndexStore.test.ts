@@ -149,7 +149,13 @@ describe('SqliteIndexStore', () => {
   })
 
   it('answers every query as the memory index does (random pages and queries)', async () => {
-    const [p1, p2, c1, c2, c3] = [toMemberId('p1'), toMemberId('p2'), toMemberId('c1'), toMemberId('c2'), toMemberId('c3')]
+    const [p1, p2, c1, c2, c3] = [
+      toMemberId('p1'),
+      toMemberId('p2'),
+      toMemberId('c1'),
+      toMemberId('c2'),
+      toMemberId('c3'),
+    ]
     const [d1, d2] = [toDatasetId('d1'.repeat(32)), toDatasetId('d2'.repeat(32))]
     const record = fc.record({
       provider: fc.constantFrom(p1, p2),

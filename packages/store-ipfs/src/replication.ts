@@ -1,6 +1,6 @@
 import {
-  type DatasetId,
   DatapactError,
+  type DatasetId,
   type LedgerAdapter,
   type LedgerEventRecord,
   type MemberId,

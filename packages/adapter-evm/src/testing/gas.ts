@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import {
-  createNonceSequence,
-  type LedgerAdapter,
-  type Nonce,
-  toDatasetId,
-  toDigest,
-  toNonce,
-} from '@datapact/core'
+import { createNonceSequence, type LedgerAdapter, type Nonce, toDatasetId, toDigest, toNonce } from '@datapact/core'
 import type { WriteArgs } from '@datapact/core/rules'
 import type { AnvilInstance } from './anvil.js'
 import { anvilRpc, createEvmHarness } from './harness.js'

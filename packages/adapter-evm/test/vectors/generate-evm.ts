@@ -15,7 +15,14 @@ const ds2 = toDatasetId('02'.repeat(32))
 const w1 = toDigest(Uint8Array.from({ length: 32 }, (_, i) => i))
 const w2 = toDigest(Uint8Array.from({ length: 32 }, (_, i) => 255 - i))
 const records = [
-  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: toNonce('00112233445566778899aabbccddee00'), wrapHash: w1 },
+  {
+    datasetId: ds1,
+    version: 3,
+    bytes: 2500,
+    amount: 100n,
+    nonce: toNonce('00112233445566778899aabbccddee00'),
+    wrapHash: w1,
+  },
   {
     datasetId: ds2,
     version: 1,
@@ -24,7 +31,14 @@ const records = [
     nonce: toNonce('00112233445566778899aabbccddee01'),
     wrapHash: w2,
   },
-  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: toNonce('00112233445566778899aabbccddee02'), wrapHash: w1 },
+  {
+    datasetId: ds1,
+    version: 3,
+    bytes: 2500,
+    amount: 100n,
+    nonce: toNonce('00112233445566778899aabbccddee02'),
+    wrapHash: w1,
+  },
 ]
 const [datasetIds, wrapHashes, claims] = encodeUsage({ records })
 const metadata = { title: 'Prices', description: 'EOD', tags: ['finance', 'eu'], mediaType: 'text/csv', schema: '' }
