@@ -15,6 +15,19 @@ export {
   describeClientInputSweep,
 } from './clientSweep.js'
 export {
+  type ConformanceOptions,
+  type ConformanceSuite,
+  describeAccessConformance,
+  describeAdapterConformance,
+  describeAuditConformance,
+  describeBillingConformance,
+  describeCatalogConformance,
+  describeFaultsConformance,
+  describeLedgerConformance,
+  describeMembersConformance,
+  describeUsageConformance,
+} from './conformance/index.js'
+export {
   eventCount,
   fakeWrap,
   nonce,
@@ -28,7 +41,6 @@ export {
   ZERO32,
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
-export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
 export {
   ADAPTER_ENTRY_POINTS,
   describeLedgerInputSweep,
