@@ -211,13 +211,7 @@ export async function wrapKeys(params: WrapKeysParameters): Promise<Uint8Array[]
     while (next < recipients.length) {
       const i = next++
       const r = recipients[i]!
-      out[i] = await sealTo(
-        node,
-        dataKey,
-        r.publicKey,
-        aad(r.recipientId),
-        `recipients[${i}].publicKey`,
-      )
+      out[i] = await sealTo(node, dataKey, r.publicKey, aad(r.recipientId), `recipients[${i}].publicKey`)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, recipients.length) }, worker))
