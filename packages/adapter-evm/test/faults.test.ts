@@ -71,17 +71,31 @@ async function pending(anvil: AnvilInstance, n: number) {
 /**
  * A JSON-RPC relay in front of a node that can lose the answer to the next eth_sendRawTransaction: the node receives
  * and mines the transaction, the client's connection is cut before it hears back. Forces "the node died after the
- * send" deterministically.
+ * send" deterministically. It can also play a node without some methods, and counts the methods it relays.
  */
 async function lossyRelay(target: string) {
   let loseNextSend = false
   let hideReceiptsUntil = 0
+  const missing = new Set<string>()
+  const calls = new Map<string, number>()
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks).toString('utf8')
+    type Request = { id: unknown; method: string }
+    const requests = [JSON.parse(body) as Request | Request[]].flat()
+    for (const r of requests) calls.set(r.method, (calls.get(r.method) ?? 0) + 1)
     const reply = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     let text = await reply.text()
+    if (requests.some(r => missing.has(r.method))) {
+      // As a node without the method answers (Geth's words): the others' answers pass through.
+      const answers = JSON.parse(text) as { id: unknown } | Array<{ id: unknown }>
+      const answer = (a: { id: unknown }) =>
+        missing.has(requests.find(r => r.id === a.id)?.method ?? '')
+          ? { jsonrpc: '2.0', id: a.id, error: { code: -32601, message: 'the method does not exist/is not available' } }
+          : a
+      text = JSON.stringify(Array.isArray(answers) ? answers.map(answer) : answer(answers))
+    }
     if (Date.now() < hideReceiptsUntil && body.includes('eth_getTransactionReceipt')) {
       // A node that indexes receipts after nonces: the transaction is mined, its receipt not yet served.
       const hide = (r: { id: unknown }) => ({ jsonrpc: '2.0', id: r.id, result: null })
@@ -105,6 +119,10 @@ async function lossyRelay(target: string) {
     hideReceiptsFor: (ms: number) => {
       hideReceiptsUntil = Date.now() + ms
     },
+    withoutMethod: (method: string) => {
+      missing.add(method)
+    },
+    calls: (method: string) => calls.get(method) ?? 0,
     close: () => new Promise<void>(resolve => server.close(() => resolve())),
   }
 }
@@ -185,6 +203,43 @@ describe('node failures', () => {
         e => e.event.type === 'DatasetRegistered' && e.event.dataset.id === id(9),
       )
       expect(registered).toHaveLength(1)
+      await ledger.close()
+    } finally {
+      await relay.close()
+    }
+  })
+
+  it('runs each write once through eth_simulateV1 where the node has it; a refusal asks eth_estimateGas for its error', async () => {
+    const { p } = await provider(anvil)
+    const relay = await lossyRelay(anvil.rpcUrl)
+    try {
+      const ledger = await freshMemberThrough(relay.url, p.address)
+      await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
+      await register(ledger, 12)
+      expect([relay.calls('eth_simulateV1'), relay.calls('eth_estimateGas')]).toEqual([2, 0])
+      await expect(register(ledger, 12)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
+      expect([relay.calls('eth_simulateV1'), relay.calls('eth_estimateGas')]).toEqual([3, 1])
+      expect(relay.calls('eth_sendRawTransaction')).toBe(2)
+      await ledger.close()
+    } finally {
+      await relay.close()
+    }
+  })
+
+  it('estimates gas on a node without eth_simulateV1, and reports refusals as before', async () => {
+    const { p } = await provider(anvil)
+    const relay = await lossyRelay(anvil.rpcUrl)
+    try {
+      relay.withoutMethod('eth_simulateV1')
+      const ledger = await freshMemberThrough(relay.url, p.address)
+      await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
+      await register(ledger, 11)
+      await expect(register(ledger, 11)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
+      await expect(ledger.submit('leaveConsortium', {})).resolves.toMatchObject({ txId: expect.any(String) })
+      // Asked once, then never again: every later send estimated.
+      expect(relay.calls('eth_simulateV1')).toBe(1)
+      expect(relay.calls('eth_estimateGas')).toBe(4)
+      expect(await p.query('getDataset', { datasetId: id(11) })).toMatchObject({ owner: ledger.memberId })
       await ledger.close()
     } finally {
       await relay.close()
