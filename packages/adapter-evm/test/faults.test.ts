@@ -127,6 +127,25 @@ async function lossyRelay(target: string) {
   }
 }
 
+/** Runs `body` on a fresh contract with a relay in front of the node and a new member connected through it. */
+async function throughRelay(
+  anvil: AnvilInstance,
+  body: (c: { p: EvmLedger; relay: Awaited<ReturnType<typeof lossyRelay>>; ledger: EvmLedger }) => Promise<void>,
+) {
+  const { p } = await provider(anvil)
+  const relay = await lossyRelay(anvil.rpcUrl)
+  try {
+    const ledger = await freshMemberThrough(relay.url, p.address)
+    try {
+      await body({ p, relay, ledger })
+    } finally {
+      await ledger.close()
+    }
+  } finally {
+    await relay.close()
+  }
+}
+
 describe('node failures', () => {
   let anvil: AnvilInstance
   beforeAll(async () => {
@@ -158,11 +177,8 @@ describe('node failures', () => {
     await h.teardown()
   })
 
-  it('records a usage batch once when the answer to its send is lost: the retry with the same nonces finds it', async () => {
-    const { p } = await provider(anvil)
-    const relay = await lossyRelay(anvil.rpcUrl)
-    try {
-      const ledger = await freshMemberThrough(relay.url, p.address)
+  it('records a usage batch once when the answer to its send is lost: the retry with the same nonces finds it', () =>
+    throughRelay(anvil, async ({ p, relay, ledger }) => {
       const consumer = await Datapact.open({ ledger, keys: generateMemberKeys() })
       await consumer.members.join({ name: 'C', roles: ['consumer'] })
       await grantedDataset(p, 7, ledger.memberId)
@@ -185,17 +201,10 @@ describe('node failures', () => {
         currency: 'CNY',
       })
       expect([totals.count, totals.amount]).toEqual([2, 20n])
-      await ledger.close()
-    } finally {
-      await relay.close()
-    }
-  })
+    }))
 
-  it('does not send again a mined transaction whose receipt the node serves late', async () => {
-    const { p } = await provider(anvil)
-    const relay = await lossyRelay(anvil.rpcUrl)
-    try {
-      const ledger = await freshMemberThrough(relay.url, p.address)
+  it('does not send again a mined transaction whose receipt the node serves late', () =>
+    throughRelay(anvil, async ({ p, relay, ledger }) => {
       await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
       relay.hideReceiptsFor(1500)
       await register(ledger, 9) // mined at once, its receipt hidden for 1.5 s: a resend would be refused (CONFLICT)
@@ -203,35 +212,21 @@ describe('node failures', () => {
         e => e.event.type === 'DatasetRegistered' && e.event.dataset.id === id(9),
       )
       expect(registered).toHaveLength(1)
-      await ledger.close()
-    } finally {
-      await relay.close()
-    }
-  })
+    }))
 
-  it('runs each write once through eth_simulateV1 where the node has it; a refusal asks eth_estimateGas for its error', async () => {
-    const { p } = await provider(anvil)
-    const relay = await lossyRelay(anvil.rpcUrl)
-    try {
-      const ledger = await freshMemberThrough(relay.url, p.address)
+  it('runs each write once through eth_simulateV1 where the node has it; a refusal asks eth_estimateGas for its error', () =>
+    throughRelay(anvil, async ({ relay, ledger }) => {
       await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
       await register(ledger, 12)
       expect([relay.calls('eth_simulateV1'), relay.calls('eth_estimateGas')]).toEqual([2, 0])
       await expect(register(ledger, 12)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
       expect([relay.calls('eth_simulateV1'), relay.calls('eth_estimateGas')]).toEqual([3, 1])
       expect(relay.calls('eth_sendRawTransaction')).toBe(2)
-      await ledger.close()
-    } finally {
-      await relay.close()
-    }
-  })
+    }))
 
-  it('estimates gas on a node without eth_simulateV1, and reports refusals as before', async () => {
-    const { p } = await provider(anvil)
-    const relay = await lossyRelay(anvil.rpcUrl)
-    try {
-      relay.withoutMethod('eth_simulateV1')
-      const ledger = await freshMemberThrough(relay.url, p.address)
+  it('estimates gas on a node without eth_simulateV1, and reports refusals as before', () =>
+    throughRelay(anvil, async ({ p, relay, ledger }) => {
+      relay.withoutMethod('eth_simulateV1') // before the first send (attaching sends nothing)
       await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
       await register(ledger, 11)
       await expect(register(ledger, 11)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
@@ -240,11 +235,7 @@ describe('node failures', () => {
       expect(relay.calls('eth_simulateV1')).toBe(1)
       expect(relay.calls('eth_estimateGas')).toBe(4)
       expect(await p.query('getDataset', { datasetId: id(11) })).toMatchObject({ owner: ledger.memberId })
-      await ledger.close()
-    } finally {
-      await relay.close()
-    }
-  })
+    }))
 
   it('fails fast with LEDGER_UNAVAILABLE when no node listens', async () => {
     await expect(
