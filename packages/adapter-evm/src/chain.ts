@@ -346,7 +346,7 @@ export class Sender {
   async #sendOne(to: string | null, data: string, operation: string) {
     const call = { from: this.address, ...(to === null ? {} : { to }), data }
     // One round trip: the gas (whose run reports a refusal), the fees and, when unknown, the nonce together.
-    const [wanted, firstFees, firstNonce] = await Promise.all([
+    const [wanted, firstFees, firstNonce]: [bigint, Fees, number] = await Promise.all([
       this.#gasLimit(call, operation),
       this.#fees(operation),
       this.#nonce ?? this.#pendingNonce(operation),
