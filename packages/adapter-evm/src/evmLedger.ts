@@ -122,6 +122,12 @@ export class EvmLedger implements LedgerAdapter {
   readonly #sender: ReturnType<Chain['sender']>
   readonly #subscriptions = new Set<() => void>()
   readonly #topics: Map<string, EventName>
+  /**
+   * Blocks one `eth_getLogs` of {@link EvmLedger.readEvents} spans: about a page of events, learnt from the last
+   * page (reading a dense history page by page over the whole `logRange` fetched and decoded the rest of the history
+   * again for every page).
+   */
+  #logSpan: number
   #closed = false
 
   private constructor(chain: Chain, signer: Signer, memberId: string, address: string, deploymentBlock: number) {
@@ -132,6 +138,7 @@ export class EvmLedger implements LedgerAdapter {
     this.deploymentBlock = deploymentBlock
     this.#sender = chain.sender(signer, memberId)
     this.#topics = topicMap(chain)
+    this.#logSpan = chain.logRange
     chain.retain()
   }
 
@@ -310,8 +317,12 @@ export class EvmLedger implements LedgerAdapter {
     const found: Pending[] = []
     const callers = new Map<string, string>()
     for (let from = start ? Number(start[1]) : this.deploymentBlock; from <= head && found.length < limit; ) {
-      const to = Math.min(head, from + this.#chain.logRange - 1)
+      const to = Math.min(head, from + this.#logSpan - 1)
+      let lastBlock = from
       for (const log of await this.#logs(from, to, [])) {
+        // Logs come in ledger order: the page is full, the rest is the next page's.
+        if (found.length >= limit) break
+        lastBlock = Number(log.blockNumber)
         const { events, caller } = this.#decode(log)
         if (caller) callers.set(log.transactionHash, caller)
         const block = Number(log.blockNumber)
@@ -329,6 +340,8 @@ export class EvmLedger implements LedgerAdapter {
           })
         })
       }
+      // The next window spans about one page: the blocks this page needed when it filled, else twice as many.
+      this.#logSpan = found.length >= limit ? lastBlock - from + 1 : Math.min(this.#chain.logRange, this.#logSpan * 2)
       from = to + 1
     }
     const page = found.slice(0, limit)
