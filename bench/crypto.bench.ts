@@ -213,12 +213,14 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
   // --- HPKE wrap ------------------------------------------------------------------------------------------------
   ctx.log('hpke wrap')
-  const recipientKeys = Array.from({ length: 16 }, () => generateEnvelopeKeyPair())
   const recipients = Array.from({ length: 2000 }, (_, i) => ({
     recipientId: `member-${i}`,
-    publicKey: recipientKeys[i % recipientKeys.length]!.publicKey,
+    publicKey: generateEnvelopeKeyPair().publicKey,
   }))
-  await wrapKeys({ dataKey: key, datasetId, version: 1, recipients: recipients.slice(0, 200) })
+  // Warm-up over every recipient: a dataset's members get a wrap on every publish and grant, and the native wrap
+  // keeps their public keys imported (as the bound below uses a ready key object), so the timed wraps are the
+  // steady state of a consortium whose members are known. A first wrap to a new member also imports its key.
+  await wrapKeys({ dataKey: key, datasetId, version: 1, recipients })
   // Bound: the two X25519 operations a base-mode seal cannot avoid, done the way the native wrap does them: a fresh
   // ephemeral key pair (node:crypto generateKeyPairSync) and its agreement with the recipient's ready key object.
   const recipientKeyObject = crypto.generateKeyPairSync('x25519').publicKey
@@ -239,7 +241,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     unit: 'ops/s',
     baseline: boundValue,
     ratio: wrapValue / boundValue,
-    note: 'wrapKeys over 2,000 recipients (HPKE base seal of a 32-byte key); baseline: the bound of 2 X25519 ops per seal (node:crypto ephemeral key pair + agreement with a ready recipient key object, as the wrap does them), interleaved with the wraps; ratio = value/baseline, target >= 0.6',
+    note: 'wrapKeys over 2,000 distinct recipients, known from a previous wrap (HPKE base seal of a 32-byte key); baseline: the bound of 2 X25519 ops per seal (node:crypto ephemeral key pair + agreement with a ready recipient key object, as the wrap does them), interleaved with the wraps; ratio = value/baseline, target >= 0.6',
   })
 
   // --- peak RSS of a 1 GiB stream (in a child process: maxRSS is a process-lifetime peak) ---------------------------

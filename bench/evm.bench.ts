@@ -20,8 +20,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       `random 16-byte nonces instead: ${usage.randomNonces.batchGasPerRecord.toFixed(0)} gas/record in a batch, ` +
         `${usage.randomNonces.singleGas} gas alone`,
     )
-    ctx.log('recordUsage throughput: 6 rounds of 1000 records in batches of 100 and of 1000, alternating')
-    const throughput = await measureUsageThroughput(anvil, { sizes: [100, 1000], records: 1000, rounds: 6 })
+    ctx.log('recordUsage throughput: 6 rounds of 2000 records in batches of 100 and of 1000, alternating')
+    const throughput = await measureUsageThroughput(anvil, { sizes: [100, 1000], records: 2000, rounds: 6 })
     const [per100, per1000] = [throughput.recordsPerSecond[100]!, throughput.recordsPerSecond[1000]!]
     ctx.log(`batches of 100: ${per100.toFixed(0)} records/s; batches of 1000: ${per1000.toFixed(0)} records/s`)
     ctx.log('storePayload: 8 and 64 KiB of random chunks')

@@ -1,4 +1,5 @@
 import { defineConfig, type Options } from 'tsup'
+import { packageBuild } from '../../tsup.package.js'
 
 /**
  * The chaincode as one CommonJS file for a chaincode-as-a-service image: core's rules, codec and cborg are bundled
@@ -22,15 +23,7 @@ export const chaincodeServer: Options = {
 }
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts', wire: 'src/wire.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    // Both builds run at once: leave the chaincode bundle to its own build.
-    clean: ['!chaincode-server.cjs*'],
-    shims: true,
-    target: 'es2022',
-  },
+  // Both builds run at once: leave the chaincode bundle to its own build.
+  packageBuild({ index: 'src/index.ts', wire: 'src/wire.ts' }, { clean: ['!chaincode-server.cjs*'], shims: true }),
   chaincodeServer,
 ])

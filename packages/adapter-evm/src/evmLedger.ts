@@ -125,6 +125,12 @@ export class EvmLedger implements LedgerAdapter {
   readonly #sender: ReturnType<Chain['sender']>
   readonly #subscriptions = new Set<() => void>()
   readonly #topics: Map<string, EventName>
+  /**
+   * Blocks one `eth_getLogs` of {@link EvmLedger.readEvents} spans: about a page of events, learnt from the last
+   * page (reading a dense history page by page over the whole `logRange` fetched and decoded the rest of the history
+   * again for every page).
+   */
+  #logSpan: number
   #closed = false
 
   private constructor(chain: Chain, signer: Signer, memberId: MemberId, address: string, deploymentBlock: number) {
@@ -135,6 +141,7 @@ export class EvmLedger implements LedgerAdapter {
     this.deploymentBlock = deploymentBlock
     this.#sender = chain.sender(signer, memberId)
     this.#topics = topicMap(chain)
+    this.#logSpan = chain.logRange
     chain.retain()
   }
 
@@ -319,8 +326,12 @@ export class EvmLedger implements LedgerAdapter {
     const found: Pending[] = []
     const callers = new Map<string, MemberId>()
     for (let from = start ? Number(start[1]) : this.deploymentBlock; from <= head && found.length < limit; ) {
-      const to = Math.min(head, from + this.#chain.logRange - 1)
+      const to = Math.min(head, from + this.#logSpan - 1)
+      let lastBlock = from
       for (const log of await this.#logs(from, to, [])) {
+        // Logs come in ledger order: the page is full, the rest is the next page's.
+        if (found.length >= limit) break
+        lastBlock = Number(log.blockNumber)
         const { events, caller } = this.#decode(log)
         if (caller) callers.set(log.transactionHash, caller)
         const block = Number(log.blockNumber)
@@ -339,6 +350,8 @@ export class EvmLedger implements LedgerAdapter {
           })
         })
       }
+      // The next window spans about one page: the blocks this page needed when it filled, else twice as many.
+      this.#logSpan = found.length >= limit ? lastBlock - from + 1 : Math.min(this.#chain.logRange, this.#logSpan * 2)
       from = to + 1
     }
     const page = found.slice(0, limit)

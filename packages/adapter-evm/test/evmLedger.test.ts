@@ -548,6 +548,42 @@ describe('EvmLedger matches MemoryLedger', () => {
 })
 
 describe('EvmLedger reads', () => {
+  it('pages a dense history of usage batches, mid-log and across empty blocks, as one read gives it', async () => {
+    const { p, c } = await consortium()
+    const ds = hex32(41)
+    await duo.expect('ok', p, 'registerDataset', { datasetId: ds, metadata: md('P'), terms: terms(5n), listed: true })
+    await duo.expect('ok', p, 'publishVersion', version(ds, 1, [p.id]))
+    await duo.expect('ok', p, 'grantAccess', grant(ds, c.id, { wraps: vwraps(1) }))
+    const rec = () => ({
+      datasetId: ds,
+      version: 1,
+      bytes: 1000,
+      amount: 5n,
+      nonce: nonce(),
+      wrapHash: toDigest(key(9)),
+    })
+    for (const size of [40, 1, 25, 60, 3]) {
+      await c.evm.submit('recordUsage', { records: Array.from({ length: size }, rec) })
+      if (size === 1) for (let i = 0; i < 5; i++) await duo.advance(0) // empty blocks
+    }
+    const all = await p.evm.readEvents()
+    expect(all.events.filter(e => e.event.type === 'UsageRecorded')).toHaveLength(129)
+    // One connection learns the span page by page; each limit on a fresh one, and again on the same one.
+    for (const limit of [1, 7, 30, 59, 10_000]) {
+      for (const ledger of [p.evm, (await duo.h.member('reader')) as EvmLedger]) {
+        const pages: typeof all.events = []
+        for (let after: string | null = null; ; ) {
+          const page = await ledger.readEvents({ after, limit })
+          expect(page.events.length).toBeLessThanOrEqual(limit)
+          if (page.events.length === 0) break
+          pages.push(...page.events)
+          after = page.cursor
+        }
+        expect(pages).toEqual(all.events)
+      }
+    }
+  })
+
   it('pages events with cursors and delivers new ones to subscribers', async () => {
     const { p, c } = await consortium()
     const all = await p.evm.readEvents()

@@ -80,17 +80,31 @@ async function pending(anvil: AnvilInstance, n: number) {
 /**
  * A JSON-RPC relay in front of a node that can lose the answer to the next eth_sendRawTransaction: the node receives
  * and mines the transaction, the client's connection is cut before it hears back. Forces "the node died after the
- * send" deterministically.
+ * send" deterministically. It can also play a node without some methods, and counts the methods it relays.
  */
 async function lossyRelay(target: string) {
   let loseNextSend = false
   let hideReceiptsUntil = 0
+  const missing = new Set<string>()
+  const calls = new Map<string, number>()
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks).toString('utf8')
+    type Request = { id: unknown; method: string }
+    const requests = [JSON.parse(body) as Request | Request[]].flat()
+    for (const r of requests) calls.set(r.method, (calls.get(r.method) ?? 0) + 1)
     const reply = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     let text = await reply.text()
+    if (requests.some(r => missing.has(r.method))) {
+      // As a node without the method answers (Geth's words): the others' answers pass through.
+      const answers = JSON.parse(text) as { id: unknown } | Array<{ id: unknown }>
+      const answer = (a: { id: unknown }) =>
+        missing.has(requests.find(r => r.id === a.id)?.method ?? '')
+          ? { jsonrpc: '2.0', id: a.id, error: { code: -32601, message: 'the method does not exist/is not available' } }
+          : a
+      text = JSON.stringify(Array.isArray(answers) ? answers.map(answer) : answer(answers))
+    }
     if (Date.now() < hideReceiptsUntil && body.includes('eth_getTransactionReceipt')) {
       // A node that indexes receipts after nonces: the transaction is mined, its receipt not yet served.
       const hide = (r: { id: unknown }) => ({ jsonrpc: '2.0', id: r.id, result: null })
@@ -114,7 +128,30 @@ async function lossyRelay(target: string) {
     hideReceiptsFor: (ms: number) => {
       hideReceiptsUntil = Date.now() + ms
     },
+    withoutMethod: (method: string) => {
+      missing.add(method)
+    },
+    calls: (method: string) => calls.get(method) ?? 0,
     close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  }
+}
+
+/** Runs `body` on a fresh contract with a relay in front of the node and a new member connected through it. */
+async function throughRelay(
+  anvil: AnvilInstance,
+  body: (c: { p: EvmLedger; relay: Awaited<ReturnType<typeof lossyRelay>>; ledger: EvmLedger }) => Promise<void>,
+) {
+  const { p } = await provider(anvil)
+  const relay = await lossyRelay(anvil.rpcUrl)
+  try {
+    const ledger = await freshMemberThrough(relay.url, p.address)
+    try {
+      await body({ p, relay, ledger })
+    } finally {
+      await ledger.close()
+    }
+  } finally {
+    await relay.close()
   }
 }
 
@@ -149,11 +186,8 @@ describe('node failures', () => {
     await h.teardown()
   })
 
-  it('records a usage batch once when the answer to its send is lost: the retry with the same nonces finds it', async () => {
-    const { p } = await provider(anvil)
-    const relay = await lossyRelay(anvil.rpcUrl)
-    try {
-      const ledger = await freshMemberThrough(relay.url, p.address)
+  it('records a usage batch once when the answer to its send is lost: the retry with the same nonces finds it', () =>
+    throughRelay(anvil, async ({ p, relay, ledger }) => {
       const consumer = await Datapact.open({ ledger, keys: generateMemberKeys() })
       await consumer.members.join({ name: 'C', roles: ['consumer'] })
       await grantedDataset(p, 7, ledger.memberId)
@@ -176,17 +210,10 @@ describe('node failures', () => {
         currency: 'CNY',
       })
       expect([totals.count, totals.amount]).toEqual([2, 20n])
-      await ledger.close()
-    } finally {
-      await relay.close()
-    }
-  })
+    }))
 
-  it('does not send again a mined transaction whose receipt the node serves late', async () => {
-    const { p } = await provider(anvil)
-    const relay = await lossyRelay(anvil.rpcUrl)
-    try {
-      const ledger = await freshMemberThrough(relay.url, p.address)
+  it('does not send again a mined transaction whose receipt the node serves late', () =>
+    throughRelay(anvil, async ({ p, relay, ledger }) => {
       await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
       relay.hideReceiptsFor(1500)
       await register(ledger, 9) // mined at once, its receipt hidden for 1.5 s: a resend would be refused (CONFLICT)
@@ -194,11 +221,30 @@ describe('node failures', () => {
         e => e.event.type === 'DatasetRegistered' && e.event.dataset.id === id(9),
       )
       expect(registered).toHaveLength(1)
-      await ledger.close()
-    } finally {
-      await relay.close()
-    }
-  })
+    }))
+
+  it('runs each write once through eth_simulateV1 where the node has it; a refusal asks eth_estimateGas for its error', () =>
+    throughRelay(anvil, async ({ relay, ledger }) => {
+      await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
+      await register(ledger, 12)
+      expect([relay.calls('eth_simulateV1'), relay.calls('eth_estimateGas')]).toEqual([2, 0])
+      await expect(register(ledger, 12)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
+      expect([relay.calls('eth_simulateV1'), relay.calls('eth_estimateGas')]).toEqual([3, 1])
+      expect(relay.calls('eth_sendRawTransaction')).toBe(2)
+    }))
+
+  it('estimates gas on a node without eth_simulateV1, and reports refusals as before', () =>
+    throughRelay(anvil, async ({ p, relay, ledger }) => {
+      relay.withoutMethod('eth_simulateV1') // before the first send (attaching sends nothing)
+      await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
+      await register(ledger, 11)
+      await expect(register(ledger, 11)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
+      await expect(ledger.submit('leaveConsortium', {})).resolves.toMatchObject({ txId: expect.any(String) })
+      // Asked once, then never again: every later send estimated.
+      expect(relay.calls('eth_simulateV1')).toBe(1)
+      expect(relay.calls('eth_estimateGas')).toBe(4)
+      expect(await p.query('getDataset', { datasetId: id(11) })).toMatchObject({ owner: ledger.memberId })
+    }))
 
   it('fails fast with LEDGER_UNAVAILABLE when no node listens', async () => {
     await expect(

@@ -1,7 +1,8 @@
-import { type DatasetId, toDatasetId, toDigest } from '@datapact/core'
-import { fakeWrap } from '@datapact/core/testing'
+import { type DatasetId, toDatasetId, toDigest, toNonce } from '@datapact/core'
+import { fakeWrap, TERMS, testBytes, world } from '@datapact/core/testing'
+import { Interface, toBeHex } from 'ethers'
 import { afterAll, describe, expect, it } from 'vitest'
-import { datapactRuntimeSize, datapactViewsRuntimeSize } from '../src/index.js'
+import { datapactAbi, datapactRuntimeSize, datapactViewsRuntimeSize } from '../src/index.js'
 import { anvilRpc, createEvmHarness, measurePayloadGas, measureUsageGas, startAnvil } from '../src/testing/index.js'
 
 const anvil = await startAnvil({ persistent: false })
@@ -71,6 +72,57 @@ describe('gas', () => {
         `batch ${gas.randomNonces.batchGasPerRecord.toFixed(0)} gas/record`,
     )
     expect(gas.ratio).toBeGreaterThanOrEqual(20)
+  })
+
+  it('sends every write with at least the gas eth_estimateGas asks for, from one simulated run', async () => {
+    const h = await createEvmHarness({ anvil })
+    try {
+      const w = await world(h)
+      const { id } = await w.provider.client.datasets.register({ title: 'g', terms: TERMS, data: testBytes(100) })
+      await w.provider.client.datasets.publish(id, testBytes(300))
+      await w.provider.client.grants.grant(id, w.consumer.id)
+      await w.provider.client.grants.grant(id, w.consumer2.id)
+      await w.consumer.client.data.fetch(id)
+      const [receipt] = await w.consumer.client.usage.record([{ datasetId: id, version: 1 }])
+      const { datasetId, version, bytes, amount, wrapHash } = receipt!.record
+      const records = Array.from({ length: 1000 }, (_, i) => ({
+        ...{ datasetId, version, bytes, amount, wrapHash },
+        nonce: toNonce(`c${i.toString(16).padStart(31, '0')}`),
+      }))
+      await w.consumer.ledger.submit('recordUsage', { records })
+      const chunks = Array.from({ length: 8 }, (_, i) => testBytes(8192, i + 1))
+      await w.provider.ledger.submit('storePayload', { upload: '0b'.repeat(32), first: 0, chunks, last: true })
+      const statement = await w.consumer.client.billing.statement({ provider: w.provider.id })
+      await w.consumer.client.billing.settle(statement)
+      await w.provider.client.billing.settle(statement)
+      await w.provider.client.grants.revoke(id, w.consumer2.id)
+      // The sender took its gas from eth_simulateV1 here (this Anvil runs it); check each limit against the
+      // estimate on the state the transaction ran on.
+      const view = new Interface(datapactAbi)
+      const simulated = await anvilRpc<Array<{ calls: Array<{ status: string }> }>>(anvil.rpcUrl, 'eth_simulateV1', [
+        { blockStateCalls: [{ calls: [{ to: h.ledger.address, data: view.encodeFunctionData('deploymentBlock') }] }] },
+        'latest',
+      ])
+      expect(simulated[0]!.calls[0]!.status).toBe('0x1')
+      const head = Number(await anvilRpc<string>(anvil.rpcUrl, 'eth_blockNumber'))
+      let checked = 0
+      for (let b = h.ledger.deploymentBlock + 1; b <= head; b++) {
+        const block = await anvilRpc<{ transactions: Array<{ from: string; to: string; input: string; gas: string }> }>(
+          anvil.rpcUrl,
+          'eth_getBlockByNumber',
+          [toBeHex(b), true],
+        )
+        for (const tx of block.transactions) {
+          const call = { from: tx.from, to: tx.to, data: tx.input }
+          const estimate = await anvilRpc<string>(anvil.rpcUrl, 'eth_estimateGas', [call, toBeHex(b - 1)])
+          expect(BigInt(tx.gas)).toBeGreaterThanOrEqual(BigInt(estimate))
+          checked++
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(14)
+    } finally {
+      await h.teardown()
+    }
   })
 
   it('stores payload chunks in logs near the calldata floor', async () => {

@@ -2,13 +2,14 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
 import type { Dataset, UsageRecord } from '../domain/index.js'
 import { MAX_AMOUNT } from '../internal/assert.js'
-import { decode, encode } from './cbor.js'
+import { decode, encode, roundTrip } from './cbor.js'
 import { toDatasetId, toDigest, toMemberId, toNonce } from './ids.js'
 import * as r from './records.js'
+import * as s from './schema.js'
 
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map(b => Buffer.from(b).toString('hex'))
-const id = fc.stringMatching(/^[\x21-\x7e]{1,40}$/).map(s => toMemberId(s))
-const datasetId = hex(32).map(s => toDatasetId(s))
+const id = fc.stringMatching(/^[\x21-\x7e]{1,40}$/).map(x => toMemberId(x))
+const datasetId = hex(32).map(x => toDatasetId(x))
 const digest = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b => toDigest(b))
 const amount = fc.bigInt({ min: 0n, max: MAX_AMOUNT })
 const uint = fc.nat({ max: 2 ** 32 - 1 })
@@ -23,7 +24,7 @@ const usage: fc.Arbitrary<UsageRecord> = fc.record({
   currency: fc.stringMatching(/^[A-Z0-9]{3,8}$/),
   period: fc.nat(),
   at: fc.nat(),
-  nonce: hex(16).map(s => toNonce(s)),
+  nonce: hex(16).map(x => toNonce(x)),
   grantSeq: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
   wrapHash: digest,
 })
@@ -70,6 +71,18 @@ describe('canonical codec', () => {
     expect(decode(r.dataset, bytes)).toEqual(ds)
     expect(encode(r.dataset, decode(r.dataset, bytes))).toEqual(bytes)
   })
+  test.prop([usage, fc.uint8Array({ minLength: 1, maxLength: 64 })], { numRuns: 200 })(
+    'roundTrip is decode(encode()) and shares no bytes with its input, though encode borrows them',
+    (rec, bytes) => {
+      const value = { chunks: [bytes, bytes.subarray(1)], record: rec }
+      const schema = s.object({ chunks: s.array(s.bytes({ min: 0, max: 64 }), 4), record: r.usageRecord })
+      const back = roundTrip(schema, value)
+      expect(back).toEqual(decode(schema, encode(schema, value)))
+      expect(back).toEqual(value)
+      bytes.fill(bytes[0]! ^ 0xff)
+      expect(back.chunks[0]).not.toEqual(bytes)
+    },
+  )
   test.prop([dataset, fc.integer({ min: 1, max: 1000 })], { numRuns: 200 })(
     'encoding ignores key order',
     (ds, seed) => {

@@ -1,16 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { Datapact } from '../client/index.js'
 import type { DatasetId, Digest, MemberId, Nonce, UsageRecord } from '../domain/index.js'
-import {
-  isDatasetId,
-  isDigest,
-  isMemberId,
-  isNonce,
-  toDatasetId,
-  toDigest,
-  toMemberId,
-  toNonce,
-} from './ids.js'
+import { isDatasetId, isDigest, isMemberId, isNonce, toDatasetId, toDigest, toMemberId, toNonce } from './ids.js'
 import * as r from './records.js'
 
 const DATASET = 'ab'.repeat(32)

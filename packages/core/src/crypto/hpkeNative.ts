@@ -24,6 +24,8 @@ const TAG_LENGTH = 16
 const HASH_LENGTH = 32
 const KEM_ID = 0x0020
 const KDF_ID = 0x0001
+/** How many recipients' public key objects a native HPKE keeps imported. */
+const RECIPIENT_KEYS_CACHED = 4096
 
 const ascii = (s: string) => Uint8Array.from(s, c => c.charCodeAt(0))
 const concat = (...parts: Uint8Array[]) => concatList(parts)
@@ -173,12 +175,26 @@ function create(node: NodeCryptoModule, aead: Aead): NativeHpke {
   }
 
   const importPrivate = (sk: Uint8Array) => x25519PrivateKey(node, sk)
-  const importPublic = (pk: Uint8Array) => {
+  const importPublicX = (x: string) => {
     try {
-      return node.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(pk) }, format: 'jwk' })
+      return node.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
     } catch (e) {
       throw new NativeKemError('unusable key', e)
     }
+  }
+  const importPublic = (pk: Uint8Array) => importPublicX(b64url(pk))
+  // Recipients' public keys, imported once: a dataset's members get a wrap on every publish and grant, and the
+  // import costs a fifth of an X25519 operation. Public values only; bounded, and dropped whole when full.
+  const recipients = new Map<string, ReturnType<NodeCryptoModule['createPublicKey']>>()
+  const recipientKey = (pk: Uint8Array) => {
+    const x = b64url(pk)
+    let key = recipients.get(x)
+    if (key === undefined) {
+      key = importPublicX(x)
+      if (recipients.size >= RECIPIENT_KEYS_CACHED) recipients.clear()
+      recipients.set(x, key)
+    }
+    return key
   }
   const rawPublic = (key: ReturnType<NodeCryptoModule['createPublicKey']>): Buffer => {
     const pk = Buffer.from(key.export({ format: 'jwk' }).x ?? '', 'base64url')
@@ -200,7 +216,7 @@ function create(node: NodeCryptoModule, aead: Aead): NativeHpke {
 
   return {
     seal(recipientPublicKey, plaintext, info, aad, ikmE) {
-      const pkR = importPublic(recipientPublicKey)
+      const pkR = recipientKey(recipientPublicKey)
       let skE: ReturnType<NodeCryptoModule['createPrivateKey']>
       let pkE: ReturnType<NodeCryptoModule['createPublicKey']>
       if (ikmE === undefined) ({ privateKey: skE, publicKey: pkE } = node.generateKeyPairSync('x25519'))

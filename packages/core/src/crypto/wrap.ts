@@ -120,9 +120,17 @@ function assertBinding(p: Record<string, unknown>, prefix = ''): void {
   assertInteger(p.version, `${prefix}version`, 1, 0xffff_ffff)
 }
 
-function aadFor(datasetId: Uint8Array, version: number, recipientId: string): Uint8Array {
-  const id = textEncoder.encode(recipientId)
-  return concatBytes(PREFIX, u32be(datasetId.length), datasetId, u32be(version), u32be(id.length), id)
+/** The aad of one binding: its recipient-independent head is built once, for every recipient of a wrap. */
+function aadFor(datasetId: Uint8Array, version: number): (recipientId: string) => Uint8Array {
+  const head = concatBytes(PREFIX, u32be(datasetId.length), datasetId, u32be(version))
+  return recipientId => {
+    const id = textEncoder.encode(recipientId)
+    const aad = new Uint8Array(head.length + 4 + id.length)
+    aad.set(head, 0)
+    new DataView(aad.buffer).setUint32(head.length, id.length, false)
+    aad.set(id, head.length + 4)
+    return aad
+  }
 }
 
 async function sealTo(
@@ -134,7 +142,11 @@ async function sealTo(
 ): Promise<Uint8Array> {
   try {
     const { enc, ct } = await hpkeSeal(node, { recipientPublicKey, plaintext: dataKey, info: INFO, aad })
-    return concatBytes(PREFIX, enc, ct)
+    const envelope = new Uint8Array(WRAPPED_KEY_LENGTH)
+    envelope.set(PREFIX, 0)
+    envelope.set(enc, PREFIX_LENGTH)
+    envelope.set(ct, PREFIX_LENGTH + ENC_LENGTH)
+    return envelope
   } catch (e) {
     if (e instanceof DatapactError && argument !== 'recipientPublicKey')
       throw new DatapactError(e.code, e.message.replace('"recipientPublicKey"', `"${argument}"`), {
@@ -164,7 +176,7 @@ export async function wrapKey(params: WrapKeyParameters): Promise<Uint8Array> {
   assertBinding(params as unknown as Record<string, unknown>)
   assertRecipientId(recipientId, 'recipientId')
   const node = resolveBackend(backend, 'backend')
-  return sealTo(node, dataKey, recipientPublicKey, aadFor(datasetId, version, recipientId), 'recipientPublicKey')
+  return sealTo(node, dataKey, recipientPublicKey, aadFor(datasetId, version)(recipientId), 'recipientPublicKey')
 }
 
 /**
@@ -192,19 +204,14 @@ export async function wrapKeys(params: WrapKeysParameters): Promise<Uint8Array[]
   })
   assertInteger(concurrency, 'concurrency', 1, 256)
   const node = resolveBackend(backend, 'backend')
+  const aad = aadFor(datasetId, version)
   const out: Uint8Array[] = new Array(recipients.length)
   let next = 0
   const worker = async () => {
     while (next < recipients.length) {
       const i = next++
       const r = recipients[i]!
-      out[i] = await sealTo(
-        node,
-        dataKey,
-        r.publicKey,
-        aadFor(datasetId, version, r.recipientId),
-        `recipients[${i}].publicKey`,
-      )
+      out[i] = await sealTo(node, dataKey, r.publicKey, aad(r.recipientId), `recipients[${i}].publicKey`)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, recipients.length) }, worker))
@@ -246,7 +253,7 @@ export async function unwrapKey(params: UnwrapKeyParameters): Promise<Uint8Array
       enc: wrapped.slice(PREFIX_LENGTH, PREFIX_LENGTH + ENC_LENGTH),
       ct: wrapped.slice(PREFIX_LENGTH + ENC_LENGTH),
       info: INFO,
-      aad: aadFor(datasetId, version, recipientId),
+      aad: aadFor(datasetId, version)(recipientId),
     })
   } catch (e) {
     throw integrity(
