@@ -63,27 +63,17 @@ describe('MemoryLedger', () => {
     const id = await story()
     const before = ledger.snapshot()
     await expect(w.provider.client.grants.grant(id, w.consumer.id)).rejects.toMatchObject({ code: 'CONFLICT' })
+    const wrapHash = toDigest(new Uint8Array(32))
+    const claim = (amount: bigint, n: string) => ({
+      datasetId: id,
+      version: 1,
+      bytes: 2000,
+      amount,
+      nonce: toNonce(n.repeat(32)),
+      wrapHash,
+    })
     await expect(
-      w.consumer.ledger.submit('recordUsage', {
-        records: [
-          {
-            datasetId: id,
-            version: 1,
-            bytes: 2000,
-            amount: 100n,
-            nonce: toNonce('1'.repeat(32)),
-            wrapHash: toDigest(new Uint8Array(32)),
-          },
-          {
-            datasetId: id,
-            version: 1,
-            bytes: 2000,
-            amount: 5n,
-            nonce: toNonce('2'.repeat(32)),
-            wrapHash: toDigest(new Uint8Array(32)),
-          },
-        ],
-      }),
+      w.consumer.ledger.submit('recordUsage', { records: [claim(100n, '1'), claim(5n, '2')] }),
     ).rejects.toMatchObject({ code: 'AMOUNT_MISMATCH' })
     expect(ledger.snapshot()).toEqual(before)
   })
