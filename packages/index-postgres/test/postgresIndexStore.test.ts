@@ -1,16 +1,6 @@
-import { MemoryLedger } from '@datapact/adapter-memory'
-import {
-  buildStatement,
-  Datapact,
-  generateMemberKeys,
-  type LedgerAdapter,
-  type LedgerEventRecord,
-  MemoryIndexStore,
-  type UsageQuery,
-  type UsageRecord,
-} from '@datapact/core'
-import { TERMS, testBytes } from '@datapact/core/testing'
-import fc from 'fast-check'
+import { createMemoryHarness } from '@datapact/adapter-memory'
+import { Datapact } from '@datapact/core'
+import { usagePage as page, TERMS, testBytes, world } from '@datapact/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PostgresIndexStore, type PostgresIndexStoreOptions } from '../src/index.js'
@@ -29,124 +19,43 @@ beforeAll(async () => {
 })
 afterAll(() => admin.end())
 
-/** Every `after` cursor a ledger connection was asked to read from: the index's resume point, observed. */
-function observed(ledger: LedgerAdapter): { ledger: LedgerAdapter; reads: Array<string | null | undefined> } {
-  const reads: Array<string | null | undefined> = []
-  const readEvents: LedgerAdapter['readEvents'] = options => {
-    reads.push(options?.after)
-    return ledger.readEvents(options)
-  }
-  const wrapped = new Proxy(ledger, {
-    get(target, key) {
-      if (key === 'readEvents') return readEvents
-      const value = Reflect.get(target, key, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { ledger: wrapped, reads }
-}
+/**
+ * Makes the server itself refuse the `nth` record inserted into the usage table of `prefix` from now on (a real
+ * trigger; a sequence counts the inserts, across rollbacks). Drop it with `DROP TRIGGER fail_nth ON <prefix>usage`.
+ */
+const failInsert = (prefix: string, nth: number) =>
+  admin.query(`
+    CREATE SEQUENCE ${prefix}inserts;
+    CREATE FUNCTION ${prefix}fail() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('${prefix}inserts') = ${nth} THEN RAISE EXCEPTION 'forced failure on record ${nth}'; END IF;
+        RETURN NEW;
+      END $$;
+    CREATE TRIGGER fail_nth BEFORE INSERT ON ${prefix}usage FOR EACH ROW EXECUTE FUNCTION ${prefix}fail();`)
 
-async function story() {
-  const ledger = new MemoryLedger()
-  const alice = { ledger: ledger.as('alice'), keys: generateMemberKeys() }
-  const bob = { ledger: ledger.as('bob'), keys: generateMemberKeys() }
-  const a = await Datapact.open(alice)
-  await a.members.join({ name: 'Alice', roles: ['provider'] })
-  const b = await Datapact.open(bob)
-  await b.members.join({ name: 'Bob', roles: ['consumer'] })
-  const { id } = await a.datasets.register({ title: 'T', terms: TERMS, data: testBytes(100) })
-  await a.grants.grant(id, b.memberId)
-  const meter = (n: number) => b.usage.record(Array.from({ length: n }, () => ({ datasetId: id, version: 1 })))
-  /** The statement of a full replay from genesis, to compare with. */
-  const replayed = async () => {
-    const events: LedgerEventRecord[] = []
-    for (let after: string | null = null; ; ) {
-      const page = await alice.ledger.readEvents({ after, limit: 1000 })
-      if (page.events.length === 0) break
-      events.push(...page.events)
-      after = page.cursor
-    }
-    const records = events.flatMap(({ event: e }) => (e.type === 'UsageRecorded' ? [e.record] : []))
-    const key = { provider: a.memberId, consumer: b.memberId, period: records[0]!.period, currency: 'CNY' }
-    return buildStatement(key, 30 * 86400, records, await alice.ledger.query('getSettlement', key))
-  }
-  return { alice, a, b, id, meter, replayed }
-}
-
-/** A page of synthetic events after `n` earlier ones: usage records (with the given amounts) and other events. */
-function page(n: number, amounts: Array<bigint | null>): LedgerEventRecord[] {
-  return amounts.map((amount, i): LedgerEventRecord => {
-    const at = 1000 + n + i
-    const common = { cursor: String(n + i), txId: `t${n}`, at, caller: 'c1' }
-    if (amount === null) return { ...common, event: { type: 'MemberLeft', member: 'c1' } }
-    const record: UsageRecord = {
-      datasetId: 'd1',
-      version: 1,
-      consumer: 'c1',
-      provider: 'p1',
-      bytes: 1 << 30,
-      amount,
-      currency: 'CNY',
-      period: 2,
-      at,
-      nonce: (n + i).toString(16).padStart(32, '0'),
-      grantSeq: 1,
-      wrapHash: new Uint8Array(32).fill(i),
-    }
-    return { ...common, event: { type: 'UsageRecorded', record } }
-  })
-}
-
+// The store contract (restart, sharing, racing appends, amounts, random queries, CLOSED) runs in
+// conformance.test.ts; these are PostgreSQL's own cases.
 describe('PostgresIndexStore', () => {
-  it('resumes from its stored cursor after a restart: close, reopen, new events, the same statement', async () => {
-    const s = await story()
-    const prefix = fresh()
-    await s.meter(3)
-    const first = observed(s.alice.ledger)
-    const index = new PostgresIndexStore({ connection: url, prefix })
-    const a1 = await Datapact.open({ ledger: first.ledger, keys: s.alice.keys, index })
-    const st1 = await a1.billing.statement({ consumer: s.b.memberId })
-    expect(st1).toEqual(await s.replayed())
-    expect(st1.count).toBe(3)
-    expect(first.reads[0]).toBeNull() // an empty index reads from genesis
-    const stopped = (await index.position()).cursor
-    await index.close()
-
-    await s.meter(2)
-    const second = observed(s.alice.ledger)
-    const reopened = new PostgresIndexStore({ connection: { connectionString: url }, prefix })
-    expect((await reopened.position()).cursor).toBe(stopped)
-    const a2 = await Datapact.open({ ledger: second.ledger, keys: s.alice.keys, index: reopened })
-    const st2 = await a2.billing.statement({ consumer: s.b.memberId })
-    expect(second.reads[0]).toBe(stopped) // resumed where it stopped, not from genesis
-    expect(st2).toEqual(await s.replayed())
-    expect(st2.count).toBe(5)
-    expect(await a2.usage.list({ consumer: s.b.memberId })).toHaveLength(5)
-    await reopened.close()
-  })
-
   it('rolls back the records and the cursor together when the server fails a page half-way', async () => {
-    const s = await story()
+    const w = await world(createMemoryHarness())
+    const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS, data: testBytes(100) })
+    await w.provider.client.grants.grant(id, w.consumer.id)
+    const meter = (n: number) =>
+      w.consumer.client.usage.record(Array.from({ length: n }, () => ({ datasetId: id, version: 1 })))
     const prefix = fresh()
-    await s.meter(2)
+    await meter(2)
     const index = new PostgresIndexStore({ pool: admin, prefix })
-    const a = await Datapact.open({ ledger: s.alice.ledger, keys: s.alice.keys, index })
-    expect((await a.billing.statement({ consumer: s.b.memberId })).count).toBe(2)
+    const a = await Datapact.open({ ledger: w.provider.ledger, keys: w.provider.keys, index })
+    const statement = () => a.billing.statement({ consumer: w.consumer.id })
+    expect((await statement()).count).toBe(2)
     const before = await index.position()
-    await s.meter(3)
+    await meter(3)
     // A real trigger makes the server itself refuse the 2nd record of the next page, after the 1st was inserted
     // in the same transaction (a sequence counts across the rollback).
-    await admin.query(`
-      CREATE SEQUENCE ${prefix}inserts;
-      CREATE FUNCTION ${prefix}fail() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF nextval('${prefix}inserts') = 2 THEN RAISE EXCEPTION 'forced failure on the 2nd record'; END IF;
-          RETURN NEW;
-        END $$;
-      CREATE TRIGGER fail_nth BEFORE INSERT ON ${prefix}usage FOR EACH ROW EXECUTE FUNCTION ${prefix}fail();`)
-    const failed = await a.billing.statement({ consumer: s.b.memberId }).catch(e => e)
+    await failInsert(prefix, 2)
+    const failed = await statement().catch(e => e)
     expect(failed).toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
-    expect(String(failed.cause?.message)).toContain('forced failure on the 2nd record')
+    expect(String(failed.cause?.message)).toContain('forced failure on record 2')
     expect(await index.position()).toEqual(before)
     expect(await index.usage({})).toHaveLength(2) // the record inserted before the failure was rolled back with it
     await admin.query(`DROP TRIGGER fail_nth ON ${prefix}usage`)
@@ -156,42 +65,16 @@ describe('PostgresIndexStore', () => {
       CREATE FUNCTION ${prefix}fail_cursor() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'forced failure of the cursor'; END $$;
       CREATE TRIGGER fail_cursor BEFORE UPDATE ON ${prefix}meta FOR EACH ROW EXECUTE FUNCTION ${prefix}fail_cursor();`)
-    await expect(a.billing.statement({ consumer: s.b.memberId })).rejects.toMatchObject({
-      code: 'LEDGER_UNAVAILABLE',
-    })
+    await expect(statement()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
     expect(await index.position()).toEqual(before)
     expect(await index.usage({})).toHaveLength(2)
     await admin.query(`DROP TRIGGER fail_cursor ON ${prefix}meta`)
 
-    const st = await a.billing.statement({ consumer: s.b.memberId })
-    expect(st).toEqual(await s.replayed())
-    expect(st.count).toBe(5) // neither skipped nor counted twice
+    const st = await statement()
+    // The same statement as the world's own client, whose memory index never failed: neither skipped nor doubled.
+    expect(st).toEqual(await w.provider.client.billing.statement({ consumer: w.consumer.id }))
+    expect(st.count).toBe(5)
     await index.close()
-  })
-
-  it('lets two clients share one index: the stale one gets CONFLICT and stores nothing', async () => {
-    const s = await story()
-    const prefix = fresh()
-    const i1 = new PostgresIndexStore({ connection: url, prefix })
-    const i2 = new PostgresIndexStore({ connection: url, prefix })
-    const c1 = await Datapact.open({ ledger: s.alice.ledger, keys: s.alice.keys, index: i1 })
-    const c2 = await Datapact.open({ ledger: s.alice.ledger, keys: s.alice.keys, index: i2 })
-    await s.meter(2)
-    const [x, y] = await Promise.all([
-      c1.billing.statement({ consumer: s.b.memberId }),
-      c2.billing.statement({ consumer: s.b.memberId }),
-    ])
-    expect(x).toEqual(y)
-    expect(x.count).toBe(2)
-    const at = await i1.position()
-    await expect(i1.append(null, [], 'x')).rejects.toMatchObject({ code: 'CONFLICT' })
-    // A stale store appending a page with records after an old cursor: refused, nothing of it stored.
-    await expect(i2.append('0', page(at.events, [1n, 2n]), 'y')).rejects.toMatchObject({ code: 'CONFLICT' })
-    expect(await i1.position()).toEqual(at)
-    expect(await i1.usage({})).toHaveLength(2)
-    expect(await i2.usage({})).toEqual(await i1.usage({}))
-    await i1.close()
-    await i2.close()
   })
 
   it('creates its tables once when several stores start at once', async () => {
@@ -200,30 +83,11 @@ describe('PostgresIndexStore', () => {
     await Promise.all(stores.map(x => x.ready()))
     const positions = await Promise.all(stores.map(x => x.position()))
     expect(positions).toEqual(stores.map(() => ({ cursor: null, events: 0 })))
-    // Of four appends after the same cursor, exactly one is stored.
-    const results = await Promise.allSettled(stores.map((x, i) => x.append(null, page(0, [BigInt(i)]), `to${i}`)))
-    expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(1)
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' })
-    expect(await stores[0]!.usage({})).toHaveLength(1)
     const { rows } = await admin.query(
       `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '${prefix}%' AND relkind IN ('r', 'i')`,
     )
     expect(rows[0].n).toBe(2 + 2 + 4) // two tables, their primary keys, four indexes
     for (const x of stores) await x.close()
-  })
-
-  it('keeps amounts beyond 2^63 and the other fields exactly', async () => {
-    const index = new PostgresIndexStore({ pool: admin, prefix: fresh() })
-    const amounts = [0n, (1n << 63n) - 1n, 1n << 63n, 1n << 64n, (1n << 100n) + 7n, 10n ** 40n]
-    const events = page(0, [...amounts, null])
-    await index.append(null, events, 'end')
-    const stored = await index.usage({})
-    expect(stored.map(x => x.record.amount)).toEqual(amounts)
-    expect(stored).toEqual(
-      events.flatMap((e, seq) => (e.event.type === 'UsageRecorded' ? [{ seq, record: e.event.record }] : [])),
-    )
-    expect(await index.position()).toEqual({ cursor: 'end', events: amounts.length + 1 })
-    await index.close()
   })
 
   it('appends a page of 12,000 records (three INSERT batches) in one transaction', async () => {
@@ -232,14 +96,7 @@ describe('PostgresIndexStore', () => {
     await index.ready()
     const amounts = Array.from({ length: 12_000 }, (_, i) => BigInt(i) * 10n ** 20n)
     // The server refuses the 7,001st record (in the second batch): the first batch goes too.
-    await admin.query(`
-      CREATE SEQUENCE ${prefix}inserts;
-      CREATE FUNCTION ${prefix}fail() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF nextval('${prefix}inserts') = 7001 THEN RAISE EXCEPTION 'forced failure'; END IF;
-          RETURN NEW;
-        END $$;
-      CREATE TRIGGER fail_nth BEFORE INSERT ON ${prefix}usage FOR EACH ROW EXECUTE FUNCTION ${prefix}fail();`)
+    await failInsert(prefix, 7001)
     await expect(index.append(null, page(0, amounts), 'a')).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
     expect(await index.position()).toEqual({ cursor: null, events: 0 })
     expect(await index.usage({})).toEqual([])
@@ -253,72 +110,6 @@ describe('PostgresIndexStore', () => {
     ])
     expect((await index.position()).events).toBe(12_000)
     await index.close()
-  })
-
-  it('answers every query as the memory index does (random pages and queries)', async () => {
-    const record = fc.record({
-      provider: fc.constantFrom('p1', 'p2'),
-      consumer: fc.constantFrom('c1', 'c2', 'c3'),
-      datasetId: fc.constantFrom('d1', 'd2'),
-      period: fc.integer({ min: 0, max: 2 }),
-      currency: fc.constantFrom('CNY', 'EUR'),
-      amount: fc.bigInt({ min: 0n, max: (1n << 100n) - 1n }),
-      bytes: fc.nat(1 << 30),
-    })
-    const event = fc.oneof(
-      record.map(x => ({ type: 'UsageRecorded' as const, x })),
-      fc.constant({ type: 'MemberLeft' as const }),
-    )
-    const query: fc.Arbitrary<UsageQuery> = fc.record(
-      {
-        provider: fc.constantFrom('p1', 'p2'),
-        consumer: fc.constantFrom('c1', 'c2', 'c3'),
-        datasetId: fc.constantFrom('d1', 'd2'),
-        period: fc.integer({ min: 0, max: 2 }),
-        currency: fc.constantFrom('CNY', 'EUR'),
-        afterSeq: fc.integer({ min: -1, max: 40 }),
-        offset: fc.nat(5),
-        limit: fc.integer({ min: 1, max: 10 }),
-      },
-      { requiredKeys: [] },
-    )
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(event, { maxLength: 8 }), { maxLength: 6 }), query, async (pages, q) => {
-        // Fresh tables per run: the same SQL and indexes as a member's.
-        const postgres = new PostgresIndexStore({ pool: admin, prefix: fresh() })
-        const memory = new MemoryIndexStore()
-        let cursor: string | null = null
-        let n = 0
-        for (const p of pages) {
-          const events = p.map((e, i): LedgerEventRecord => {
-            const at = 1000 + n + i
-            const common = { cursor: String(n + i), txId: `t${n}`, at, caller: 'c1' }
-            if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: 'c1' } }
-            const rec: UsageRecord = {
-              ...e.x,
-              version: 1,
-              at,
-              nonce: (n + i).toString(16).padStart(32, '0'),
-              grantSeq: 1,
-              wrapHash: new Uint8Array(32).fill(i),
-            }
-            return { ...common, event: { type: 'UsageRecorded', record: rec } }
-          })
-          n += events.length
-          const to = String(n)
-          await postgres.append(cursor, events, to)
-          await memory.append(cursor, events, to)
-          cursor = to
-        }
-        expect(await postgres.position()).toEqual(await memory.position())
-        expect(await postgres.usage(q)).toEqual(await memory.usage(q))
-        expect(await postgres.usage({})).toEqual(await memory.usage({}))
-        const key = { provider: 'p1', consumer: 'c1', period: 0 }
-        expect(await postgres.currencies(key)).toEqual(await memory.currencies(key))
-        await postgres.close()
-      }),
-      { numRuns: 40, seed: 0x5eed },
-    )
   })
 
   it('keeps its tables in a given schema, and works for a role that may not create tables', async () => {
