@@ -11,10 +11,6 @@ import type {
 import { checkReadEventsOptions, DatapactError, LedgerError, subscribeSafely } from '@datapact/core'
 import { decode, encode, records, schema } from '@datapact/core/codec'
 import {
-  decodeArgs,
-  decodeResult,
-  encodeArgs,
-  encodeResult,
   executeQuery,
   executeRule,
   isQuery,
@@ -22,6 +18,8 @@ import {
   type QueryArgs,
   type QueryName,
   type QueryResults,
+  roundTripArgs,
+  roundTripResult,
   type StatePort,
   type WriteArgs,
   type WriteRuleName,
@@ -270,7 +268,7 @@ export class MemoryLedger {
     let decoded: unknown
     try {
       if (!isWriteRule(rule)) return Promise.reject(unknownRule(rule, 'write rule'))
-      decoded = decodeArgs(rule, encodeArgs(rule, args))
+      decoded = roundTripArgs(rule, args)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -313,14 +311,14 @@ export class MemoryLedger {
   /** @internal Evaluates a query; arguments and result pass through their canonical bytes, as on a real ledger. */
   async query(caller: string, name: QueryName, args: unknown): Promise<unknown> {
     if (!isQuery(name)) throw unknownRule(name, 'query')
-    const decoded = decodeArgs(name, encodeArgs(name, args))
+    const decoded = roundTripArgs(name, args)
     this.#refresh()
     const result = await executeQuery(
       new TxPort(this.#state, caller, this.#time(), this.#admin),
       name,
       decoded as never,
     )
-    return decodeResult(name, encodeResult(name, result))
+    return roundTripResult(name, result)
   }
 
   /** @internal `after` and `limit` are checked by the caller ({@link checkReadEventsOptions}). */

@@ -1,7 +1,7 @@
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { DatapactError } from '../errors.js'
 import { sameBytes } from '../internal/bytes.js'
-import type { Schema } from './schema.js'
+import { type Schema, withBorrowedBytes } from './schema.js'
 
 const DECODE_OPTIONS = {
   strict: true,
@@ -25,14 +25,17 @@ const DECODE_OPTIONS = {
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value does not fit the schema.
  */
 export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Array {
-  let checked: T
-  try {
-    checked = schema.check(value, path)
-  } catch (e) {
-    if (e instanceof DatapactError) throw e
-    throw new DatapactError('INVALID_INPUT', `"${path}" cannot be read`, { details: { argument: path }, cause: e })
-  }
-  return cborEncode(schema.toWire(checked))
+  // The check's byte strings are views of the caller's bytes, written into the CBOR at once: one copy, not two.
+  return withBorrowedBytes(() => {
+    let checked: T
+    try {
+      checked = schema.check(value, path)
+    } catch (e) {
+      if (e instanceof DatapactError) throw e
+      throw new DatapactError('INVALID_INPUT', `"${path}" cannot be read`, { details: { argument: path }, cause: e })
+    }
+    return cborEncode(schema.toWire(checked))
+  })
 }
 
 /**
@@ -48,6 +51,29 @@ export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Arr
 export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'): T {
   if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))
     throw new DatapactError('INVALID_INPUT', `"${path}" must be canonical CBOR bytes`, { details: { argument: path } })
+  const value = fromCbor(schema, bytes, path)
+  if (!sameBytes(cborEncode(schema.toWire(value)), bytes))
+    throw new DatapactError('INVALID_INPUT', `"${path}" is not in canonical form`, { details: { argument: path } })
+  return value
+}
+
+/**
+ * What a ledger makes of a value it carries: its canonical bytes ({@link encode}), decoded strictly again, so the
+ * result is a fresh value with exactly the wire's types, sharing nothing with the input. Equal to
+ * `decode(schema, encode(schema, value))`, without the canonical-form check: bytes `encode` just made are canonical.
+ * The memory ledger passes every call and result through this.
+ *
+ * @param schema - The value's schema.
+ * @param value - The domain value.
+ * @param path - Name of the argument, for INVALID_INPUT messages.
+ * @returns A fresh copy of the value, as the other side of a ledger would read it.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value does not fit the schema.
+ */
+export function roundTrip<T>(schema: Schema<T>, value: T, path = 'value'): T {
+  return fromCbor(schema, encode(schema, value, path), path)
+}
+
+function fromCbor<T>(schema: Schema<T>, bytes: Uint8Array, path: string): T {
   let wire: unknown
   try {
     wire = cborDecode(bytes, DECODE_OPTIONS)
@@ -57,8 +83,5 @@ export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'):
       cause,
     })
   }
-  const value = schema.fromWire(wire, path)
-  if (!sameBytes(cborEncode(schema.toWire(value)), bytes))
-    throw new DatapactError('INVALID_INPUT', `"${path}" is not in canonical form`, { details: { argument: path } })
-  return value
+  return schema.fromWire(wire, path)
 }

@@ -104,14 +104,38 @@ const typedArraySlice = Uint8Array.prototype.slice
  * a Proxy around a Uint8Array included. The length is read through the intrinsic getter, so a subclass cannot lie.
  */
 export function ownBytes(v: unknown): Uint8Array | undefined {
+  const view = genuineView(v)
+  // The intrinsic slice of a genuine view: one copy into a fresh array, without zero-filling it first.
+  return view && (typedArraySlice.call(view) as Uint8Array)
+}
+
+/** The bytes of a genuine Uint8Array as a plain view of the same memory (no copy); undefined as for {@link ownBytes}. */
+function genuineView(v: unknown): Uint8Array | undefined {
   if (typeof v !== 'object' || v === null || !ArrayBuffer.isView(v)) return undefined
   try {
     if (!(v instanceof Uint8Array)) return undefined
-    const length = typedArrayLength.call(v)
-    // The intrinsic slice of a genuine view: one copy into a fresh array, without zero-filling it first.
-    return typedArraySlice.call(new Uint8Array(v.buffer, v.byteOffset, length)) as Uint8Array
+    return new Uint8Array(v.buffer, v.byteOffset, typedArrayLength.call(v))
   } catch {
     return undefined
+  }
+}
+
+let borrowing = false
+
+/**
+ * Runs `fn` (a synchronous check whose result is consumed before `fn` returns, as `encode` does: check, then write
+ * the CBOR at once) with byte checks returning views of the caller's bytes instead of copies. Nothing can change
+ * those bytes between the check and their use, so the copy would only cost: one pass over every payload chunk.
+ *
+ * @internal
+ */
+export function withBorrowedBytes<T>(fn: () => T): T {
+  const outer = borrowing
+  borrowing = true
+  try {
+    return fn()
+  } finally {
+    borrowing = outer
   }
 }
 
@@ -128,7 +152,7 @@ export const bytes = (opts: { length?: number; min?: number; max?: number }): Sc
     return b
   }
   const check = (v: unknown, path: string) => {
-    const b = ownBytes(v)
+    const b = borrowing ? genuineView(v) : ownBytes(v)
     if (b === undefined) return fail(path, expected, v)
     return sized(b, path)
   }

@@ -4,7 +4,7 @@
  * the conformance suite proves the mirror holds.
  * @packageDocumentation
  */
-import { decode, encode } from '../codec/cbor.js'
+import { decode, encode, roundTrip } from '../codec/cbor.js'
 import type { LedgerEvent } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { acknowledgeStatement } from './billing.js'
@@ -184,6 +184,28 @@ export const encodeResult = (name: RuleName, result: unknown): Uint8Array =>
 export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
   decode(definitionOf(name).result, bytes, 'result')
 
+/**
+ * A rule call's arguments as the ledger's side reads them: {@link encodeArgs}, then decoded strictly (the codec's
+ * `roundTrip`). An in-process ledger (the memory ledger) passes every call through this, so it accepts exactly
+ * what a transaction can carry.
+ *
+ * @param name - The rule or query.
+ * @param args - Its arguments.
+ * @returns A fresh copy of the arguments with the wire's types.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or arguments that do not fit its schema.
+ */
+export const roundTripArgs = (name: RuleName, args: unknown): unknown => roundTrip(definitionOf(name).args, args, 'args')
+/**
+ * A rule's result as the caller's side reads it: {@link encodeResult}, then decoded strictly.
+ *
+ * @param name - The rule or query.
+ * @param result - Its result.
+ * @returns A fresh copy of the result with the wire's types.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or a result that does not fit its schema.
+ */
+export const roundTripResult = (name: RuleName, result: unknown): unknown =>
+  roundTrip(definitionOf(name).result, result, 'result')
+
 export { events as eventListSchema } from '../codec/records.js'
 export {
   covers,
@@ -201,6 +223,7 @@ export {
 export { checkChunkCount, checkUsageTime, chunkCountOf, pinTerms, priceOf, samePinnedTerms } from './checks.js'
 export { DEFAULT_SETTINGS, normalizeRoles } from './members.js'
 export type { StatePort } from './port.js'
+export { REFUSALS, type Refusal, type RefusalId, WRITE_REFUSALS, type WriteRefusals } from './refusals.js'
 export { keys } from './state.js'
 export { periodOf } from './usage.js'
 export type { LedgerEvent }

@@ -15,6 +15,16 @@ export {
   clientMethods,
   describeClientInputSweep,
 } from './clientSweep.js'
+export { describeAccessConformance } from './conformance/access.js'
+export { describeAdapterConformance } from './conformance/adapter.js'
+export { describeAuditConformance } from './conformance/audit.js'
+export { describeBillingConformance } from './conformance/billing.js'
+export { describeCatalogConformance } from './conformance/catalog.js'
+export type { ConformanceOptions, ConformanceSuite } from './conformance/context.js'
+export { describeFaultsConformance } from './conformance/faults.js'
+export { describeLedgerConformance } from './conformance/index.js'
+export { describeMembersConformance } from './conformance/members.js'
+export { describeUsageConformance } from './conformance/usage.js'
 export {
   eventCount,
   fakeWrap,
@@ -35,7 +45,6 @@ export {
   type IndexStoreHarness,
   usagePage,
 } from './indexStoreConformance.js'
-export { type ConformanceOptions, describeLedgerConformance } from './ledgerConformance.js'
 export {
   ADAPTER_ENTRY_POINTS,
   describeLedgerInputSweep,
