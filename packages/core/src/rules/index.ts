@@ -194,7 +194,8 @@ export const decodeResult = (name: RuleName, bytes: Uint8Array): unknown =>
  * @returns A fresh copy of the arguments with the wire's types.
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for an unknown rule or arguments that do not fit its schema.
  */
-export const roundTripArgs = (name: RuleName, args: unknown): unknown => roundTrip(definitionOf(name).args, args, 'args')
+export const roundTripArgs = (name: RuleName, args: unknown): unknown =>
+  roundTrip(definitionOf(name).args, args, 'args')
 /**
  * A rule's result as the caller's side reads it: {@link encodeResult}, then decoded strictly.
  *
