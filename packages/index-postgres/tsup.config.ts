@@ -1,10 +1,4 @@
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.package.js'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-})
+export default defineConfig(packageBuild({ index: 'src/index.ts', testing: 'src/testing/index.ts' }))
