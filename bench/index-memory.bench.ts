@@ -1,13 +1,14 @@
 /**
- * Member-side index on the memory ledger: a statement over 1,000,000 usage records with the SQLite index, against
- * reading the same rows raw from the index; a 10-row statement among them (its cost must not follow the history);
- * the append rate.
+ * Member-side index on the memory ledger: a statement over 1,000,000 usage records with the SQLite index, and with
+ * the PostgreSQL index on a throw-away local server, each against reading the same rows raw from that index; a 10-row
+ * statement among them (its cost must not follow the history); the append rate.
  *
  * The 1M records are fed into the index directly (the ledger would take minutes to commit them): the index first
  * catches up with the real memory ledger (a dataset, grants, 11 real records), then pages of 10,000 synthetic
  * `UsageRecorded` events of the same provider, consumer, period and currency are appended at the ledger's real
  * cursor, as if its node had delivered them. `billing.statement` then syncs (no new events), reads the settlement
- * from the ledger and the open records from SQLite, and digests them.
+ * from the ledger and the open records from the index, and digests them. The PostgreSQL rows need the server
+ * binaries (`ensurePostgres`: as root on Debian, installed from the archive when missing).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,8 +17,11 @@ import { createMemoryHarness } from '../packages/adapter-memory/src/index.js'
 import { Datapact } from '../packages/core/src/client/index.js'
 import { toNonce } from '../packages/core/src/codec/ids.js'
 import type { LedgerEventRecord, UsageRecord } from '../packages/core/src/domain/index.js'
+import type { IndexStore } from '../packages/core/src/ledgerIndex/index.js'
 import { TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { LedgerHarness } from '../packages/core/src/testing/harness.js'
+import { PostgresIndexStore } from '../packages/index-postgres/src/index.js'
+import { ensurePostgres, startPostgres } from '../packages/index-postgres/src/testing/index.js'
 import { SqliteIndexStore } from '../packages/index-sqlite/src/index.js'
 import type { BenchContext, BenchRow } from './run.js'
 
@@ -34,9 +38,8 @@ export async function story(h: LedgerHarness) {
   return { w, id, template: receipt!.record }
 }
 
-async function memoryMillion(ctx: BenchContext): Promise<BenchRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'datapact-bench-index-'))
-  const index = new SqliteIndexStore(join(dir, 'provider.sqlite'))
+/** The million-record rows of one index store (`kind` names them: `sqlite`, `postgres`). */
+async function million(ctx: BenchContext, kind: string, index: IndexStore): Promise<BenchRow[]> {
   try {
     const h = createMemoryHarness()
     const { w, id, template } = await story(h)
@@ -46,7 +49,7 @@ async function memoryMillion(ctx: BenchContext): Promise<BenchRow[]> {
     await client.usage.list() // catch up with the real ledger
     const { cursor, events } = await index.position()
     if (cursor === null) throw new Error('the index did not catch up')
-    ctx.log(`feeding ${MILLION.toLocaleString()} usage records into the SQLite index at cursor ${cursor}`)
+    ctx.log(`feeding ${MILLION.toLocaleString()} usage records into the ${kind} index at cursor ${cursor}`)
     let t = performance.now()
     let seq = events
     for (let p = 0; p < MILLION / PAGE; p++) {
@@ -81,7 +84,7 @@ async function memoryMillion(ctx: BenchContext): Promise<BenchRow[]> {
     const rows = MILLION + 1
     return [
       {
-        name: 'index statement 1M records memory+sqlite',
+        name: `index statement 1M records memory+${kind}`,
         value: statementSeconds,
         unit: 's',
         baseline: rawSeconds,
@@ -89,7 +92,7 @@ async function memoryMillion(ctx: BenchContext): Promise<BenchRow[]> {
         note: `${Math.round(rows / statementSeconds).toLocaleString()} rows/s; baseline = the same rows read raw from the index (${Math.round(rows / rawSeconds).toLocaleString()} rows/s); ratio = baseline / value (cost); records fed into the index directly`,
       },
       {
-        name: 'index statement 10 of 1M records sqlite',
+        name: `index statement 10 of 1M records ${kind}`,
         value: smallSeconds * 1000,
         unit: 'ms',
         baseline: statementSeconds * 1000,
@@ -97,7 +100,7 @@ async function memoryMillion(ctx: BenchContext): Promise<BenchRow[]> {
         note: 'a 10-row statement with 1M other records in the index; baseline = the 1M-row statement; ratio = baseline / value',
       },
       {
-        name: 'index sqlite append records/s',
+        name: `index ${kind} append records/s`,
         value: MILLION / appendSeconds,
         unit: 'records/s',
         baseline: rows / statementSeconds,
@@ -107,10 +110,27 @@ async function memoryMillion(ctx: BenchContext): Promise<BenchRow[]> {
     ]
   } finally {
     await index.close()
+  }
+}
+
+async function sqlite(ctx: BenchContext): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'datapact-bench-index-'))
+  try {
+    return await million(ctx, 'sqlite', new SqliteIndexStore(join(dir, 'provider.sqlite')))
+  } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
+async function postgres(ctx: BenchContext): Promise<BenchRow[]> {
+  const server = await startPostgres({ binDir: await ensurePostgres({ log: ctx.log }) })
+  try {
+    return await million(ctx, 'postgres', new PostgresIndexStore({ connection: await server.createDatabase() }))
+  } finally {
+    await server.stop()
+  }
+}
+
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
-  return memoryMillion(ctx)
+  return [...(await sqlite(ctx)), ...(await postgres(ctx))]
 }

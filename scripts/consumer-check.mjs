@@ -13,6 +13,9 @@
 //    through fabric-shim's ChaincodeFromContract under the class-transformer npm resolves, printing nothing; and
 //    loading @datapact/adapter-fabric (ESM and CJS) leaves fabric-shim and fabric-contract-api out of the module
 //    cache.
+//    The ESM and CommonJS scripts also run the PostgreSQL index against a real server: one throw-away server for the
+//    whole check (the built @datapact/index-postgres/testing: the machine's PostgreSQL binaries, installed from the
+//    Debian archive when missing and root), its URL in DATAPACT_POSTGRES_URL, a database per script.
 // 3. A second fresh project with only the Fabric client (@datapact/core, @datapact/adapter-fabric, @grpc/grpc-js):
 //    npm installs neither fabric-shim nor fabric-contract-api, and the client entries load.
 //
@@ -31,7 +34,7 @@ import {
 } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -128,8 +131,19 @@ async function inspectTarball(tarball, sourceDir) {
   return { name: pkg.name, version: pkg.version, pkg, problems }
 }
 
+/** A throw-away PostgreSQL server for the index story, from the built testing entry of @datapact/index-postgres. */
+async function startCheckPostgres() {
+  const pgTesting = await import(pathToFileURL(join(root, 'packages', 'index-postgres', 'dist', 'testing.js')).href)
+  const binDir = await pgTesting.ensurePostgres({ log })
+  const server = await pgTesting.startPostgres({ binDir })
+  log(`PostgreSQL for the index story on port ${server.port} (${binDir})`)
+  return server
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'datapact-consumer-'))
+  /** Started with the packing, stopped at the end whatever happened in between. */
+  let postgresStarted = Promise.resolve(undefined)
   try {
     const tarballs = join(work, 'tarballs')
     mkdirSync(tarballs)
@@ -137,9 +151,11 @@ async function main() {
     for (const dir of dirs)
       if (!existsSync(join(dir, 'dist'))) throw new Error(`${dir}/dist is missing: run \`pnpm build\` first`)
 
-    // Node binaries download (first run only) while the packages are packed and linted.
+    // Node binaries download (first run only) and PostgreSQL starts while the packages are packed and linted.
     const nodes = Promise.all(NODES.map(nodeBinary))
     nodes.catch(() => {})
+    postgresStarted = startCheckPostgres()
+    postgresStarted.catch(() => {})
     log(`packing ${dirs.length} packages`)
     const packed = []
     for (const dir of dirs) {
@@ -242,6 +258,7 @@ async function main() {
     )
     await lint
 
+    process.env.DATAPACT_POSTGRES_URL = (await postgresStarted).url
     const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc')
     const binaries = await nodes
     for (const [i, node] of binaries.entries()) {
@@ -278,6 +295,7 @@ async function main() {
     log('ESM with --conditions=source passes')
     log(`passed (${packed.length} packages, Node ${NODES.join(', ')})`)
   } finally {
+    await (await postgresStarted.catch(() => undefined))?.stop()
     if (process.env.DATAPACT_KEEP_CONSUMER) console.log(`kept ${work}`)
     else rmSync(work, { recursive: true, force: true })
   }

@@ -16,11 +16,13 @@ const chaincode = require('@datapact/chaincode')
 const wire = require('@datapact/chaincode/wire')
 const ipfs = require('@datapact/store-ipfs')
 const sqliteIndex = require('@datapact/index-sqlite')
+const postgresIndex = require('@datapact/index-postgres')
+const postgresTesting = require('@datapact/index-postgres/testing')
 const ipfsTesting = require('@datapact/store-ipfs/testing')
 
 async function main() {
   // story.mjs is ESM: a CommonJS app can still import it, and it only uses what is passed in (the CJS modules).
-  const { check, story } = await import('./story.mjs')
+  const { check, postgresStory, story } = await import('./story.mjs')
   check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
   check(typeof cliLib.run === 'function' && cliLib.EXIT_CODES.GRANT_REVOKED === 6, '@datapact/cli')
   check(typeof ipfs.IpfsPayloadStore === 'function', '@datapact/store-ipfs')
@@ -31,6 +33,7 @@ async function main() {
   check(typeof chaincode.DatapactContract === 'function', '@datapact/chaincode')
   check(typeof wire.memberIdOf === 'function', '@datapact/chaincode/wire')
   await story({ core, crypto, codec, rules, errors, service, testing, memory, evmTesting })
+  await postgresStory({ core, memory, postgresIndex, postgresTesting })
   console.log(`cjs ok on node ${process.version}`)
 }
 main().catch(e => {

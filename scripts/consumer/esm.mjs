@@ -13,10 +13,12 @@ import * as errors from '@datapact/core/errors'
 import * as rules from '@datapact/core/rules'
 import * as service from '@datapact/core/service'
 import * as testing from '@datapact/core/testing'
+import * as postgresIndex from '@datapact/index-postgres'
+import * as postgresTesting from '@datapact/index-postgres/testing'
 import * as sqliteIndex from '@datapact/index-sqlite'
 import * as ipfs from '@datapact/store-ipfs'
 import * as ipfsTesting from '@datapact/store-ipfs/testing'
-import { check, story } from './story.mjs'
+import { check, postgresStory, story } from './story.mjs'
 
 check(typeof evm.EvmLedger === 'function', '@datapact/adapter-evm')
 // Loaded only: the app installs with --ignore-scripts, so better-sqlite3's native addon is not built there.
@@ -31,4 +33,5 @@ check(typeof chaincode.DatapactContract === 'function', '@datapact/chaincode')
 const wire = await import('@datapact/chaincode/wire')
 check(typeof wire.memberIdOf === 'function', '@datapact/chaincode/wire')
 await story({ core, crypto, codec, rules, errors, service, testing, memory, evmTesting })
+await postgresStory({ core, memory, postgresIndex, postgresTesting })
 console.log(`esm ok on node ${process.version}`)

@@ -70,3 +70,51 @@ export async function story({ core, crypto, codec, rules, errors, service, testi
   await alice.close()
   await bob.close()
 }
+
+/**
+ * The PostgreSQL index against a real server (the consumer check's own, `DATAPACT_POSTGRES_URL`), in a database of
+ * its own: a statement from the index, the cursor kept across a reopen, bad options refused with core's error class.
+ */
+export async function postgresStory({ core, memory, postgresIndex, postgresTesting }) {
+  const server = process.env.DATAPACT_POSTGRES_URL
+  check(typeof server === 'string' && server !== '', 'DATAPACT_POSTGRES_URL is set (by consumer-check.mjs)')
+  const connection = await postgresTesting.createDatabase(server)
+  const { Datapact, generateMemberKeys } = core
+  const ledger = new memory.MemoryLedger()
+  const aliceKeys = generateMemberKeys()
+  const alice = await Datapact.open({ ledger: ledger.as('mem:alice'), keys: aliceKeys })
+  const bob = await Datapact.open({ ledger: ledger.as('mem:bob'), keys: generateMemberKeys() })
+  await alice.members.join({ name: 'Alice', roles: ['provider'] })
+  await bob.members.join({ name: 'Bob', roles: ['consumer'] })
+  const { id } = await alice.datasets.register({
+    title: 'Prices',
+    terms: { pricePerAccess: 100n, currency: 'CNY' },
+    data: new Uint8Array(100),
+  })
+  await alice.grants.grant(id, bob.memberId)
+  await bob.usage.record([
+    { datasetId: id, version: 1 },
+    { datasetId: id, version: 1 },
+  ])
+  const index = new postgresIndex.PostgresIndexStore({ connection, prefix: 'alice_' })
+  const indexed = await Datapact.open({ ledger: ledger.as('mem:alice'), keys: aliceKeys, index })
+  const st = await indexed.billing.statement({ consumer: bob.memberId })
+  check(st.count === 2 && st.amount === 200n, `the PostgreSQL index gives the statement (${st.count}, ${st.amount})`)
+  const { cursor } = await index.position()
+  await indexed.close()
+  await index.close()
+  const reopened = new postgresIndex.PostgresIndexStore({ connection, prefix: 'alice_' })
+  check((await reopened.position()).cursor === cursor && cursor !== null, 'the PostgreSQL index keeps its cursor')
+  await reopened.close()
+  const closed = await reopened.position().catch(e => e)
+  check(core.isDatapactError(closed, 'CLOSED'), `a closed PostgreSQL index is CLOSED, got ${closed?.code}`)
+  let refused
+  try {
+    new postgresIndex.PostgresIndexStore({})
+  } catch (e) {
+    refused = e
+  }
+  check(refused instanceof core.DatapactError && refused.code === 'INVALID_INPUT', 'bad options are INVALID_INPUT')
+  await alice.close()
+  await bob.close()
+}

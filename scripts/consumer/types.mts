@@ -22,6 +22,8 @@ import { DatapactError, isDatapactError } from '@datapact/core/errors'
 import { executeRule } from '@datapact/core/rules'
 import { httpStatusOf, toNodeReadable, toWebStream } from '@datapact/core/service'
 import { type ConformanceRunner, describeLedgerConformance, type LedgerHarness } from '@datapact/core/testing'
+import { PostgresIndexStore, type PostgresIndexStoreOptions } from '@datapact/index-postgres'
+import { type PostgresServer, startPostgres } from '@datapact/index-postgres/testing'
 import { SqliteIndexStore } from '@datapact/index-sqlite'
 import { IpfsPayloadStore } from '@datapact/store-ipfs'
 import { startKuboSwarm } from '@datapact/store-ipfs/testing'
@@ -41,6 +43,8 @@ type Harness = LedgerHarness
 declare const runner: ConformanceRunner
 declare const options: FabricLedgerOptions
 declare const anvil: AnvilInstance
+declare const postgres: PostgresServer
+const postgresOptions: PostgresIndexStoreOptions = { connection: 'postgres://localhost/x', prefix: 'alice_' }
 export const all = [
   client,
   digest,
@@ -65,6 +69,10 @@ export const all = [
   anvil,
   IpfsPayloadStore,
   SqliteIndexStore,
+  PostgresIndexStore,
+  postgresOptions,
+  startPostgres,
+  postgres,
   startKuboSwarm,
 ] as const
 export type { Harness }

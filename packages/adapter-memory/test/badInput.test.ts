@@ -2,19 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Datapact, type DatapactError, generateMemberKeys, type LedgerEventRecord } from '@datapact/core'
-import { TERMS, testBytes, type World, world } from '@datapact/core/testing'
+import { TERMS, testBytes, type World } from '@datapact/core/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryHarness, MemoryLedger } from '../src/index.js'
-
-const code = (c: string) => expect.objectContaining({ name: expect.stringMatching(/Error$/), code: c })
-const invalid = code('INVALID_INPUT')
+import { MemoryLedger } from '../src/index.js'
+import { code, invalid, memoryWorld } from './world.js'
 
 let w: World
 let ledger: MemoryLedger
 beforeEach(async () => {
-  const h = createMemoryHarness()
-  ledger = h.ledger
-  w = await world(h)
+  ;({ w, ledger } = await memoryWorld())
 })
 
 const unchanged = async (call: () => Promise<unknown>, expected = invalid) => {

@@ -1,17 +1,13 @@
 import { Datapact, generateMemberKeys, MemoryPayloadStore, toMemberId } from '@datapact/core'
-import { TERMS, testBytes, type World, world } from '@datapact/core/testing'
+import { TERMS, testBytes, type World } from '@datapact/core/testing'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryHarness, type MemoryLedger } from '../src/index.js'
-
-const code = (c: string) => expect.objectContaining({ name: expect.stringMatching(/Error$/), code: c })
-const invalid = code('INVALID_INPUT')
+import type { MemoryLedger } from '../src/index.js'
+import { code, invalid, memoryWorld } from './world.js'
 
 let w: World
 let ledger: MemoryLedger
 beforeEach(async () => {
-  const h = createMemoryHarness()
-  ledger = h.ledger
-  w = await world(h)
+  ;({ w, ledger } = await memoryWorld())
 })
 
 /** The call is refused with `expected` and the ledger and the shared store are byte-identical afterwards. */

@@ -3,17 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Datapact, isDatapactError, type LedgerAdapter, toDigest, toMemberId, toNonce } from '@datapact/core'
 import { encode, records } from '@datapact/core/codec'
-import { TERMS, testBytes, type World, world } from '@datapact/core/testing'
+import { TERMS, testBytes, type World } from '@datapact/core/testing'
 import fc from 'fast-check'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryHarness, MemoryLedger } from '../src/index.js'
+import { MemoryLedger } from '../src/index.js'
+import { memoryWorld } from './world.js'
 
 let w: World
 let ledger: MemoryLedger
 beforeEach(async () => {
-  const h = createMemoryHarness()
-  ledger = h.ledger
-  w = await world(h)
+  ;({ w, ledger } = await memoryWorld())
 })
 
 const story = async () => {

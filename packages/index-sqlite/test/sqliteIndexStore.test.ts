@@ -2,23 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryLedger } from '@datapact/adapter-memory'
-import {
-  buildStatement,
-  Datapact,
-  generateMemberKeys,
-  type LedgerAdapter,
-  type LedgerEventRecord,
-  MemoryIndexStore,
-  toDatasetId,
-  toDigest,
-  toMemberId,
-  toNonce,
-  type UsageQuery,
-  type UsageRecord,
-} from '@datapact/core'
+import { buildStatement, Datapact, generateMemberKeys, type LedgerEventRecord } from '@datapact/core'
 import { TERMS, testBytes } from '@datapact/core/testing'
 import Database from 'better-sqlite3'
-import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SqliteIndexStore } from '../src/index.js'
 
@@ -29,23 +15,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
-
-/** Every `after` cursor a ledger connection was asked to read from: the index's resume point, observed. */
-function observed(ledger: LedgerAdapter): { ledger: LedgerAdapter; reads: Array<string | null | undefined> } {
-  const reads: Array<string | null | undefined> = []
-  const readEvents: LedgerAdapter['readEvents'] = options => {
-    reads.push(options?.after)
-    return ledger.readEvents(options)
-  }
-  const wrapped = new Proxy(ledger, {
-    get(target, key) {
-      if (key === 'readEvents') return readEvents
-      const value = Reflect.get(target, key, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { ledger: wrapped, reads }
-}
 
 async function story() {
   const ledger = new MemoryLedger()
@@ -74,34 +43,8 @@ async function story() {
   return { alice, a, b, id, meter, replayed }
 }
 
+// The store contract (restart, sharing, random queries, CLOSED) runs in conformance.test.ts; these are SQLite's own.
 describe('SqliteIndexStore', () => {
-  it('resumes from its stored cursor after a restart: close, reopen, new events, the same statement', async () => {
-    const s = await story()
-    const file = join(dir, 'alice.sqlite')
-    await s.meter(3)
-    const first = observed(s.alice.ledger)
-    const index = new SqliteIndexStore(file)
-    const a1 = await Datapact.open({ ledger: first.ledger, keys: s.alice.keys, index })
-    const st1 = await a1.billing.statement({ consumer: s.b.memberId })
-    expect(st1).toEqual(await s.replayed())
-    expect(st1.count).toBe(3)
-    expect(first.reads[0]).toBeNull() // an empty index reads from genesis
-    const stopped = (await index.position()).cursor
-    await index.close()
-
-    await s.meter(2)
-    const second = observed(s.alice.ledger)
-    const reopened = new SqliteIndexStore(file)
-    expect((await reopened.position()).cursor).toBe(stopped)
-    const a2 = await Datapact.open({ ledger: second.ledger, keys: s.alice.keys, index: reopened })
-    const st2 = await a2.billing.statement({ consumer: s.b.memberId })
-    expect(second.reads[0]).toBe(stopped) // resumed where it stopped, not from genesis
-    expect(st2).toEqual(await s.replayed())
-    expect(st2.count).toBe(5)
-    expect(await a2.usage.list({ consumer: s.b.memberId })).toHaveLength(5)
-    await reopened.close()
-  })
-
   it('leaves the index consistent when the database fails between the records and the cursor', async () => {
     const s = await story()
     const file = join(dir, 'alice.sqlite')
@@ -126,100 +69,6 @@ describe('SqliteIndexStore', () => {
     expect(st).toEqual(await s.replayed())
     expect(st.count).toBe(5) // neither skipped nor counted twice
     await index.close()
-  })
-
-  it('lets two clients share one index file: the second one carries on from where the first stored', async () => {
-    const s = await story()
-    const file = join(dir, 'shared.sqlite')
-    const i1 = new SqliteIndexStore(file)
-    const i2 = new SqliteIndexStore(file)
-    const c1 = await Datapact.open({ ledger: s.alice.ledger, keys: s.alice.keys, index: i1 })
-    const c2 = await Datapact.open({ ledger: s.alice.ledger, keys: s.alice.keys, index: i2 })
-    await s.meter(2)
-    const [x, y] = await Promise.all([
-      c1.billing.statement({ consumer: s.b.memberId }),
-      c2.billing.statement({ consumer: s.b.memberId }),
-    ])
-    expect(x).toEqual(y)
-    expect(x.count).toBe(2)
-    await expect(i1.append(null, [], 'x')).rejects.toMatchObject({ code: 'CONFLICT' })
-    expect(await i1.usage({})).toHaveLength(2)
-    await i1.close()
-    await i2.close()
-  })
-
-  it('answers every query as the memory index does (random pages and queries)', async () => {
-    const [p1, p2, c1, c2, c3] = [
-      toMemberId('p1'),
-      toMemberId('p2'),
-      toMemberId('c1'),
-      toMemberId('c2'),
-      toMemberId('c3'),
-    ]
-    const [d1, d2] = [toDatasetId('d1'.repeat(32)), toDatasetId('d2'.repeat(32))]
-    const record = fc.record({
-      provider: fc.constantFrom(p1, p2),
-      consumer: fc.constantFrom(c1, c2, c3),
-      datasetId: fc.constantFrom(d1, d2),
-      period: fc.integer({ min: 0, max: 2 }),
-      currency: fc.constantFrom('CNY', 'EUR'),
-      amount: fc.bigInt({ min: 0n, max: (1n << 100n) - 1n }),
-      bytes: fc.nat(1 << 30),
-    })
-    const event = fc.oneof(
-      record.map(x => ({ type: 'UsageRecorded' as const, x })),
-      fc.constant({ type: 'MemberLeft' as const }),
-    )
-    const query: fc.Arbitrary<UsageQuery> = fc.record(
-      {
-        provider: fc.constantFrom(p1, p2),
-        consumer: fc.constantFrom(c1, c2, c3),
-        datasetId: fc.constantFrom(d1, d2),
-        period: fc.integer({ min: 0, max: 2 }),
-        currency: fc.constantFrom('CNY', 'EUR'),
-        afterSeq: fc.integer({ min: -1, max: 40 }),
-        offset: fc.nat(5),
-        limit: fc.integer({ min: 1, max: 10 }),
-      },
-      { requiredKeys: [] },
-    )
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(event, { maxLength: 8 }), { maxLength: 6 }), query, async (pages, q) => {
-        // An in-memory database per run: the same SQL and indexes as a file, without the file system's cost.
-        const sqlite = new SqliteIndexStore(':memory:')
-        const memory = new MemoryIndexStore()
-        let cursor: string | null = null
-        let n = 0
-        for (const page of pages) {
-          const events = page.map((e, i): LedgerEventRecord => {
-            const at = 1000 + n + i
-            const common = { cursor: String(n + i), txId: `t${n}`, at, caller: c1 }
-            if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: c1 } }
-            const rec: UsageRecord = {
-              ...e.x,
-              version: 1,
-              at,
-              nonce: toNonce((n + i).toString(16).padStart(32, '0')),
-              grantSeq: 1,
-              wrapHash: toDigest(new Uint8Array(32).fill(i)),
-            }
-            return { ...common, event: { type: 'UsageRecorded', record: rec } }
-          })
-          n += events.length
-          const to = String(n)
-          await sqlite.append(cursor, events, to)
-          await memory.append(cursor, events, to)
-          cursor = to
-        }
-        expect(await sqlite.position()).toEqual(await memory.position())
-        expect(await sqlite.usage(q)).toEqual(await memory.usage(q))
-        expect(await sqlite.usage({})).toEqual(await memory.usage({}))
-        const key = { provider: p1, consumer: c1, period: 0 }
-        expect(await sqlite.currencies(key)).toEqual(await memory.currencies(key))
-        await sqlite.close()
-      }),
-      { numRuns: 60, seed: 0x5eed },
-    )
   })
 
   it('refuses bad arguments and calls after close with typed errors', async () => {

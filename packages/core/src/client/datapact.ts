@@ -64,9 +64,9 @@ export interface DatapactOptions {
   meterProvider?: MeterProvider
   /**
    * The member-side index statements, usage lists and their pages read (see docs/index.md): a persistent one, such
-   * as `SqliteIndexStore` from `@datapact/index-sqlite`, resumes from its stored cursor. Default: a fresh
-   * {@link MemoryIndexStore}, which catches up from genesis on the first read. The caller owns it: close it after
-   * the client.
+   * as `SqliteIndexStore` from `@datapact/index-sqlite` or `PostgresIndexStore` from `@datapact/index-postgres`,
+   * resumes from its stored cursor. Default: a fresh {@link MemoryIndexStore}, which catches up from genesis on the
+   * first read. The caller owns it: close it after the client.
    */
   index?: IndexStore
 }

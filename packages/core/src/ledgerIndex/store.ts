@@ -46,7 +46,8 @@ export interface UsageQuery {
  * - Throw {@link DatapactError} LEDGER_UNAVAILABLE (cause attached) when the database cannot be reached, CLOSED
  *   after `close()`.
  *
- * `@datapact/core` ships {@link MemoryIndexStore} (the default); `@datapact/index-sqlite` keeps it in SQLite.
+ * `@datapact/core` ships {@link MemoryIndexStore} (the default); `@datapact/index-sqlite` keeps it in SQLite,
+ * `@datapact/index-postgres` in PostgreSQL.
  */
 export interface IndexStore {
   /** `memory`, `sqlite`, `postgres`, ... */

@@ -1,7 +1,8 @@
 /**
- * The ledger conformance suite and its fixtures, published as `@datapact/core/testing`. Every adapter runs it
- * against its real backend. It imports no test runner: pass your runner's `describe`, `it`, `expect`, `beforeEach`
- * and `afterEach` (vitest, jest, ...). The model-based case loads `fast-check` (an optional peer dependency).
+ * The ledger, payload-store and index-store conformance suites and their fixtures, published as
+ * `@datapact/core/testing`. Every adapter and store runs them against its real backend. They import no test runner:
+ * pass your runner's `describe`, `it`, `expect`, `beforeEach` and `afterEach` (vitest, jest, ...). The model-based and
+ * property cases load `fast-check` (an optional peer dependency).
  * @packageDocumentation
  */
 
@@ -38,6 +39,12 @@ export {
   ZERO32,
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
+export {
+  describeIndexStoreConformance,
+  type IndexStoreConformanceOptions,
+  type IndexStoreHarness,
+  usagePage,
+} from './indexStoreConformance.js'
 export {
   ADAPTER_ENTRY_POINTS,
   describeLedgerInputSweep,
