@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readAllEvents } from '../packages/core/src/client/events.js'
 import { Datapact } from '../packages/core/src/client/index.js'
+import { toNonce } from '../packages/core/src/codec/ids.js'
 import { SqliteIndexStore } from '../packages/index-sqlite/src/index.js'
 import { story } from './index-memory.bench.js'
 import type { BenchContext, BenchRow } from './run.js'
@@ -31,7 +32,7 @@ async function anvil(ctx: BenchContext): Promise<BenchRow[]> {
       version: 1,
       bytes: template.bytes,
       amount: template.amount,
-      nonce: `b${(i + 1).toString(16).padStart(31, '0')}`, // distinct from the client's nonces
+      nonce: toNonce(`b${(i + 1).toString(16).padStart(31, '0')}`), // distinct from the client's nonces
       wrapHash: template.wrapHash,
     })
     while (n < total) {

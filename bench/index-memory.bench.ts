@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryHarness } from '../packages/adapter-memory/src/index.js'
 import { Datapact } from '../packages/core/src/client/index.js'
+import { toNonce } from '../packages/core/src/codec/ids.js'
 import type { LedgerEventRecord, UsageRecord } from '../packages/core/src/domain/index.js'
 import type { IndexStore } from '../packages/core/src/ledgerIndex/index.js'
 import { TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
@@ -54,7 +55,7 @@ async function million(ctx: BenchContext, kind: string, index: IndexStore): Prom
     for (let p = 0; p < MILLION / PAGE; p++) {
       const page: LedgerEventRecord[] = []
       for (let i = 0; i < PAGE; i++, seq++) {
-        const record: UsageRecord = { ...template, nonce: seq.toString(16).padStart(32, '0'), at: template.at }
+        const record: UsageRecord = { ...template, nonce: toNonce(seq.toString(16).padStart(32, '0')), at: template.at }
         page.push({
           cursor,
           txId: `bench${p}`,

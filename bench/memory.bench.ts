@@ -2,7 +2,9 @@
  * Memory-ledger benchmarks: metering throughput through the client, end-to-end fetch, grants with HPKE wraps.
  */
 import { createMemoryHarness } from '../packages/adapter-memory/src/index.js'
+import { toDigest, toNonce } from '../packages/core/src/codec/ids.js'
 import { createEncryptor, decryptChunks, generateDataKey } from '../packages/core/src/crypto/index.js'
+import type { MemberId } from '../packages/core/src/domain/index.js'
 import { fakeWrap, TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { BenchContext, BenchRow } from './run.js'
 import { bestOf } from './timing.js'
@@ -25,13 +27,13 @@ async function usageRecords(): Promise<BenchRow> {
     version: 1,
     bytes: 100,
     amount: 100n,
-    nonce: `${i}`,
-    wrapHash: new Uint8Array(32),
+    nonce: toNonce(i.toString(16).padStart(32, '0')),
+    wrapHash: toDigest(new Uint8Array(32)),
   }))
   t = performance.now()
   for (let b = 0; b < total / 1000; b++)
     await w.consumer.ledger.submit('recordUsage', {
-      records: claims.map((c, i) => ({ ...c, nonce: (b * 1000 + i + 1e6).toString(16).padStart(32, 'f') })),
+      records: claims.map((c, i) => ({ ...c, nonce: toNonce((b * 1000 + i + 1e6).toString(16).padStart(32, 'f')) })),
     })
   const baseline = total / ((performance.now() - t) / 1000)
   return {
@@ -85,7 +87,7 @@ async function grants(): Promise<BenchRow> {
   const w = await world(h)
   const { id } = await w.provider.client.datasets.register({ title: 'g', terms: TERMS, data: testBytes(100) })
   const raw = await w.provider.client.datasets.register({ title: 'raw', terms: TERMS, data: testBytes(100) })
-  const consumers: string[] = []
+  const consumers: MemberId[] = []
   for (let i = 0; i < 1000; i++) {
     const c = await w.stranger(`c${i}`)
     await c.client.members.join({ name: `C${i}`, roles: ['consumer'] })

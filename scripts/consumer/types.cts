@@ -7,7 +7,15 @@ import { createFabricHarness } from '@datapact/adapter-fabric/testing'
 import { MemoryLedger } from '@datapact/adapter-memory'
 import { DatapactContract, serializers } from '@datapact/chaincode'
 import { memberIdOf } from '@datapact/chaincode/wire'
-import { Datapact, type DatapactErrorCode, generateMemberKeys, type LedgerAdapter } from '@datapact/core'
+import {
+  Datapact,
+  type DatapactErrorCode,
+  type DatasetId,
+  generateMemberKeys,
+  type LedgerAdapter,
+  type MemberId,
+  toDatasetId,
+} from '@datapact/core'
 import { decode, encode, records } from '@datapact/core/codec'
 import { sha256 } from '@datapact/core/crypto'
 import { DatapactError, isDatapactError } from '@datapact/core/errors'
@@ -23,6 +31,9 @@ import { startKuboSwarm } from '@datapact/store-ipfs/testing'
 const ledger: LedgerAdapter = new MemoryLedger().as('mem:alice')
 const client: Promise<Datapact> = Datapact.open({ ledger, keys: generateMemberKeys() })
 const digest: Uint8Array = sha256(new Uint8Array(0))
+// One brand across the entry points: the codec's member id schema gives the root's MemberId.
+const member: MemberId = records.memberId.check('mem:alice', 'member')
+const datasetId: DatasetId = toDatasetId('ab'.repeat(32))
 const wire: Uint8Array = encode(records.terms, { pricePerAccess: 1n, pricePerByte: 0n, currency: 'CNY', licence: '' })
 const price: bigint = decode(records.terms, wire).pricePerAccess
 const code: DatapactErrorCode | undefined = isDatapactError(new DatapactError('NOT_FOUND', 'x'))
@@ -37,6 +48,8 @@ const postgresOptions: PostgresIndexStoreOptions = { connection: 'postgres://loc
 export const all = [
   client,
   digest,
+  member,
+  datasetId,
   price,
   code,
   executeRule,

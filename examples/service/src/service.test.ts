@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MemoryLedger } from '@datapact/adapter-memory'
-import { Datapact, FileSystemPayloadStore, generateMemberKeys } from '@datapact/core'
+import { Datapact, type DatasetId, FileSystemPayloadStore, generateMemberKeys } from '@datapact/core'
 import { ensureMember, jsonReviver } from '@datapact/core/service'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createService, type ServiceStats } from './service.js'
@@ -20,7 +20,7 @@ let stats: ServiceStats
 let close: () => Promise<void>
 let provider: Datapact
 let consumer: Datapact
-let large: string
+let large: DatasetId
 
 beforeAll(async () => {
   const ledger = new MemoryLedger()

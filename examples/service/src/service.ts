@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
-import type { Datapact } from '@datapact/core'
+import { type Datapact, type MemberId, toDatasetId } from '@datapact/core'
 import { errorResponse, jsonReplacer, toNodeReadable } from '@datapact/core/service'
 
 /** What the service reports about itself (read by its tests and a metrics endpoint). */
@@ -29,7 +29,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
  * @param provider - The provider whose statement `/statement` shows.
  * @returns The server and its stats.
  */
-export function createService(consumer: Datapact, provider: string): { server: Server; stats: ServiceStats } {
+export function createService(consumer: Datapact, provider: MemberId): { server: Server; stats: ServiceStats } {
   const stats: ServiceStats = { plaintextBytes: 0, aborted: 0 }
   async function* counted(stream: AsyncIterable<Uint8Array>) {
     for await (const chunk of stream) {
@@ -40,15 +40,17 @@ export function createService(consumer: Datapact, provider: string): { server: S
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    const [, resource, datasetId, ...rest] = url.pathname.split('/')
+    const [, resource, id, ...rest] = url.pathname.split('/')
     if (req.method !== 'GET') return json(res, 405, { error: 'GET only' })
-    if (resource === 'datasets' && !datasetId)
+    if (resource === 'datasets' && !id)
       return json(
         res,
         200,
         (await consumer.datasets.catalog()).map(d => ({ id: d.id, title: d.metadata.title })),
       )
-    if (resource === 'datasets' && datasetId && rest.length === 0) {
+    if (resource === 'datasets' && id && rest.length === 0) {
+      // A malformed id is INVALID_INPUT (400), before anything is read or metered.
+      const datasetId = toDatasetId(id, 'id')
       // Verified and metered before the first byte: refusals (403, 429) and bad data (502) are plain statuses.
       const { stream, version, receipt } = await consumer.data.stream(datasetId)
       res.writeHead(200, {

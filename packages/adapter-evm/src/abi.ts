@@ -6,6 +6,7 @@
  * bool, address, bytesN, bytes, string, tuples and dynamic arrays `T[]` of them. Checked against ethers' decoder by
  * the property tests in `test/abi.test.ts`.
  */
+import type { MemberId } from '@datapact/core'
 import { datapactAbi } from './generated/datapact.js'
 
 /** One parameter of an ABI entry, as solc writes it. */
@@ -21,7 +22,9 @@ type SmallUint = 'uint8' | 'uint16' | 'uint24' | 'uint32' | 'uint40' | 'uint48'
 
 /**
  * The decoded value of a parameter: `number` for uint8 .. uint48, `bigint` for wider integers, `boolean`, a lowercase
- * 0x hex string for address, bytesN and bytes, a string for string; tuples are objects by component name.
+ * 0x hex string for address, bytesN and bytes, a string for string; tuples are objects by component name. An address
+ * is typed {@link MemberId}: every address the contract holds is a member, and its id is the lowercase address the
+ * decoder returns.
  */
 export type AbiValue<P> = P extends { readonly type: `${infer T}[]` }
   ? AbiValue<Omit<P, 'type'> & { readonly type: T }>[]
@@ -33,7 +36,9 @@ export type AbiValue<P> = P extends { readonly type: `${infer T}[]` }
         ? bigint
         : P extends { readonly type: 'bool' }
           ? boolean
-          : string
+          : P extends { readonly type: 'address' }
+            ? MemberId
+            : string
 
 /** An object with one field per named parameter. */
 export type AbiStruct<C extends readonly AbiParam[]> = { [P in C[number] as P['name']]: AbiValue<P> }

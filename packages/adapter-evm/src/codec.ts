@@ -5,11 +5,15 @@
 import type {
   ConsortiumSettings,
   Dataset,
+  DatasetId,
   DatasetMetadata,
+  Digest,
   Grant,
   GrantScope,
   LedgerEvent,
   Member,
+  MemberId,
+  Nonce,
   PinnedTerms,
   Role,
   Settlement,
@@ -47,9 +51,15 @@ export function toAddress(id: string, argument: string): string {
 
 export const toWord = (hex64: string): string => `0x${hex64}`
 export const fromWord = (word: string): string => word.slice(2).toLowerCase()
+/** A bytes32 word as a dataset id: its 64 hex characters, lowercased, are a dataset id by construction. */
+export const datasetIdOf = (word: string): DatasetId => fromWord(word) as DatasetId
 export const lower = (address: string): string => address.toLowerCase()
+/** The member id of a signer's address (one ethers checked): the address, lowercased. */
+export const memberIdOfAddress = (address: string): MemberId => lower(address) as MemberId
 const num = (v: bigint | number): number => Number(v)
 const bytes = (hex: string): Uint8Array => getBytes(hex)
+/** A bytes32 word as a digest: 32 bytes by construction. */
+const digestOf = (word: string): Digest => getBytes(word) as Digest
 
 export const rolesToMask = (roles: Role[]): number =>
   ROLES.reduce((m, r, i) => (roles.includes(r) ? m | (1 << i) : m), 0)
@@ -63,7 +73,7 @@ export const bytes8ToCurrency = (word: string): string =>
 
 /** A nonce (32 lowercase hex characters) as a uint128 and back. */
 export const nonceToUint = (nonce: string): bigint => BigInt(`0x${nonce}`)
-export const uintToNonce = (n: bigint): string => n.toString(16).padStart(32, '0')
+export const uintToNonce = (n: bigint): Nonce => n.toString(16).padStart(32, '0') as Nonce
 
 // --------------------------------------------------------------------- calls
 
@@ -270,24 +280,24 @@ export const versionInfoHash = (header: Uint8Array, store: string, address: stri
 /** A log decoded into core events, plus who caused it (undefined: the caller of the transaction's previous log). */
 export interface DecodedLog {
   events: LedgerEvent[]
-  caller: string | undefined
+  caller: MemberId | undefined
 }
 
-const one = (event: LedgerEvent, caller: string): DecodedLog => ({ events: [event], caller })
+const one = (event: LedgerEvent, caller: MemberId): DecodedLog => ({ events: [event], caller })
 
 /** The version a VersionPublished log carries. */
 export const versionFromEvent = (a: EventArgs<'VersionPublished'>): Version => {
   const p = a.version
   return {
-    datasetId: fromWord(p.datasetId),
+    datasetId: datasetIdOf(p.datasetId),
     number: p.number,
-    plaintextDigest: bytes(p.plaintextDigest),
-    merkleRoot: bytes(p.merkleRoot),
+    plaintextDigest: digestOf(p.plaintextDigest),
+    merkleRoot: digestOf(p.merkleRoot),
     size: num(p.size),
     chunkSize: p.chunkSize,
     chunkCount: p.chunkCount,
     header: bytes(p.header),
-    keyCommitment: bytes(p.keyCommitment),
+    keyCommitment: digestOf(p.keyCommitment),
     location: { store: p.location.store, address: p.location.addr },
     previous: p.number - 1,
     publisher: a.publisher,
@@ -320,7 +330,7 @@ const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
   MemberLeft: a => one({ type: 'MemberLeft', member: a.member }, a.member),
   DatasetRegistered: a => {
     const dataset: Dataset = {
-      id: fromWord(a.datasetId),
+      id: datasetIdOf(a.datasetId),
       owner: a.owner,
       metadata: decodeMetadata(a.metadata),
       terms: decodeTerms(a.terms),
@@ -336,14 +346,14 @@ const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
     one(
       {
         type: 'DatasetUpdated',
-        datasetId: fromWord(a.datasetId),
+        datasetId: datasetIdOf(a.datasetId),
         metadata: decodeMetadata(a.metadata),
         terms: decodeTerms(a.terms),
         listed: a.listed,
       },
       a.owner,
     ),
-  DatasetRetired: a => one({ type: 'DatasetRetired', datasetId: fromWord(a.datasetId) }, a.owner),
+  DatasetRetired: a => one({ type: 'DatasetRetired', datasetId: datasetIdOf(a.datasetId) }, a.owner),
   PayloadStored: a =>
     one(
       {
@@ -361,7 +371,7 @@ const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
   },
   AccessGranted: a => {
     const grant: Grant = {
-      datasetId: fromWord(a.datasetId),
+      datasetId: datasetIdOf(a.datasetId),
       grantee: a.grantee,
       seq: a.seq,
       ...decodeGrantTerms(a.terms),
@@ -377,15 +387,15 @@ const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
   },
   KeysWrapped: a => {
     const versions = a.wraps.map(w => w.version).sort(ascending)
-    return one({ type: 'KeysWrapped', datasetId: fromWord(a.datasetId), member: a.member, versions }, a.owner)
+    return one({ type: 'KeysWrapped', datasetId: datasetIdOf(a.datasetId), member: a.member, versions }, a.owner)
   },
   AccessRevoked: a =>
-    one({ type: 'AccessRevoked', datasetId: fromWord(a.datasetId), grantee: a.grantee, seq: a.seq }, a.owner),
+    one({ type: 'AccessRevoked', datasetId: datasetIdOf(a.datasetId), grantee: a.grantee, seq: a.seq }, a.owner),
   TermsAccepted: a =>
     one(
       {
         type: 'TermsAccepted',
-        datasetId: fromWord(a.datasetId),
+        datasetId: datasetIdOf(a.datasetId),
         grantee: a.grantee,
         seq: a.seq,
         terms: decodePinned(a.terms),
@@ -402,7 +412,7 @@ const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
         period: num(a.period),
         currency: bytes8ToCurrency(a.currency),
         party: a.party,
-        digest: bytes(a.digest),
+        digest: digestOf(a.digest),
         amount: a.amount,
         count: num(a.count),
       },
@@ -417,7 +427,7 @@ const EVENTS: { [N in EventName]: (a: EventArgs<N>) => DecodedLog } = {
         period: num(a.period),
         currency: bytes8ToCurrency(a.currency),
         sequence: a.sequence,
-        digest: bytes(a.digest),
+        digest: digestOf(a.digest),
         amount: a.amount,
         count: num(a.count),
       },
@@ -443,11 +453,11 @@ function usageEvents(a: EventArgs<'UsageRecorded'>): LedgerEvent[] {
   const period = num(a.period)
   const at = num(a.at)
   const context = a.context.map(c => ({
-    provider: `0x${(c >> 96n).toString(16).padStart(40, '0')}`,
+    provider: `0x${(c >> 96n).toString(16).padStart(40, '0')}` as MemberId,
     grantSeq: Number((c >> 64n) & 0xffff_ffffn),
     currency: bytes8ToCurrency(`0x${(c & MASK_64).toString(16).padStart(16, '0')}`),
   }))
-  const wrapHashes = a.wrapHashes.map(h => bytes(h))
+  const wrapHashes = a.wrapHashes.map(digestOf)
   const out: LedgerEvent[] = []
   for (let i = 0; i + 1 < claims.length; i += 2) {
     const w0 = claims[i]!
@@ -455,7 +465,7 @@ function usageEvents(a: EventArgs<'UsageRecorded'>): LedgerEvent[] {
     const index = Number((w1 >> 96n) & 0xffff_ffffn)
     const c = context[index]!
     const record: UsageRecord = {
-      datasetId: fromWord(datasetIds[index]!),
+      datasetId: datasetIdOf(datasetIds[index]!),
       version: Number((w1 >> 64n) & 0xffff_ffffn),
       consumer,
       provider: c.provider,
@@ -466,7 +476,7 @@ function usageEvents(a: EventArgs<'UsageRecorded'>): LedgerEvent[] {
       at,
       nonce: uintToNonce(w0 >> 128n),
       grantSeq: c.grantSeq,
-      wrapHash: wrapHashes[Number((w1 >> 128n) & 0xffffn)]!.slice(),
+      wrapHash: wrapHashes[Number((w1 >> 128n) & 0xffffn)]!.slice() as Digest,
     }
     out.push({ type: 'UsageRecorded', record })
   }
@@ -489,8 +499,8 @@ export const memberFromView = (v: ViewResult<'getMember'>): Member | null =>
 
 /** Fields of a dataset kept in storage (the rest is in its info log). */
 export interface DatasetState {
-  id: string
-  owner: string
+  id: DatasetId
+  owner: MemberId
   retired: boolean
   listed: boolean
   latestVersion: number
@@ -507,7 +517,7 @@ export const datasetStateFromView = (v: ViewResult<'getDataset'>): DatasetState 
   v.owner === ZeroAddress
     ? null
     : {
-        id: fromWord(v.id),
+        id: datasetIdOf(v.id),
         owner: v.owner,
         retired: v.retired,
         listed: v.listed,
@@ -536,15 +546,15 @@ export const datasetFromState = (s: DatasetState, metadata: DatasetMetadata, lic
 /** Fields of a version kept in storage (header and location are in its VersionPublished log). */
 export interface VersionState {
   number: number
-  plaintextDigest: Uint8Array
-  merkleRoot: Uint8Array
+  plaintextDigest: Digest
+  merkleRoot: Digest
   size: number
   chunkSize: number
   chunkCount: number
   publishedAt: number
   publishedBlock: number
   infoHash: string
-  keyCommitment: Uint8Array
+  keyCommitment: Digest
 }
 
 export const versionStateFromView = (v: ViewResult<'getVersion'>): VersionState | null =>
@@ -552,18 +562,18 @@ export const versionStateFromView = (v: ViewResult<'getVersion'>): VersionState 
     ? null
     : {
         number: v.number,
-        plaintextDigest: bytes(v.plaintextDigest),
-        merkleRoot: bytes(v.merkleRoot),
+        plaintextDigest: digestOf(v.plaintextDigest),
+        merkleRoot: digestOf(v.merkleRoot),
         size: num(v.size),
         chunkSize: v.chunkSize,
         chunkCount: v.chunkCount,
         publishedAt: num(v.publishedAt),
         publishedBlock: num(v.publishedBlock),
         infoHash: v.infoHash,
-        keyCommitment: bytes(v.keyCommitment),
+        keyCommitment: digestOf(v.keyCommitment),
       }
 
-export const grantFromView = (datasetId: string, v: ViewResult<'getGrant'>): Grant | null => {
+export const grantFromView = (datasetId: DatasetId, v: ViewResult<'getGrant'>): Grant | null => {
   if (v.seq === 0) return null
   return {
     datasetId,
@@ -580,8 +590,8 @@ export const grantFromView = (datasetId: string, v: ViewResult<'getGrant'>): Gra
 }
 
 export interface StatementKey {
-  provider: string
-  consumer: string
+  provider: MemberId
+  consumer: MemberId
   period: number
   currency: string
 }
@@ -597,7 +607,11 @@ export const totalsFromView = (k: StatementKey, v: ViewResult<'getTotals'> | nul
 })
 
 type AckValue = ViewResult<'getSettlement'>['providerAck']
-const ackFromView = (v: AckValue): StatementAck => ({ digest: bytes(v.digest), amount: v.amount, count: num(v.count) })
+const ackFromView = (v: AckValue): StatementAck => ({
+  digest: digestOf(v.digest),
+  amount: v.amount,
+  count: num(v.count),
+})
 
 export const settlementFromView = (k: StatementKey, v: ViewResult<'getSettlement'> | null): Settlement => {
   const flags = v ? v.flags : 0
@@ -612,7 +626,7 @@ export const settlementFromView = (k: StatementKey, v: ViewResult<'getSettlement
     statements: v ? v.statements : 0,
     closedCount: v ? num(v.closedCount) : 0,
     closedAmount: v ? v.closedAmount : 0n,
-    settledDigest: settled ? bytes(v.settledDigest) : null,
+    settledDigest: settled ? digestOf(v.settledDigest) : null,
     settledAmount: settled ? v.settledAmount : null,
     settledCount: settled ? num(v.settledCount) : null,
     settledAt: settled ? num(v.settledAt) : null,

@@ -1,11 +1,13 @@
 import type {
   Dataset,
   DatasetMetadata,
+  Digest,
   EventPage,
   Grant,
   LedgerAdapter,
   LedgerEvent,
   LedgerEventRecord,
+  MemberId,
   SubmitResult,
   SubscribeOptions,
   UsageRecord,
@@ -51,6 +53,7 @@ import {
   isMemberAddress,
   lower,
   memberFromView,
+  memberIdOfAddress,
   metadataHash,
   type StatementKey,
   settlementFromView,
@@ -113,7 +116,7 @@ export class EvmLedger implements LedgerAdapter {
   /** Ciphertext per storePayload transaction: the transaction size limit less room for the call's encoding. */
   readonly maxPayloadBatchBytes: number
   /** This connection's member id: the signer's lowercase 0x address. */
-  readonly memberId: string
+  readonly memberId: MemberId
   /** The contract's lowercase address. */
   readonly address: string
   /** Block the contract was deployed in (event scans start there). */
@@ -130,7 +133,7 @@ export class EvmLedger implements LedgerAdapter {
   #logSpan: number
   #closed = false
 
-  private constructor(chain: Chain, signer: Signer, memberId: string, address: string, deploymentBlock: number) {
+  private constructor(chain: Chain, signer: Signer, memberId: MemberId, address: string, deploymentBlock: number) {
     this.#chain = chain
     this.memberId = memberId
     this.maxPayloadBatchBytes = chain.maxTransactionBytes - 4096
@@ -210,7 +213,7 @@ export class EvmLedger implements LedgerAdapter {
         details: { argument: 'key', expected: 'private key or BaseWallet', got: typeof key },
       })
     const wallet = typeof key === 'string' ? new Wallet(key) : key
-    return new EvmLedger(this.#chain, wallet, lower(wallet.address), this.address, this.deploymentBlock)
+    return new EvmLedger(this.#chain, wallet, memberIdOfAddress(wallet.address), this.address, this.deploymentBlock)
   }
 
   /**
@@ -229,7 +232,13 @@ export class EvmLedger implements LedgerAdapter {
     }
     if (!ok)
       throw new DatapactError('INVALID_INPUT', '"signer" must be an ethers Signer', { details: { argument: 'signer' } })
-    return new EvmLedger(this.#chain, signer, lower(await signer.getAddress()), this.address, this.deploymentBlock)
+    return new EvmLedger(
+      this.#chain,
+      signer,
+      memberIdOfAddress(await signer.getAddress()),
+      this.address,
+      this.deploymentBlock,
+    )
   }
 
   /**
@@ -315,7 +324,7 @@ export class EvmLedger implements LedgerAdapter {
     this.#chain.seen(head)
     type Pending = Omit<LedgerEventRecord, 'at'> & { block: number }
     const found: Pending[] = []
-    const callers = new Map<string, string>()
+    const callers = new Map<string, MemberId>()
     for (let from = start ? Number(start[1]) : this.deploymentBlock; from <= head && found.length < limit; ) {
       const to = Math.min(head, from + this.#logSpan - 1)
       let lastBlock = from
@@ -334,7 +343,8 @@ export class EvmLedger implements LedgerAdapter {
           found.push({
             cursor,
             txId: log.transactionHash,
-            caller: callers.get(log.transactionHash) ?? '',
+            // A log whose transaction has no caller yet keeps the empty id it always had.
+            caller: callers.get(log.transactionHash) ?? ('' as MemberId),
             event: copyEvent(event),
             block,
           })
@@ -672,7 +682,8 @@ function topicMap(chain: Chain): Map<string, EventName> {
  * records, the bulk of the history, are copied by hand; the rest are small.
  */
 function copyEvent(e: LedgerEvent): LedgerEvent {
-  if (e.type === 'UsageRecorded') return { type: e.type, record: { ...e.record, wrapHash: e.record.wrapHash.slice() } }
+  if (e.type === 'UsageRecorded')
+    return { type: e.type, record: { ...e.record, wrapHash: e.record.wrapHash.slice() as Digest } }
   return structuredClone(e)
 }
 
@@ -759,11 +770,11 @@ async function openChain(options: EvmLedgerDeployOptions): Promise<Chain> {
   return new Chain(await openProvider(options.rpcUrl, options), true, options)
 }
 
-async function identity(options: EvmIdentity): Promise<{ signer: Signer; address: string }> {
-  if (options.signer) return { signer: options.signer, address: lower(await options.signer.getAddress()) }
+async function identity(options: EvmIdentity): Promise<{ signer: Signer; address: MemberId }> {
+  if (options.signer) return { signer: options.signer, address: memberIdOfAddress(await options.signer.getAddress()) }
   try {
     const wallet = new Wallet(options.privateKey!)
-    return { signer: wallet, address: lower(wallet.address) }
+    return { signer: wallet, address: memberIdOfAddress(wallet.address) }
   } catch (cause) {
     throw new DatapactError('INVALID_INPUT', '"privateKey" must be a 32-byte hex private key', {
       details: { argument: 'privateKey' },

@@ -5,7 +5,16 @@
  */
 
 import { MemoryLedger } from '@datapact/adapter-memory'
-import type { LedgerAdapter, LedgerEvent } from '@datapact/core'
+import {
+  type DatasetId,
+  type LedgerAdapter,
+  type LedgerEvent,
+  type MemberId,
+  toDatasetId,
+  toDigest,
+  toMemberId,
+  toNonce,
+} from '@datapact/core'
 import type { QueryArgs, QueryName, WriteArgs, WriteRuleName } from '@datapact/core/rules'
 import { fakeWrap } from '@datapact/core/testing'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
@@ -18,7 +27,7 @@ afterAll(() => anvil.stop())
 interface Pair {
   evm: EvmLedger
   mem: LedgerAdapter
-  id: string
+  id: MemberId
 }
 
 const key = (n: number) => new Uint8Array(32).fill(n)
@@ -36,9 +45,9 @@ const terms = (pricePerAccess = 100n, pricePerByte = 0n, currency = 'CNY') => ({
   currency,
   licence: 'CC-BY-4.0',
 })
-const hex32 = (n: number) => n.toString(16).padStart(64, '0')
+const hex32 = (n: number) => toDatasetId(n.toString(16).padStart(64, '0'))
 let nonceCounter = 0
-const nonce = () => (++nonceCounter).toString(16).padStart(32, '0')
+const nonce = () => toNonce((++nonceCounter).toString(16).padStart(32, '0'))
 
 /** Runs every call on both ledgers and checks they agree. */
 class Duo {
@@ -132,22 +141,22 @@ async function consortium(settings = { admission: 'open' as const, regulatorEscr
   return { p, c, c2, r }
 }
 
-const version = (datasetId: string, number: number, wraps: string[], extra: Record<string, unknown> = {}) => ({
+const version = (datasetId: DatasetId, number: number, wraps: MemberId[], extra: Record<string, unknown> = {}) => ({
   datasetId,
   number,
-  plaintextDigest: key(number),
-  merkleRoot: key(number + 100),
+  plaintextDigest: toDigest(key(number)),
+  merkleRoot: toDigest(key(number + 100)),
   size: 1000 * number,
   chunkSize: 1024,
   chunkCount: Math.ceil((1000 * number) / 1024),
   header: bytes(40, number),
-  keyCommitment: key(number + 200),
+  keyCommitment: toDigest(key(number + 200)),
   location: { store: 'shared', address: `addr-${number}` },
   wraps: wraps.map((member, i) => ({ member, wrapped: fakeWrap(i + 1) })),
   ...extra,
 })
 
-const grant = (datasetId: string, grantee: string, extra: Partial<WriteArgs['grantAccess']> = {}) => ({
+const grant = (datasetId: DatasetId, grantee: MemberId, extra: Partial<WriteArgs['grantAccess']> = {}) => ({
   datasetId,
   grantee,
   scope: { kind: 'all' as const, version: 0 },
@@ -199,7 +208,7 @@ describe('EvmLedger matches MemoryLedger', () => {
     await duo.expect('CONFLICT', a, 'admitMember', { member: b.id, roles: ['consumer'] })
     await duo.expect('NOT_FOUND', a, 'setMemberRoles', { member: d.id, roles: ['consumer'] })
     await duo.expect('INVALID_INPUT', a, 'setMemberRoles', { member: a.id, roles: ['provider'] })
-    const escrow = (regulatorEscrow: string | null, admission: 'open' | 'admin' = 'open') => ({
+    const escrow = (regulatorEscrow: MemberId | null, admission: 'open' | 'admin' = 'open') => ({
       settings: { admission, regulatorEscrow, periodSeconds: 7200 },
     })
     await duo.expect('INVALID_INPUT', a, 'updateSettings', escrow(b.id))
@@ -222,7 +231,7 @@ describe('EvmLedger matches MemoryLedger', () => {
     await duo.same('getSettings', {})
     await duo.same('listMembers', {})
     for (const m of [a, b, c, d]) await duo.same('getMember', { member: m.id })
-    await duo.same('getMember', { member: 'nobody' })
+    await duo.same('getMember', { member: toMemberId('nobody') })
     await duo.sameHistory()
   })
 
@@ -332,7 +341,7 @@ describe('EvmLedger matches MemoryLedger', () => {
       await duo.same('getVersion', { datasetId: ds1, number: n }, r)
       for (const m of [p, c, c2, r]) await duo.same('getKeyWrap', { datasetId: ds1, number: n, member: m.id }, r)
     }
-    await duo.same('getKeyWrap', { datasetId: ds1, number: 1, member: 'nobody' })
+    await duo.same('getKeyWrap', { datasetId: ds1, number: 1, member: toMemberId('nobody') })
     await duo.sameHistory()
   })
 
@@ -420,7 +429,7 @@ describe('EvmLedger matches MemoryLedger', () => {
     }
     await duo.same('listGrants', { datasetId: ds, grantee: null })
     await duo.same('listGrants', { datasetId: null, grantee: null })
-    await duo.same('listGrants', { datasetId: null, grantee: 'nobody' })
+    await duo.same('listGrants', { datasetId: null, grantee: toMemberId('nobody') })
     await duo.same('getDataset', { datasetId: ds })
     await duo.sameHistory()
   })
@@ -457,7 +466,7 @@ describe('EvmLedger matches MemoryLedger', () => {
       bytes: 1000 * v,
       amount: datasetId === ds1 ? 100n + 2n * BigInt(1000 * v) : 50n,
       nonce: nonce(),
-      wrapHash: key(77),
+      wrapHash: toDigest(key(77)),
       ...extra,
     })
     const usage = (...records: ReturnType<typeof rec>[]) => ({ records }) as WriteArgs['recordUsage']
@@ -500,19 +509,19 @@ describe('EvmLedger matches MemoryLedger', () => {
     const usageEvents = events.filter(e => e.type === 'UsageRecorded')
     expect(usageEvents).toHaveLength(8)
     const period = usageEvents[0]!.type === 'UsageRecorded' ? usageEvents[0]!.record.period : 0
-    const keyOf = (consumer: string, currency: string) => ({ provider: p.id, consumer, period, currency })
+    const keyOf = (consumer: MemberId, currency: string) => ({ provider: p.id, consumer, period, currency })
     for (const k of [
       keyOf(c.id, 'CNY'),
       keyOf(c.id, 'USD'),
       keyOf(c2.id, 'CNY'),
       keyOf(c2.id, 'EUR'),
-      keyOf('nobody', 'CNY'),
+      keyOf(toMemberId('nobody'), 'CNY'),
     ])
       await duo.same('getTotals', k)
     const totals = (await duo.same('getTotals', keyOf(c.id, 'CNY'))) as { amount: bigint; count: number }
     const ack = (digest: number, extra: Record<string, unknown> = {}) => ({
       ...keyOf(c.id, 'CNY'),
-      digest: key(digest),
+      digest: toDigest(key(digest)),
       amount: totals.amount,
       count: totals.count,
       ...extra,
@@ -545,7 +554,14 @@ describe('EvmLedger reads', () => {
     await duo.expect('ok', p, 'registerDataset', { datasetId: ds, metadata: md('P'), terms: terms(5n), listed: true })
     await duo.expect('ok', p, 'publishVersion', version(ds, 1, [p.id]))
     await duo.expect('ok', p, 'grantAccess', grant(ds, c.id, { wraps: vwraps(1) }))
-    const rec = () => ({ datasetId: ds, version: 1, bytes: 1000, amount: 5n, nonce: nonce(), wrapHash: key(9) })
+    const rec = () => ({
+      datasetId: ds,
+      version: 1,
+      bytes: 1000,
+      amount: 5n,
+      nonce: nonce(),
+      wrapHash: toDigest(key(9)),
+    })
     for (const size of [40, 1, 25, 60, 3]) {
       await c.evm.submit('recordUsage', { records: Array.from({ length: size }, rec) })
       if (size === 1) for (let i = 0; i < 5; i++) await duo.advance(0) // empty blocks
@@ -620,12 +636,14 @@ describe('EvmLedger reads', () => {
   it('refuses member ids that are not addresses, and bad arguments, before sending anything', async () => {
     const { p } = await consortium()
     const before = (await p.evm.readEvents()).events.length
-    await expect(p.evm.submit('admitMember', { member: 'mem:bob', roles: ['consumer'] })).rejects.toMatchObject({
+    await expect(
+      p.evm.submit('admitMember', { member: toMemberId('mem:bob'), roles: ['consumer'] }),
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       details: { argument: 'member' },
     })
     await expect(
-      p.evm.submit('admitMember', { member: `0x${'AB'.repeat(20)}`, roles: ['consumer'] }),
+      p.evm.submit('admitMember', { member: toMemberId(`0x${'AB'.repeat(20)}`), roles: ['consumer'] }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(p.evm.submit('recordUsage', { records: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(p.evm.submit('nope' as 'leaveConsortium', {})).rejects.toMatchObject({ code: 'INVALID_INPUT' })

@@ -1,6 +1,14 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Datapact, generateMemberKeys, type LedgerAdapter } from '@datapact/core'
+import {
+  Datapact,
+  generateMemberKeys,
+  type LedgerAdapter,
+  type MemberId,
+  toDatasetId,
+  toDigest,
+  toNonce,
+} from '@datapact/core'
 import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,9 +16,10 @@ import { EvmLedger } from '../src/index.js'
 import { ANVIL_ACCOUNTS, type AnvilInstance, anvilRpc, createEvmHarness, startAnvil } from '../src/testing/index.js'
 
 const envelopeKey = new Uint8Array(32).fill(1)
+const digest = toDigest(envelopeKey)
 const metadata = { title: 'Faults', description: '', tags: [], mediaType: '', schema: '' }
 const terms = { pricePerAccess: 10n, pricePerByte: 0n, currency: 'CNY', licence: '' }
-const id = (n: number) => n.toString(16).padStart(64, '0')
+const id = (n: number) => toDatasetId(n.toString(16).padStart(64, '0'))
 const register = (ledger: LedgerAdapter, n: number) =>
   ledger.submit('registerDataset', { datasetId: id(n), metadata, terms, listed: true })
 const settled = async (ps: Promise<unknown>[]) =>
@@ -24,18 +33,18 @@ async function provider(anvil: AnvilInstance) {
 }
 
 /** Registers dataset `n` with one version (stored elsewhere) and grants `grantee` access to it. */
-async function grantedDataset(p: EvmLedger, n: number, grantee: string, maxAccesses: number | null = null) {
+async function grantedDataset(p: EvmLedger, n: number, grantee: MemberId, maxAccesses: number | null = null) {
   await register(p, n)
   await p.submit('publishVersion', {
     datasetId: id(n),
     number: 1,
-    plaintextDigest: envelopeKey,
-    merkleRoot: envelopeKey,
+    plaintextDigest: digest,
+    merkleRoot: digest,
     size: 10,
     chunkSize: 1024,
     chunkCount: 1,
     header: envelopeKey,
-    keyCommitment: envelopeKey,
+    keyCommitment: digest,
     location: { store: 'x', address: 'y' },
     wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
   })
@@ -182,7 +191,7 @@ describe('node failures', () => {
       const consumer = await Datapact.open({ ledger, keys: generateMemberKeys() })
       await consumer.members.join({ name: 'C', roles: ['consumer'] })
       await grantedDataset(p, 7, ledger.memberId)
-      const accesses = ['a', 'b'].map(c => ({ datasetId: id(7), version: 1, nonce: c.repeat(32) }))
+      const accesses = ['a', 'b'].map(c => ({ datasetId: id(7), version: 1, nonce: toNonce(c.repeat(32)) }))
       relay.loseNextSend()
       const lost = await consumer.usage.record(accesses).catch(e => e)
       expect(lost).toMatchObject({
@@ -361,7 +370,7 @@ describe('races and atomicity', () => {
       version: 1,
       bytes: 10,
       amount,
-      nonce: nonce.toString(16).padStart(32, '0'),
+      nonce: toNonce(nonce.toString(16).padStart(32, '0')),
       wrapHash: ZERO32,
     })
     const before = (await c.readEvents()).events.length

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { toDatasetId, toDigest, toMemberId, toNonce } from '@datapact/core'
 import { getBytes, hexlify, keccak256 } from 'ethers'
 import { describe, expect, it } from 'vitest'
 import { currencyToBytes8, encodeUsage, metadataHash, toLedgerEvents, versionInfoHash } from '../src/codec.js'
@@ -31,7 +32,13 @@ const v = JSON.parse(readFileSync(new URL('./vectors/evm.json', import.meta.url)
 }
 
 const word = (n: bigint) => n.toString(16).padStart(64, '0')
-const records = v.recordUsage.records.map(r => ({ ...r, amount: BigInt(r.amount), wrapHash: getBytes(r.wrapHash) }))
+const records = v.recordUsage.records.map(r => ({
+  ...r,
+  datasetId: toDatasetId(r.datasetId),
+  nonce: toNonce(r.nonce),
+  amount: BigInt(r.amount),
+  wrapHash: toDigest(getBytes(r.wrapHash)),
+}))
 
 describe('EVM format vectors', () => {
   it('recordUsage: datasets sorted, wrap hashes in first-use order, two claim words per record', () => {
@@ -60,7 +67,7 @@ describe('EVM format vectors', () => {
     const claims = u.claims.map(c => BigInt(c))
     // The event's arguments by name, as the decoder gives them.
     const args = {
-      consumer: u.consumer,
+      consumer: toMemberId(u.consumer),
       period: BigInt(u.period),
       at: BigInt(u.at),
       datasetIds: u.datasetIds,

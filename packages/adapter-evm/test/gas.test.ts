@@ -1,3 +1,4 @@
+import { type DatasetId, toDatasetId, toDigest, toNonce } from '@datapact/core'
 import { fakeWrap, TERMS, testBytes, world } from '@datapact/core/testing'
 import { Interface, toBeHex } from 'ethers'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -17,11 +18,12 @@ describe('gas', () => {
     const h = await createEvmHarness({ anvil })
     try {
       const key = new Uint8Array(32).fill(3)
+      const digest = toDigest(key)
       const p = await h.member('provider')
       await p.submit('joinConsortium', { name: 'P', roles: ['provider'], envelopeKey: key, settings: null })
       const metadata = { title: 'Gas', description: '', tags: [], mediaType: '', schema: '' }
       const terms = { pricePerAccess: 1n, pricePerByte: 0n, currency: 'CNY', licence: '' }
-      const ids = ['a', 'b'].map(c => c.repeat(64))
+      const ids = ['a', 'b'].map(c => toDatasetId(c.repeat(64)))
       for (const datasetId of ids) await p.submit('registerDataset', { datasetId, metadata, terms, listed: true })
       const past = 40
       for (let i = 0; i < past; i++) {
@@ -36,17 +38,17 @@ describe('gas', () => {
         await p.submit('grantAccess', { datasetId: ids[0]!, grantee: c.memberId, ...grant, wraps: [] })
         await p.submit('revokeAccess', { datasetId: ids[0]!, grantee: c.memberId })
       }
-      const publish = async (datasetId: string) => {
+      const publish = async (datasetId: DatasetId) => {
         const { txId } = await p.submit('publishVersion', {
           datasetId,
           number: 1,
-          plaintextDigest: key,
-          merkleRoot: key,
+          plaintextDigest: digest,
+          merkleRoot: digest,
           size: 10,
           chunkSize: 1024,
           chunkCount: 1,
           header: key,
-          keyCommitment: key,
+          keyCommitment: digest,
           location: { store: 'x', address: 'y' },
           wraps: [{ member: p.memberId, wrapped: fakeWrap(1) }],
         })
@@ -85,7 +87,7 @@ describe('gas', () => {
       const { datasetId, version, bytes, amount, wrapHash } = receipt!.record
       const records = Array.from({ length: 1000 }, (_, i) => ({
         ...{ datasetId, version, bytes, amount, wrapHash },
-        nonce: `c${i.toString(16).padStart(31, '0')}`,
+        nonce: toNonce(`c${i.toString(16).padStart(31, '0')}`),
       }))
       await w.consumer.ledger.submit('recordUsage', { records })
       const chunks = Array.from({ length: 8 }, (_, i) => testBytes(8192, i + 1))

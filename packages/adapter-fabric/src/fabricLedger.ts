@@ -7,6 +7,7 @@ import {
   type LedgerAdapter,
   LedgerError,
   type LedgerEventRecord,
+  type MemberId,
   type SubmitResult,
   subscribeSafely,
 } from '@datapact/core'
@@ -273,7 +274,7 @@ const invalid = (argument: string, expected: string) =>
 export class FabricLedger implements LedgerAdapter {
   readonly kind = 'fabric'
   /** `<mspId>/<CN>` of this connection's certificate. */
-  readonly memberId: string
+  readonly memberId: MemberId
   /** The most chunk bytes per `storePayload` transaction, when set in the options (core's default otherwise). */
   readonly maxPayloadBatchBytes?: number
   readonly #client: grpc.Client

@@ -2,7 +2,7 @@
 
 import { MemoryLedger } from '@datapact/adapter-memory'
 import { pinKeyPrefix } from '@datapact/chaincode/wire'
-import type { LedgerAdapter, LedgerEventRecord } from '@datapact/core'
+import type { LedgerAdapter, LedgerEventRecord, MemberId } from '@datapact/core'
 import type { QueryName, WriteRuleName } from '@datapact/core/rules'
 import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -279,7 +279,7 @@ describe('differential: the Fabric chaincode against the memory ledger', () => {
     const memoryLedger = new MemoryLedger()
     const memory = {} as Record<Who, LedgerAdapter>
     for (const who of ['P', 'C', 'D', 'R', 'S'] as const) memory[who] = memoryLedger.as(fabric[who].memberId)
-    const ids = Object.fromEntries(Object.entries(fabric).map(([who, l]) => [who, l.memberId])) as Record<Who, string>
+    const ids = Object.fromEntries(Object.entries(fabric).map(([who, l]) => [who, l.memberId])) as Record<Who, MemberId>
 
     const start = Math.floor(Date.now() / 1000)
     vi.useFakeTimers({ toFake: ['Date'] })

@@ -1,5 +1,5 @@
 import { toBase64 } from '@datapact/chaincode/wire'
-import type { LedgerEventRecord, Role } from '@datapact/core'
+import { type LedgerEventRecord, type MemberId, type Role, toDatasetId, toDigest, toNonce } from '@datapact/core'
 import { encodeArgs } from '@datapact/core/rules'
 import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import * as grpc from '@grpc/grpc-js'
@@ -9,11 +9,12 @@ import type { FabricLedger } from '../src/index.js'
 import { createFabricHarness, type FabricHarness, memberIdentity, memberSigner } from '../src/testing/index.js'
 
 const key = (n: number) => new Uint8Array(32).fill(n)
-const datasetId = 'ab'.repeat(32)
+const digest = (n: number) => toDigest(key(n))
+const datasetId = toDatasetId('ab'.repeat(32))
 const metadata = { title: 'Ticks', description: '', tags: [], mediaType: '', schema: '' }
 const terms = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY', licence: '' }
 let nonces = 0
-const nonce = () => (++nonces).toString(16).padStart(32, '0')
+const nonce = () => toNonce((++nonces).toString(16).padStart(32, '0'))
 
 const join = (ledger: FabricLedger, roles: Role[], n = 1) =>
   ledger.submit('joinConsortium', { name: `m${n}`, roles, envelopeKey: key(n), settings: null })
@@ -32,20 +33,20 @@ async function consortium(h: FabricHarness, consumers = 2) {
   await provider.submit('publishVersion', {
     datasetId,
     number: 1,
-    plaintextDigest: key(1),
-    merkleRoot: key(2),
+    plaintextDigest: digest(1),
+    merkleRoot: digest(2),
     size: 100,
     chunkSize: 1024,
     chunkCount: 1,
     header: key(3),
-    keyCommitment: key(4),
+    keyCommitment: digest(4),
     location: { store: 'shared', address: 'x' },
     wraps: [{ member: provider.memberId, wrapped: fakeWrap() }],
   })
   return { provider, consumers: others }
 }
 
-const grant = (grantee: string, maxAccesses: number | null = null) => ({
+const grant = (grantee: MemberId, maxAccesses: number | null = null) => ({
   datasetId,
   grantee,
   scope: { kind: 'all' as const, version: 0 },

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { toDatasetId } from '@datapact/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FabricLedger } from '../src/index.js'
 
@@ -41,7 +42,7 @@ describe.skipIf(missing.length > 0)('FabricLedger on a real Fabric network', () 
   it('maps a refusal by the deployed chaincode to its code (nothing is ordered)', async () => {
     const height = await ledger.blockHeight()
     await expect(
-      ledger.submit('revokeAccess', { datasetId: 'cd'.repeat(32), grantee: ledger.memberId }),
+      ledger.submit('revokeAccess', { datasetId: toDatasetId('cd'.repeat(32)), grantee: ledger.memberId }),
     ).rejects.toMatchObject({ code: expect.stringMatching(/^(NOT_FOUND|ACCESS_DENIED)$/), ledger: 'fabric' })
     expect(await ledger.blockHeight()).toBeGreaterThanOrEqual(height)
   }, 60_000)

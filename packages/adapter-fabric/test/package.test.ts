@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { toDatasetId, toMemberId } from '@datapact/core'
 import * as grpc from '@grpc/grpc-js'
 import { build, type Options } from 'tsup'
 import { describe, expect, it } from 'vitest'
@@ -45,9 +46,9 @@ async function roundTrip(chaincode: ChaincodeSource): Promise<void> {
       settings: null,
     })
     expect(events.map(e => e.type)).toEqual(['ConsortiumBootstrapped', 'MemberJoined'])
-    expect((await ledger.query('getMember', { member: 'Org1MSP/alice' }))?.name).toBe('Alice')
+    expect((await ledger.query('getMember', { member: toMemberId('Org1MSP/alice') }))?.name).toBe('Alice')
     await expect(
-      ledger.submit('revokeAccess', { datasetId: 'cd'.repeat(32), grantee: 'Org1MSP/bob' }),
+      ledger.submit('revokeAccess', { datasetId: toDatasetId('cd'.repeat(32)), grantee: toMemberId('Org1MSP/bob') }),
     ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     })

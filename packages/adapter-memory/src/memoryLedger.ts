@@ -5,6 +5,7 @@ import type {
   LedgerAdapter,
   LedgerEvent,
   LedgerEventRecord,
+  MemberId,
   SubmitResult,
   SubscribeOptions,
 } from '@datapact/core'
@@ -137,7 +138,7 @@ export class MemoryLedger {
   readonly #listeners = new Set<(e: LedgerEventRecord) => void>()
   #clock: () => number
   readonly #file: string | undefined
-  readonly #admin: string | null
+  readonly #admin: MemberId | null
   #queue: Promise<unknown> = Promise.resolve()
   #txCount = 0
   /** The file as this ledger last read or wrote it (inode, size, mtime); another value means another writer. */
@@ -158,10 +159,9 @@ export class MemoryLedger {
       (typeof options.file !== 'string' || options.file.length === 0 || options.file.includes('\0'))
     )
       throw badOption('options.file', 'a file path (non-empty, without NUL characters)')
-    if (options.admin !== undefined) records.memberId.check(options.admin, 'options.admin')
+    this.#admin = options.admin === undefined ? null : records.memberId.check(options.admin, 'options.admin')
     this.#clock = options.clock ?? wallClock
     this.#file = options.file
-    this.#admin = options.admin ?? null
     if (this.#file) this.#load()
   }
 
@@ -209,8 +209,7 @@ export class MemoryLedger {
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `memberId` is not a member id.
    */
   as(memberId: string): LedgerAdapter {
-    records.memberId.check(memberId, 'memberId')
-    return new MemoryConnection(this, memberId)
+    return new MemoryConnection(this, records.memberId.check(memberId, 'memberId'))
   }
 
   /**
@@ -264,7 +263,7 @@ export class MemoryLedger {
    * exactly what Fabric and EVM can carry. With a file, the new snapshot is written before the commit: a write
    * that fails refuses the transaction (LEDGER_UNAVAILABLE) and nothing changes.
    */
-  submit(caller: string, rule: WriteRuleName, args: unknown): Promise<SubmitResult> {
+  submit(caller: MemberId, rule: WriteRuleName, args: unknown): Promise<SubmitResult> {
     let decoded: unknown
     try {
       if (!isWriteRule(rule)) return Promise.reject(unknownRule(rule, 'write rule'))
@@ -309,7 +308,7 @@ export class MemoryLedger {
   }
 
   /** @internal Evaluates a query; arguments and result pass through their canonical bytes, as on a real ledger. */
-  async query(caller: string, name: QueryName, args: unknown): Promise<unknown> {
+  async query(caller: MemberId, name: QueryName, args: unknown): Promise<unknown> {
     if (!isQuery(name)) throw unknownRule(name, 'query')
     const decoded = roundTripArgs(name, args)
     this.#refresh()
@@ -375,12 +374,12 @@ export class MemoryLedger {
 class TxPort implements StatePort {
   readonly #base: Map<string, Uint8Array>
   readonly #writes = new Map<string, Uint8Array | undefined>()
-  readonly #caller: string
+  readonly #caller: MemberId
   readonly events: LedgerEvent[] = []
   readonly time: number
-  readonly #admin: string | null
+  readonly #admin: MemberId | null
 
-  constructor(base: Map<string, Uint8Array>, caller: string, time: number, admin: string | null) {
+  constructor(base: Map<string, Uint8Array>, caller: MemberId, time: number, admin: MemberId | null) {
     this.#base = base
     this.#caller = caller
     this.time = time
@@ -432,12 +431,12 @@ class TxPort implements StatePort {
 
 class MemoryConnection implements LedgerAdapter {
   readonly kind = 'memory'
-  readonly memberId: string
+  readonly memberId: MemberId
   readonly #ledger: MemoryLedger
   #closed = false
   readonly #unsubscribes = new Set<() => void>()
 
-  constructor(ledger: MemoryLedger, memberId: string) {
+  constructor(ledger: MemoryLedger, memberId: MemberId) {
     this.#ledger = ledger
     this.memberId = memberId
   }

@@ -1,4 +1,4 @@
-import { Datapact, generateMemberKeys, MemoryPayloadStore } from '@datapact/core'
+import { Datapact, generateMemberKeys, MemoryPayloadStore, toMemberId } from '@datapact/core'
 import { TERMS, testBytes, type World } from '@datapact/core/testing'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { MemoryLedger } from '../src/index.js'
@@ -128,11 +128,12 @@ describe('grants, data, usage and billing', () => {
 
   it('a grant to a non-member is INVALID_INPUT from the client and from the rule alike', async () => {
     const { id } = await w.provider.client.datasets.register({ title: 'T', terms: TERMS })
-    await untouched(() => w.provider.client.grants.grant(id, 'mem:nobody'))
+    const nobody = toMemberId('mem:nobody')
+    await untouched(() => w.provider.client.grants.grant(id, nobody))
     await untouched(() =>
       w.provider.ledger.submit('grantAccess', {
         datasetId: id,
-        grantee: 'mem:nobody',
+        grantee: nobody,
         scope: { kind: 'all', version: 0 },
         expiresAt: null,
         maxAccesses: null,

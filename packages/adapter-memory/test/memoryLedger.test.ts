@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Datapact, isDatapactError, type LedgerAdapter } from '@datapact/core'
+import { Datapact, isDatapactError, type LedgerAdapter, toDigest, toMemberId, toNonce } from '@datapact/core'
 import { encode, records } from '@datapact/core/codec'
 import { TERMS, testBytes, type World } from '@datapact/core/testing'
 import fc from 'fast-check'
@@ -65,8 +65,22 @@ describe('MemoryLedger', () => {
     await expect(
       w.consumer.ledger.submit('recordUsage', {
         records: [
-          { datasetId: id, version: 1, bytes: 2000, amount: 100n, nonce: '1'.repeat(32), wrapHash: new Uint8Array(32) },
-          { datasetId: id, version: 1, bytes: 2000, amount: 5n, nonce: '2'.repeat(32), wrapHash: new Uint8Array(32) },
+          {
+            datasetId: id,
+            version: 1,
+            bytes: 2000,
+            amount: 100n,
+            nonce: toNonce('1'.repeat(32)),
+            wrapHash: toDigest(new Uint8Array(32)),
+          },
+          {
+            datasetId: id,
+            version: 1,
+            bytes: 2000,
+            amount: 5n,
+            nonce: toNonce('2'.repeat(32)),
+            wrapHash: toDigest(new Uint8Array(32)),
+          },
         ],
       }),
     ).rejects.toMatchObject({ code: 'AMOUNT_MISMATCH' })
@@ -84,7 +98,7 @@ describe('MemoryLedger', () => {
         .submit('joinConsortium', { name: 'A', roles: ['provider'], envelopeKey: key, settings: null })
       const second = new MemoryLedger({ file })
       expect(second.snapshot()).toEqual(first.snapshot())
-      expect((await second.as('mem:a').query('getMember', { member: 'mem:a' }))?.name).toBe('A')
+      expect((await second.as('mem:a').query('getMember', { member: toMemberId('mem:a') }))?.name).toBe('A')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -225,7 +239,7 @@ describe('audit catches history forged beneath the rules', () => {
     const { state } = ledger.unsafeInternals()
     const key = `version/${id}/${'1'.padStart(10, '0')}`
     const v = await w.consumer.client.datasets.version(id, 1)
-    state.set(key, encode(records.version, { ...v, merkleRoot: new Uint8Array(32).fill(9) }))
+    state.set(key, encode(records.version, { ...v, merkleRoot: toDigest(new Uint8Array(32).fill(9)) }))
     expect(await checks()).toContain('STATE')
     await expect(w.consumer.client.data.fetch(id)).rejects.toMatchObject({ code: 'INTEGRITY' })
   })

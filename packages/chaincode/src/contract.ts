@@ -1,3 +1,4 @@
+import type { MemberId } from '@datapact/core'
 import { DatapactError } from '@datapact/core/errors'
 import {
   decodeArgs,
@@ -198,7 +199,7 @@ export function checkClockSkew(txTime: number): void {
     )
 }
 
-function callerOf(ctx: Context): string {
+function callerOf(ctx: Context): MemberId {
   try {
     return memberIdOf(ctx.clientIdentity.getMSPID(), ctx.clientIdentity.getIDBytes())
   } catch (error) {

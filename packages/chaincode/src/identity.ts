@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto'
+import type { MemberId } from '@datapact/core'
 
 // The member id of a Fabric identity. The chaincode and the client both compute it with this one function, so
 // a member knows its own id before its first transaction and every endorsing peer derives the same id.
@@ -31,7 +32,7 @@ export class MemberIdError extends Error {
  * @throws {@link MemberIdError} when the certificate does not parse, has no single non-empty CN, or the id would
  *   exceed 512 characters
  */
-export function memberIdOf(mspId: string, certificate: string | Uint8Array): string {
+export function memberIdOf(mspId: string, certificate: string | Uint8Array): MemberId {
   if (mspId.length === 0) throw new MemberIdError('the MSP id is empty')
   let subject: NodeJS.Dict<string | string[]>
   try {
@@ -47,7 +48,8 @@ export function memberIdOf(mspId: string, certificate: string | Uint8Array): str
   const id = `${percentEncode(mspId)}/${percentEncode(cn)}`
   if (id.length > maxMemberIdLength)
     throw new MemberIdError(`the member id would exceed ${maxMemberIdLength} characters`)
-  return id
+  // Percent-encoding leaves printable ASCII without spaces, and the length is checked: a member id by construction.
+  return id as MemberId
 }
 
 function percentEncode(text: string): string {

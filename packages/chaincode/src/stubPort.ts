@@ -1,3 +1,4 @@
+import type { MemberId } from '@datapact/core'
 import type { LedgerEvent, StatePort } from '@datapact/core/rules'
 import type { Context } from 'fabric-contract-api'
 
@@ -14,7 +15,7 @@ type ChaincodeStub = Context['stub']
 export class StubPort implements StatePort {
   readonly events: LedgerEvent[] = []
   readonly #stub: ChaincodeStub
-  readonly #caller: string
+  readonly #caller: MemberId
   readonly #now: number
   // key -> new value, or undefined for a delete
   readonly #overlay = new Map<string, Uint8Array | undefined>()
@@ -22,7 +23,7 @@ export class StubPort implements StatePort {
   // of a key would return the same bytes: skip the round trip (a batch of usage records reads the same version often).
   readonly #read = new Map<string, Uint8Array | undefined>()
 
-  constructor(stub: ChaincodeStub, caller: string) {
+  constructor(stub: ChaincodeStub, caller: MemberId) {
     this.#stub = stub
     this.#caller = caller
     this.#now = Number(stub.getTxTimestamp().seconds)
@@ -57,13 +58,14 @@ export class StubPort implements StatePort {
     return [...entries.keys()].sort().map(key => [key, entries.get(key)!])
   }
 
-  caller(): string {
+  caller(): MemberId {
     return this.#caller
   }
 
   /** The genesis admin named by the chaincode server's `DATAPACT_GENESIS_ADMIN` (a member id), if any. */
-  genesisAdmin(): string | null {
-    return process.env.DATAPACT_GENESIS_ADMIN || null
+  genesisAdmin(): MemberId | null {
+    // Taken as given, as before: it is only ever compared with the caller's id.
+    return (process.env.DATAPACT_GENESIS_ADMIN || null) as MemberId | null
   }
 
   now(): number {

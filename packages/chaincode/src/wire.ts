@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import type { MemberId } from '@datapact/core'
 import { decode, encode, records, schema } from '@datapact/core/codec'
 import type { LedgerEvent } from '@datapact/core/rules'
 
@@ -18,7 +19,7 @@ export const eventName = 'datapact'
 /** The chaincode event payload: ledger time and caller of the transaction, and its events in order. */
 export interface EventPayload {
   at: number
-  caller: string
+  caller: MemberId
   events: LedgerEvent[]
 }
 

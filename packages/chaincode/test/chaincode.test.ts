@@ -1,3 +1,4 @@
+import { toMemberId } from '@datapact/core'
 import type { Context } from 'fabric-contract-api'
 import { describe, expect, it } from 'vitest'
 import { checkClockSkew } from '../src/contract.js'
@@ -30,7 +31,7 @@ const texts = (entries: Array<[string, Uint8Array]>) => entries.map(([k, v]) => 
 describe('the stub port', () => {
   it('lets reads and ranges see this transaction’s writes and deletes, and writes only on flush', async () => {
     const { stub, writes } = fakeStub({ 'a/1': 'one', 'a/2': 'two', 'a/3': 'three', b: 'bee' })
-    const port = new StubPort(stub, 'Org1MSP/alice')
+    const port = new StubPort(stub, toMemberId('Org1MSP/alice'))
     expect([port.caller(), port.now()]).toEqual(['Org1MSP/alice', 1_700_000_123])
     await port.put('a/2', bytes('TWO'))
     await port.put('a/0', bytes('zero'))
@@ -71,7 +72,7 @@ describe('the stub port', () => {
       return stub.getState(key)
     }
     const counting = { ...stub, getState } as unknown as Stub
-    const port = new StubPort(counting, 'x')
+    const port = new StubPort(counting, toMemberId('x'))
     for (let i = 0; i < 3; i++) {
       expect(await port.get('a')).toEqual(bytes('one'))
       expect(await port.get('missing')).toBeUndefined()
@@ -80,7 +81,7 @@ describe('the stub port', () => {
   })
 
   it('keeps its own copy of a written value', async () => {
-    const port = new StubPort(fakeStub({}).stub, 'x')
+    const port = new StubPort(fakeStub({}).stub, toMemberId('x'))
     const value = bytes('abc')
     await port.put('k', value)
     value[0] = 0

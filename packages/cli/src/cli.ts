@@ -16,6 +16,8 @@ import {
   type Role,
   type ScopeInput,
   type StatementParameters,
+  toDatasetId,
+  toMemberId,
   type UsageFilter,
   unlockKeystore,
 } from '@datapact/core'
@@ -440,7 +442,7 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
   publishOptions(cmd(root, 'publish <dataset> <file>', 'Publish <file> as the next version of a dataset.')).action(
     withCtx(async (c, dataset: string, file: string, o: { store?: string; chunkSize?: number }) => {
       const v = (await upload(c, file, (client, data, onProgress) =>
-        client.datasets.publish(dataset, data, {
+        client.datasets.publish(toDatasetId(dataset, 'dataset'), data, {
           ...(o.store ? { store: o.store } : {}),
           ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
           onProgress,
@@ -466,7 +468,7 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
       withCtx(async (c, o: { owner?: string; tag?: string; all?: boolean }) => {
         const client = await c.client()
         const list = await client.datasets.catalog({
-          ...(o.owner ? { owner: o.owner } : {}),
+          ...(o.owner ? { owner: toMemberId(o.owner, '--owner') } : {}),
           ...(o.tag ? { tag: o.tag } : {}),
           ...(o.all ? { includeUnlisted: true } : {}),
         })
@@ -530,20 +532,23 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
     withCtx(async (c, dataset: string, grantee: string, o: Parameters<typeof toGrantOptions>[0]) => {
       const options = toGrantOptions(o)
       const client = await c.client()
-      printGrants(c, [await client.grants.grant(dataset, grantee, options)])
+      printGrants(c, [
+        await client.grants.grant(toDatasetId(dataset, 'dataset'), toMemberId(grantee, 'grantee'), options),
+      ])
     }),
   )
   grantOptions(cmd(root, 'grant-many <dataset> <grantees...>', 'Grant several members access in one go.')).action(
     withCtx(async (c, dataset: string, grantees: string[], o: Parameters<typeof toGrantOptions>[0]) => {
       const options = toGrantOptions(o)
       const client = await c.client()
-      printGrants(c, await client.grants.grantMany(dataset, grantees, options))
+      const ids = grantees.map((g, i) => toMemberId(g, `grantees[${i}]`))
+      printGrants(c, await client.grants.grantMany(toDatasetId(dataset, 'dataset'), ids, options))
     }),
   )
   cmd(root, 'revoke <dataset> <grantee>', "Revoke a member's grant (it gets no future version).").action(
     withCtx(async (c, dataset: string, grantee: string) => {
       const client = await c.client()
-      printGrants(c, [await client.grants.revoke(dataset, grantee)])
+      printGrants(c, [await client.grants.revoke(toDatasetId(dataset, 'dataset'), toMemberId(grantee, 'grantee'))])
     }),
   )
   cmd(root, 'grants', "List grants (of this member's datasets, and to this member).")
@@ -553,8 +558,8 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
       withCtx(async (c, o: { dataset?: string; grantee?: string }) => {
         const client = await c.client()
         const list = await client.grants.list({
-          ...(o.dataset ? { datasetId: o.dataset } : {}),
-          ...(o.grantee ? { grantee: o.grantee } : {}),
+          ...(o.dataset ? { datasetId: toDatasetId(o.dataset, '--dataset') } : {}),
+          ...(o.grantee ? { grantee: toMemberId(o.grantee, '--grantee') } : {}),
         })
         printGrants(c, list)
       }),
@@ -597,7 +602,7 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
           let bar: ReturnType<typeof progressBar> | undefined
           let result: Awaited<ReturnType<Datapact['data']['stream']>>
           try {
-            result = await client.data.stream(dataset, {
+            result = await client.data.stream(toDatasetId(dataset, 'dataset'), {
               ...(o.datasetVersion ? { version: o.datasetVersion } : {}),
               ...(o.maxAmount !== undefined ? { maxAmount: o.maxAmount } : {}),
               onProgress: p => {
@@ -642,9 +647,9 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
     .action(
       withCtx(async (c, o: { dataset?: string; provider?: string; consumer?: string; period?: number }) => {
         const filter: UsageFilter = {
-          ...(o.dataset ? { datasetId: o.dataset } : {}),
-          ...(o.provider ? { provider: o.provider } : {}),
-          ...(o.consumer ? { consumer: o.consumer } : {}),
+          ...(o.dataset ? { datasetId: toDatasetId(o.dataset, '--dataset') } : {}),
+          ...(o.provider ? { provider: toMemberId(o.provider, '--provider') } : {}),
+          ...(o.consumer ? { consumer: toMemberId(o.consumer, '--consumer') } : {}),
           ...(o.period !== undefined ? { period: o.period } : {}),
         }
         const client = await c.client()
@@ -676,8 +681,8 @@ function program(ctx: Omit<Context, 'opts' | 'config' | 'client'>): Command {
   const toStatementParams = (o: { provider?: string; consumer?: string; period?: number; currency?: string }) => {
     if (!o.provider && !o.consumer) throw usage('give --provider (as the consumer) or --consumer (as the provider)')
     const p: StatementParameters = {
-      ...(o.provider ? { provider: o.provider } : {}),
-      ...(o.consumer ? { consumer: o.consumer } : {}),
+      ...(o.provider ? { provider: toMemberId(o.provider, '--provider') } : {}),
+      ...(o.consumer ? { consumer: toMemberId(o.consumer, '--consumer') } : {}),
       ...(o.period !== undefined ? { period: o.period } : {}),
       ...(o.currency ? { currency: o.currency } : {}),
     }

@@ -6,6 +6,16 @@
  */
 
 export * from './client/index.js'
+export {
+  isDatasetId,
+  isDigest,
+  isMemberId,
+  isNonce,
+  toDatasetId,
+  toDigest,
+  toMemberId,
+  toNonce,
+} from './codec/ids.js'
 export type { DataSource, MemberKeys } from './crypto/index.js'
 export { generateMemberKeys, lockKeystore, unlockKeystore } from './crypto/index.js'
 export type * from './domain/index.js'

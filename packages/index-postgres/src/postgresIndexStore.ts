@@ -1,9 +1,13 @@
 import {
   DatapactError,
+  type DatasetId,
+  type Digest,
   type IndexedUsage,
   type IndexPosition,
   type IndexStore,
   type LedgerEventRecord,
+  type MemberId,
+  type Nonce,
   type UsageQuery,
   usageOf,
 } from '@datapact/core'
@@ -41,16 +45,16 @@ const MAX_PREFIX = 40
 
 interface UsageRow {
   seq: string
-  provider: string
-  consumer: string
+  provider: MemberId
+  consumer: MemberId
   period: string
   currency: string
-  dataset: string
+  dataset: DatasetId
   version: number
   bytes: string
   amount: string
   at: string
-  nonce: string
+  nonce: Nonce
   grant_seq: string
   wrap_hash: Buffer
 }
@@ -92,7 +96,7 @@ const fromRow = (x: UsageRow): IndexedUsage => ({
     at: Number(x.at),
     nonce: x.nonce,
     grantSeq: Number(x.grant_seq),
-    wrapHash: new Uint8Array(x.wrap_hash),
+    wrapHash: new Uint8Array(x.wrap_hash) as Digest,
   },
 })
 

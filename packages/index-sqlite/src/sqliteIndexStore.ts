@@ -1,9 +1,13 @@
 import {
   DatapactError,
+  type DatasetId,
+  type Digest,
   type IndexedUsage,
   type IndexPosition,
   type IndexStore,
   type LedgerEventRecord,
+  type MemberId,
+  type Nonce,
   type UsageQuery,
   type UsageRecord,
   usageOf,
@@ -50,18 +54,19 @@ CREATE INDEX IF NOT EXISTS usage_by_dataset ON usage (dataset, seq);
 INSERT OR IGNORE INTO meta (id, schema, cursor, events) VALUES (1, ${SCHEMA}, NULL, 0);
 `
 
+/** A stored row: written only from records the client decoded from the ledger, so its ids are typed as such. */
 interface UsageRow {
   seq: number
-  provider: string
-  consumer: string
+  provider: MemberId
+  consumer: MemberId
   period: number
   currency: string
-  dataset: string
+  dataset: DatasetId
   version: number
   bytes: number
   amount: string
   at: number
-  nonce: string
+  nonce: Nonce
   grant_seq: number
   wrap_hash: Uint8Array
 }
@@ -92,7 +97,7 @@ const fromRow = (x: UsageRow): IndexedUsage => ({
     at: x.at,
     nonce: x.nonce,
     grantSeq: x.grant_seq,
-    wrapHash: new Uint8Array(x.wrap_hash),
+    wrapHash: new Uint8Array(x.wrap_hash) as Digest,
   },
 })
 
@@ -257,7 +262,7 @@ export class SqliteIndexStore implements IndexStore {
    * @returns The distinct currencies, sorted.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
-  async currencies(key: { provider: string; consumer: string; period: number }): Promise<string[]> {
+  async currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]> {
     this.#open()
     try {
       return this.#currencies.all(key.provider, key.consumer, key.period).map(x => x.currency)

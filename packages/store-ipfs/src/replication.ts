@@ -1,4 +1,10 @@
-import { DatapactError, type LedgerAdapter, type LedgerEventRecord } from '@datapact/core'
+import {
+  DatapactError,
+  type DatasetId,
+  type LedgerAdapter,
+  type LedgerEventRecord,
+  type MemberId,
+} from '@datapact/core'
 
 /** A node that can keep payloads: an {@link IpfsPayloadStore} on the member's own Kubo node. */
 export interface PinningNode {
@@ -12,8 +18,8 @@ export interface PinningNode {
 /** What a replication did, as reported to {@link ReplicationOptions.onPinned} and `onUnpinned`. */
 export interface ReplicationEvent {
   /** The member on whose node the payload was pinned or unpinned. */
-  member: string
-  datasetId: string
+  member: MemberId
+  datasetId: DatasetId
   version: number
   address: string
 }
@@ -95,7 +101,7 @@ export function startReplication(options: ReplicationOptions): Replication {
   const key = (datasetId: string, version: number) => `${datasetId}/${version}`
 
   /** The address of a version in this store: from its VersionPublished event, else (published before `after`) from the ledger. */
-  const addressOf = async (datasetId: string, version: number): Promise<string | undefined> => {
+  const addressOf = async (datasetId: DatasetId, version: number): Promise<string | undefined> => {
     const known = addresses.get(key(datasetId, version))
     if (known) return known
     const v = await options.ledger.query('getVersion', { datasetId, number: version })
@@ -104,7 +110,7 @@ export function startReplication(options: ReplicationOptions): Replication {
     return v.location.address
   }
 
-  const pin = (member: string, datasetId: string, version: number) => {
+  const pin = (member: MemberId, datasetId: DatasetId, version: number) => {
     const node = nodes[member]
     if (!node) return
     enqueue(async () => {
@@ -125,7 +131,7 @@ export function startReplication(options: ReplicationOptions): Replication {
     })
   }
 
-  const unpinDataset = (member: string, datasetId: string) => {
+  const unpinDataset = (member: MemberId, datasetId: DatasetId) => {
     const node = nodes[member]
     if (!node) return
     enqueue(async () => {

@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url'
 import { EvmLedger } from '@datapact/adapter-evm'
 import { ANVIL_ACCOUNTS, type AnvilInstance, startAnvil } from '@datapact/adapter-evm/testing'
 import { MemoryLedger } from '@datapact/adapter-memory'
-import { Datapact, generateMemberKeys, type LedgerAdapter, lockKeystore, type MemberKeys } from '@datapact/core'
+import {
+  Datapact,
+  generateMemberKeys,
+  type LedgerAdapter,
+  lockKeystore,
+  type MemberKeys,
+  toDatasetId,
+} from '@datapact/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type IpfsPayloadStore, type Replication, startReplication } from '../src/index.js'
 import { type KuboSwarm, startKuboSwarm } from '../src/testing/index.js'
@@ -193,11 +200,11 @@ describe.each([
       ['consumer2 (through the swarm)', consumer2],
     ] as const) {
       const t = performance.now()
-      const { stream, receipt, version } = await party.client.data.stream(published.datasetId)
+      const { stream, receipt, version } = await party.client.data.stream(toDatasetId(published.datasetId))
       expect(version.location.address).toBe(published.address)
       expect(receipt?.record.bytes).toBe(SIZE)
       expect(await sha256(stream)).toEqual(expected)
-      const usage = await party.client.usage.list({ datasetId: published.datasetId })
+      const usage = await party.client.usage.list({ datasetId: toDatasetId(published.datasetId) })
       expect(usage.filter(r => r.consumer === party.ledger.memberId).map(r => r.bytes)).toEqual([SIZE])
       console.log(
         `${backend.name}: ${who}: 256 MiB streamed, verified, metered in ${((performance.now() - t) / 1000).toFixed(1)} s`,

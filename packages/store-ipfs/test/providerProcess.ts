@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { EvmLedger } from '@datapact/adapter-evm'
 import { MemoryLedger } from '@datapact/adapter-memory'
-import { Datapact, unlockKeystore } from '@datapact/core'
+import { Datapact, toMemberId, unlockKeystore } from '@datapact/core'
 import { TERMS } from '@datapact/core/testing'
 import { IpfsPayloadStore } from '../src/index.js'
 import { generated } from './generated.js'
@@ -43,6 +43,6 @@ const { id, version } = await client.datasets.register({
   store: 'ipfs',
 })
 const seconds = (performance.now() - t0) / 1000
-for (const grantee of input.grantees) await client.grants.grant(id, grantee, { scope: 'all' })
+for (const grantee of input.grantees) await client.grants.grant(id, toMemberId(grantee, 'grantee'), { scope: 'all' })
 await client.close()
 console.log(JSON.stringify({ datasetId: id, address: version!.location.address, seconds }))

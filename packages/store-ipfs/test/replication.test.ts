@@ -1,5 +1,5 @@
 import { createMemoryHarness } from '@datapact/adapter-memory'
-import { Datapact, DatapactError, generateMemberKeys } from '@datapact/core'
+import { Datapact, DatapactError, generateMemberKeys, type MemberId } from '@datapact/core'
 import { DEFAULT_SETTINGS } from '@datapact/core/rules'
 import { TERMS, testBytes } from '@datapact/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ type Label = (typeof LABELS)[number]
 
 async function consortium() {
   const h = createMemoryHarness()
-  const parties = {} as Record<Label, { client: Datapact; id: string; store: IpfsPayloadStore }>
+  const parties = {} as Record<Label, { client: Datapact; id: MemberId; store: IpfsPayloadStore }>
   for (const label of LABELS) {
     const ledger = await h.member(label)
     const store = swarm.nodes.find(n => n.label === label)!.store()

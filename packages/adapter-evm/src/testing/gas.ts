@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createNonceSequence, type LedgerAdapter } from '@datapact/core'
+import { createNonceSequence, type LedgerAdapter, type Nonce, toDatasetId, toDigest, toNonce } from '@datapact/core'
 import type { WriteArgs } from '@datapact/core/rules'
 import type { AnvilInstance } from './anvil.js'
 import { anvilRpc, createEvmHarness } from './harness.js'
@@ -29,9 +29,9 @@ export interface PayloadGas {
   kibPerTransaction: number
 }
 
-const ID = '5a'.repeat(32)
+const ID = /* @__PURE__ */ toDatasetId('5a'.repeat(32))
 const SIZE = 1000
-const ENVELOPE = new Uint8Array(32).fill(1)
+const ENVELOPE = /* @__PURE__ */ toDigest(new Uint8Array(32).fill(1))
 /** A key wrap of the shape the contract accepts (it opens for nobody). */
 const WRAP = Uint8Array.from([
   0x44,
@@ -83,7 +83,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** A consumer with a grant on a published dataset, and usage records of it. */
 async function setUpUsage(anvil: AnvilInstance): Promise<{
   consumer: LedgerAdapter
-  record: (nonce: string) => WriteArgs['recordUsage']['records'][number]
+  record: (nonce: Nonce) => WriteArgs['recordUsage']['records'][number]
   teardown: () => Promise<void>
 }> {
   const { provider, consumer, teardown } = await setUp(anvil)
@@ -111,7 +111,7 @@ async function setUpUsage(anvil: AnvilInstance): Promise<{
       ...g,
       wraps: [{ version: 1, wrapped: WRAP }],
     })
-    const record = (nonce: string) => ({
+    const record = (nonce: Nonce) => ({
       datasetId: ID,
       version: 1,
       bytes: SIZE,
@@ -156,7 +156,7 @@ export async function measureUsageGas(
       batchGas.push(await submit(Array.from({ length: batch }, () => record(fresh()))))
     }
     const recordsPerSecond = (batch * batches) / ((performance.now() - t) / 1000)
-    const random = () => randomBytes(16).toString('hex')
+    const random = () => toNonce(randomBytes(16).toString('hex'))
     const randomSingle = await submit([record(random())])
     const randomBatch = await submit(Array.from({ length: batch }, () => record(random())))
     const single = median(singleGas)

@@ -4,26 +4,41 @@
  * `test/formatVectors.test.ts` checks the codec against the file and recomputes the words from the specification.
  */
 import { writeFileSync } from 'node:fs'
+import { toDatasetId, toDigest, toNonce } from '@datapact/core'
 import { AbiCoder, keccak256 } from 'ethers'
 import { currencyToBytes8, encodeUsage, metadataHash, versionInfoHash } from '../../src/codec.js'
 
 const provider = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8'
 const consumer = '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc'
-const ds1 = '11'.repeat(32)
-const ds2 = '02'.repeat(32)
-const w1 = Uint8Array.from({ length: 32 }, (_, i) => i)
-const w2 = Uint8Array.from({ length: 32 }, (_, i) => 255 - i)
+const ds1 = toDatasetId('11'.repeat(32))
+const ds2 = toDatasetId('02'.repeat(32))
+const w1 = toDigest(Uint8Array.from({ length: 32 }, (_, i) => i))
+const w2 = toDigest(Uint8Array.from({ length: 32 }, (_, i) => 255 - i))
 const records = [
-  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: '00112233445566778899aabbccddee00', wrapHash: w1 },
+  {
+    datasetId: ds1,
+    version: 3,
+    bytes: 2500,
+    amount: 100n,
+    nonce: toNonce('00112233445566778899aabbccddee00'),
+    wrapHash: w1,
+  },
   {
     datasetId: ds2,
     version: 1,
     bytes: 1024,
     amount: 12345678901234567890n,
-    nonce: '00112233445566778899aabbccddee01',
+    nonce: toNonce('00112233445566778899aabbccddee01'),
     wrapHash: w2,
   },
-  { datasetId: ds1, version: 3, bytes: 2500, amount: 100n, nonce: '00112233445566778899aabbccddee02', wrapHash: w1 },
+  {
+    datasetId: ds1,
+    version: 3,
+    bytes: 2500,
+    amount: 100n,
+    nonce: toNonce('00112233445566778899aabbccddee02'),
+    wrapHash: w1,
+  },
 ]
 const [datasetIds, wrapHashes, claims] = encodeUsage({ records })
 const metadata = { title: 'Prices', description: 'EOD', tags: ['finance', 'eu'], mediaType: 'text/csv', schema: '' }

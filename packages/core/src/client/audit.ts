@@ -5,10 +5,12 @@ import { decryptChunks } from '../crypto/index.js'
 import type {
   ConsortiumSettings,
   Dataset,
+  DatasetId,
   Grant,
   LedgerEvent,
   LedgerEventRecord,
   Member,
+  MemberId,
   UsageRecord,
   UsageTotals,
   Version,
@@ -129,9 +131,9 @@ const totalsKey = (p: string, c: string, period: number, cur: string): Key => `$
 /** Replays every event from this member's node into a model of the state and checks the invariants of the map. */
 export class Replay {
   settings: ConsortiumSettings | undefined
-  readonly members = new Map<string, Member>()
-  readonly admissions = new Map<string, Member['roles']>()
-  readonly datasets = new Map<string, Dataset>()
+  readonly members = new Map<MemberId, Member>()
+  readonly admissions = new Map<MemberId, Member['roles']>()
+  readonly datasets = new Map<DatasetId, Dataset>()
   readonly versions = new Map<string, Version>()
   readonly grants = new Map<string, Grant>()
   readonly nonces = new Set<string>()
@@ -164,7 +166,7 @@ export class Replay {
     this.#apply(e, rec, index)
   }
 
-  #member(id: string): Member | undefined {
+  #member(id: MemberId): Member | undefined {
     const m = this.members.get(id)
     return m?.status === 'active' ? m : undefined
   }
@@ -176,7 +178,7 @@ export class Replay {
     return m
   }
 
-  #owner(rec: LedgerEventRecord, datasetId: string): Dataset | undefined {
+  #owner(rec: LedgerEventRecord, datasetId: DatasetId): Dataset | undefined {
     const ds = this.datasets.get(datasetId)
     if (!ds) this.flag('STATE', `event on unknown dataset ${datasetId}`)
     else if (ds.owner !== rec.caller)
@@ -384,7 +386,7 @@ export class Replay {
     }
   }
 
-  #entitled(ds: Dataset, n: number, at: number): string[] {
+  #entitled(ds: Dataset, n: number, at: number): MemberId[] {
     return keyRecipients({
       owner: ds.owner,
       regulatorEscrow: this.settings?.regulatorEscrow,
@@ -487,14 +489,14 @@ export async function verifyLedger(
     ctx.ledger.query('listDatasets', { owner: null, tag: null, listedOnly: false }),
     ctx.ledger.query('listGrants', { datasetId: null, grantee: null }),
   ])
-  const byId = <T>(xs: T[], id: (x: T) => string) => new Map(xs.map(x => [id(x), x]))
+  const byId = <T, K extends string>(xs: T[], id: (x: T) => K) => new Map(xs.map(x => [id(x), x]))
   const ledgerMembers = byId(members, m => m.id)
   for (const id of new Set([...ledgerMembers.keys(), ...replay.members.keys()]))
     compare(r.member, `member ${id}`, ledgerMembers.get(id) ?? null, replay.members.get(id))
   const ledgerDatasets = byId(datasets, d => d.id)
   for (const id of new Set([...ledgerDatasets.keys(), ...replay.datasets.keys()]))
     compare(r.dataset, `dataset ${id}`, ledgerDatasets.get(id) ?? null, replay.datasets.get(id))
-  const ledgerGrants = byId(grants, g => `${g.datasetId}/${g.grantee}`)
+  const ledgerGrants = byId(grants, (g): string => `${g.datasetId}/${g.grantee}`)
   for (const id of new Set([...ledgerGrants.keys(), ...replay.grants.keys()]))
     compare(r.grant, `grant ${id}`, ledgerGrants.get(id) ?? null, replay.grants.get(id))
   let versions = 0
@@ -503,7 +505,7 @@ export async function verifyLedger(
   for (const id of replay.datasets.keys()) {
     const ledgerVersions = byId(
       await ctx.ledger.query('listVersions', { datasetId: id }),
-      v => `${v.datasetId}/${v.number}`,
+      (v): string => `${v.datasetId}/${v.number}`,
     )
     for (const k of new Set([
       ...ledgerVersions.keys(),

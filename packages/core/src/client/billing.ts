@@ -2,7 +2,7 @@ import { encode } from '../codec/cbor.js'
 import * as r from '../codec/records.js'
 import { array, int, literal, object } from '../codec/schema.js'
 import { sha256 } from '../crypto/index.js'
-import type { Settlement, UsageRecord } from '../domain/index.js'
+import type { DatasetId, Digest, MemberId, Nonce, Settlement, UsageRecord } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { invalidArgument, readParams } from '../internal/assert.js'
 import { equalBytes } from '../internal/bytes.js'
@@ -11,12 +11,12 @@ import { type ClientContext, settingsOf } from './context.js'
 
 /** One line of a statement: one metered access. */
 export interface StatementRow {
-  datasetId: string
+  datasetId: DatasetId
   version: number
   bytes: number
   amount: bigint
   at: number
-  nonce: string
+  nonce: Nonce
 }
 
 /**
@@ -26,8 +26,8 @@ export interface StatementRow {
  * next statement and never twice.
  */
 export interface Statement {
-  provider: string
-  consumer: string
+  provider: MemberId
+  consumer: MemberId
   period: number
   currency: string
   /** 1 for the first statement of the key, then 2, 3, ... (settled statements so far + 1). */
@@ -43,15 +43,15 @@ export interface Statement {
   bytes: number
   amount: bigint
   /** SHA-256 over the canonical encoding of everything above. */
-  digest: Uint8Array
+  digest: Digest
 }
 
 /** Which statement `billing.statement()` computes: provider, consumer, period and currency. */
 export interface StatementParameters {
   /** The provider; default this member. */
-  provider?: string
+  provider?: MemberId
   /** The consumer; default this member. */
-  consumer?: string
+  consumer?: MemberId
   /** Billing period index; default the current one. */
   period?: number
   /** Currency; default the currency of the period's usage (required when there is none or several). */
@@ -101,7 +101,7 @@ const { format: _format, ...statementFields } = statementBody.fields
 const statementSchema = object({ ...statementFields, digest: r.digest })
 
 /** Digest of a statement's canonical encoding. */
-export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
+export function statementDigest(s: Omit<Statement, 'digest'>): Digest {
   const { provider, consumer, period, currency, sequence, first, periodStart, periodEnd, rows, count, bytes, amount } =
     s
   return sha256(
@@ -120,7 +120,7 @@ export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
       bytes,
       amount,
     }),
-  )
+  ) as Digest
 }
 
 /**
@@ -128,7 +128,7 @@ export function statementDigest(s: Omit<Statement, 'digest'>): Uint8Array {
  * in ledger order; `settled` says how many statements and records of the key are already settled.
  */
 export function buildStatement(
-  key: { provider: string; consumer: string; period: number; currency: string },
+  key: { provider: MemberId; consumer: MemberId; period: number; currency: string },
   periodSeconds: number,
   records: readonly UsageRecord[],
   settled: { statements: number; closedCount: number } = { statements: 0, closedCount: 0 },
@@ -138,7 +138,7 @@ export function buildStatement(
 
 /** Builds the open statement of a key from its open records only (those after the `closedCount` settled ones). */
 function openStatement(
-  key: { provider: string; consumer: string; period: number; currency: string },
+  key: { provider: MemberId; consumer: MemberId; period: number; currency: string },
   periodSeconds: number,
   open: readonly UsageRecord[],
   settled: { statements: number; closedCount: number },
@@ -258,7 +258,7 @@ export class Billing {
    * @returns The totals, or null when nothing was recorded.
    * @throws {@link DatapactError} INVALID_INPUT (bad key), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  totals(key: { provider: string; consumer: string; period: number; currency: string }) {
+  totals(key: { provider: MemberId; consumer: MemberId; period: number; currency: string }) {
     return this.#ctx.ledger.query('getTotals', key)
   }
 
@@ -269,7 +269,7 @@ export class Billing {
    * @returns The settlement, or null before either side acknowledged.
    * @throws {@link DatapactError} INVALID_INPUT (bad key), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  settlement(key: { provider: string; consumer: string; period: number; currency: string }) {
+  settlement(key: { provider: MemberId; consumer: MemberId; period: number; currency: string }) {
     return this.#ctx.ledger.query('getSettlement', key)
   }
 }

@@ -1,5 +1,5 @@
 import type { MemberKeys } from '../crypto/index.js'
-import type { ConsortiumSettings, Dataset, Member, Version } from '../domain/index.js'
+import type { ConsortiumSettings, Dataset, DatasetId, Member, MemberId, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
 import type { LedgerIndex } from '../ledgerIndex/index.js'
@@ -11,18 +11,18 @@ export interface ClientContext {
   readonly keys: MemberKeys
   readonly stores: ReadonlyMap<string, PayloadStore>
   readonly defaultStore: string
-  readonly me: string
+  readonly me: MemberId
   /** The member-side index of this member's node (statements and usage lists read it). */
   readonly index: LedgerIndex
 }
 
-export async function requireDataset(ctx: ClientContext, datasetId: string): Promise<Dataset> {
+export async function requireDataset(ctx: ClientContext, datasetId: DatasetId): Promise<Dataset> {
   const ds = await ctx.ledger.query('getDataset', { datasetId })
   if (!ds) throw new DatapactError('NOT_FOUND', `dataset ${datasetId} does not exist`, { details: { datasetId } })
   return ds
 }
 
-export async function requireVersion(ctx: ClientContext, datasetId: string, number: number): Promise<Version> {
+export async function requireVersion(ctx: ClientContext, datasetId: DatasetId, number: number): Promise<Version> {
   const v = await ctx.ledger.query('getVersion', { datasetId, number })
   if (!v)
     throw new DatapactError('NOT_FOUND', `version ${number} of dataset ${datasetId} does not exist`, {
@@ -31,7 +31,7 @@ export async function requireVersion(ctx: ClientContext, datasetId: string, numb
   return v
 }
 
-export async function requireMember(ctx: ClientContext, member: string): Promise<Member> {
+export async function requireMember(ctx: ClientContext, member: MemberId): Promise<Member> {
   const m = await ctx.ledger.query('getMember', { member })
   if (m?.status !== 'active')
     throw new DatapactError('NOT_FOUND', `${member} is not an active member`, { details: { member } })

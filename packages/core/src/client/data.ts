@@ -1,6 +1,6 @@
 import * as r from '../codec/records.js'
 import { checkKeyCommitment, decryptChunks, merkleLeafHash } from '../crypto/index.js'
-import type { Version } from '../domain/index.js'
+import type { DatasetId, Digest, Nonce, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import {
   abortable,
@@ -29,7 +29,7 @@ export interface FetchOptions {
    * The access's usage nonce. Pass the `details.nonce` of a failed fetch to retry it: an access already recorded
    * under that nonce is reused, not billed again. Default: a fresh nonce.
    */
-  nonce?: string
+  nonce?: Nonce
   /**
    * Stops the read: the call (or, for `stream`, the next read of the stream) rejects with ABORTED. An access is
    * metered only after its data verified, so a fetch aborted before that is not billed; once the usage record is
@@ -87,7 +87,7 @@ export class Data {
    * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
    * ```
    */
-  async fetch(datasetId: string, fetchOptions?: FetchOptions): Promise<FetchResult> {
+  async fetch(datasetId: DatasetId, fetchOptions?: FetchOptions): Promise<FetchResult> {
     const access = await this.#prepare(datasetId, fetchOptions, 'fetch')
     const { version, key, metered, options } = access
     const { signal } = options
@@ -139,7 +139,7 @@ export class Data {
    *   chunk that does not authenticate or a plaintext that does not match the ledger; ABORTED once `options.signal`
    *   fires.
    */
-  async stream(datasetId: string, fetchOptions?: FetchOptions): Promise<StreamResult> {
+  async stream(datasetId: DatasetId, fetchOptions?: FetchOptions): Promise<StreamResult> {
     const access = await this.#prepare(datasetId, fetchOptions, 'stream')
     const { version, key, metered, options } = access
     const { signal } = options
@@ -181,7 +181,7 @@ export class Data {
     }
   }
 
-  async #prepare(datasetId: string, given: unknown, what: 'fetch' | 'stream') {
+  async #prepare(datasetId: DatasetId, given: unknown, what: 'fetch' | 'stream') {
     r.datasetId.check(datasetId, 'datasetId')
     // Every option is checked before anything is read or metered.
     const o = readOptions(given, 'options', ['version', 'onProgress', 'maxAmount', 'nonce', 'signal'])
@@ -229,7 +229,7 @@ export class Data {
     return { version, key: wrap.key, metered, wrapHash: wrap.hash, options }
   }
 
-  async #meter(access: { version: Version; wrapHash: Uint8Array }, options: FetchOptions): Promise<Receipt> {
+  async #meter(access: { version: Version; wrapHash: Digest }, options: FetchOptions): Promise<Receipt> {
     const { version, wrapHash } = access
     const [receipt] = await this.#usage.record([
       {

@@ -1,6 +1,7 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api'
 import { memberId, storeName } from '../codec/records.js'
 import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
+import type { MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import {
   assertOptionalBoolean,
@@ -83,7 +84,7 @@ export interface DatapactOptions {
  */
 export class Datapact {
   /** This member's ledger identity. */
-  readonly memberId: string
+  readonly memberId: MemberId
   /** The consortium: join, admit, roles, settings, envelope key rotation. */
   readonly members: Members
   /** The catalog: register datasets, publish versions, update, retire, list. */
@@ -190,7 +191,7 @@ export class Datapact {
       'meterProvider',
     ])
     const raw = o.ledger as LedgerAdapter
-    let me: unknown
+    let id: unknown
     try {
       if (
         typeof raw !== 'object' ||
@@ -200,14 +201,14 @@ export class Datapact {
         typeof raw.readEvents !== 'function'
       )
         throw invalidArgument('options.ledger', 'a LedgerAdapter', describe(raw))
-      me = raw.memberId
+      id = raw.memberId
     } catch (e) {
       if (e instanceof DatapactError) throw e
       throw invalidArgument('options.ledger', 'a LedgerAdapter', 'a value that throws when read')
     }
-    memberId.check(me, 'options.ledger.memberId')
+    const me = memberId.check(id, 'options.ledger.memberId')
     const keys = checkMemberKeys(o.keys, 'options.keys')
-    const telemetry = createTelemetry(me as string, o)
+    const telemetry = createTelemetry(me, o)
     const ledger = instrumentLedger(raw, telemetry)
     const stores = new Map<string, PayloadStore>([
       ['ledger', instrumentStore(new LedgerPayloadStore(ledger), telemetry)],
@@ -257,7 +258,7 @@ export class Datapact {
       isIndex = false
     }
     if (!isIndex) throw invalidArgument('options.index', 'an IndexStore', describe(index))
-    const member = await ledger.query('getMember', { member: me as string })
+    const member = await ledger.query('getMember', { member: me })
     if (member?.status === 'active' && !equalBytes(member.envelopeKey, keys.envelope.publicKey))
       throw new DatapactError(
         'INVALID_INPUT',
@@ -270,7 +271,7 @@ export class Datapact {
         keys,
         stores,
         defaultStore,
-        me: me as string,
+        me,
         index: new LedgerIndex(ledger, index as IndexStore),
       },
       telemetry,

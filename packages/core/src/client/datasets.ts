@@ -2,7 +2,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import * as r from '../codec/records.js'
 import { createEncryptor, type DataSource, generateDataKey, keyCommitment, wrapKey } from '../crypto/index.js'
 import { primeDataSource } from '../crypto/source.js'
-import type { Dataset, DatasetMetadata, Member, Terms, Version } from '../domain/index.js'
+import type { Dataset, DatasetId, DatasetMetadata, Digest, Member, MemberId, Terms, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError } from '../errors.js'
 import {
   abortable,
@@ -71,7 +71,7 @@ export interface RegisterParameters extends MetadataInput, PublishOptions {
 /** What `datasets.register()` returns. */
 export interface RegisterResult {
   /** The new dataset's id (64 hex characters). */
-  id: string
+  id: DatasetId
   /** The dataset as recorded. */
   dataset: Dataset
   /** Version 1 when `data` was given. */
@@ -89,7 +89,7 @@ export interface UpdateParameters extends Partial<MetadataInput> {
 /** Filters of `datasets.catalog()`. */
 export interface CatalogFilter {
   /** Only datasets of this owner. */
-  owner?: string
+  owner?: MemberId
   /** Only datasets with this tag. */
   tag?: string
   /** Include unlisted datasets (default false). */
@@ -181,7 +181,7 @@ export class Datasets {
   async register(params: RegisterParameters): Promise<RegisterResult> {
     const p = readParams(params, 'params', REGISTER_FIELDS)
     assertOptionalBoolean(p.listed, 'params.listed')
-    const datasetId = bytesToHex(randomBytes(32))
+    const datasetId = bytesToHex(randomBytes(32)) as DatasetId
     const args = {
       datasetId,
       metadata: toMetadata(p, 'params'),
@@ -231,7 +231,7 @@ export class Datasets {
    *   publish took the number), INVALID_INPUT, LEDGER_UNAVAILABLE, ABORTED (`options.signal` fired before the
    *   version was committed: no version published).
    */
-  async publish(datasetId: string, data: DataSource, options?: PublishOptions): Promise<Version> {
+  async publish(datasetId: DatasetId, data: DataSource, options?: PublishOptions): Promise<Version> {
     r.datasetId.check(datasetId, 'datasetId')
     const checked = checkPublishOptions(options, 'options')
     storeFor(this.#ctx, checked.store ?? this.#ctx.defaultStore)
@@ -239,7 +239,7 @@ export class Datasets {
   }
 
   /** Publishes a checked source: every check the ledger would make runs before the payload is uploaded. */
-  async #publish(datasetId: string, data: DataSource, options: CheckedPublishOptions): Promise<Version> {
+  async #publish(datasetId: DatasetId, data: DataSource, options: CheckedPublishOptions): Promise<Version> {
     const ctx = this.#ctx
     const ds = await requireDataset(ctx, datasetId)
     if (ds.owner !== ctx.me)
@@ -284,13 +284,13 @@ export class Datasets {
         ctx.ledger.submit('publishVersion', {
           datasetId,
           number,
-          plaintextDigest: summary.plaintextDigest,
-          merkleRoot: summary.merkleRoot,
+          plaintextDigest: summary.plaintextDigest as Digest,
+          merkleRoot: summary.merkleRoot as Digest,
           size: summary.plaintextSize,
           chunkSize: encryptor.chunkSize,
           chunkCount: summary.chunkCount,
           header: encryptor.header,
-          keyCommitment: keyCommitment(dataKey, encryptor.header),
+          keyCommitment: keyCommitment(dataKey, encryptor.header) as Digest,
           location: { store: store.name, address },
           wraps,
         })
@@ -313,7 +313,7 @@ export class Datasets {
    * Replaces metadata, terms or listing (fields not given keep their value). New terms apply from now on.
    * @throws {@link DatapactError} NOT_FOUND, ACCESS_DENIED, CONFLICT (retired), INVALID_INPUT.
    */
-  async update(datasetId: string, changes: UpdateParameters): Promise<Dataset> {
+  async update(datasetId: DatasetId, changes: UpdateParameters): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
     const c = readParams(changes, 'changes', [...METADATA_FIELDS, 'terms', 'listed'] as const)
     if (Object.keys(c).length === 0) throw invalidArgument('changes', 'at least one field to change', 'none')
@@ -345,14 +345,14 @@ export class Datasets {
    * @throws {@link DatapactError} INVALID_INPUT (bad id), NOT_FOUND, ACCESS_DENIED (not the owner), CONFLICT
    *   (already retired), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async retire(datasetId: string): Promise<Dataset> {
+  async retire(datasetId: DatasetId): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
     await this.#ctx.ledger.submit('retireDataset', { datasetId })
     return requireDataset(this.#ctx, datasetId)
   }
 
   /** A dataset by id. @throws {@link DatapactError} NOT_FOUND. */
-  async get(datasetId: string): Promise<Dataset> {
+  async get(datasetId: DatasetId): Promise<Dataset> {
     r.datasetId.check(datasetId, 'datasetId')
     return requireDataset(this.#ctx, datasetId)
   }
@@ -371,7 +371,7 @@ export class Datasets {
   #catalog(f: Partial<Record<(typeof CATALOG_FIELDS)[number], unknown>>): Promise<Dataset[]> {
     assertOptionalBoolean(f.includeUnlisted, 'filter.includeUnlisted')
     return this.#ctx.ledger.query('listDatasets', {
-      owner: (f.owner as string | undefined) ?? null,
+      owner: (f.owner as MemberId | undefined) ?? null,
       tag: (f.tag as string | undefined) ?? null,
       listedOnly: f.includeUnlisted !== true,
     })
@@ -410,14 +410,14 @@ export class Datasets {
    * @returns The versions.
    * @throws {@link DatapactError} INVALID_INPUT (bad id), NOT_FOUND (no such dataset), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async history(datasetId: string): Promise<Version[]> {
+  async history(datasetId: DatasetId): Promise<Version[]> {
     r.datasetId.check(datasetId, 'datasetId')
     await requireDataset(this.#ctx, datasetId)
     return this.#ctx.ledger.query('listVersions', { datasetId })
   }
 
   /** One version. @throws {@link DatapactError} NOT_FOUND. */
-  async version(datasetId: string, number: number): Promise<Version> {
+  async version(datasetId: DatasetId, number: number): Promise<Version> {
     r.datasetId.check(datasetId, 'datasetId')
     r.versionNumber.check(number, 'number')
     const v = await this.#ctx.ledger.query('getVersion', { datasetId, number })

@@ -1,7 +1,7 @@
 import * as r from '../codec/records.js'
 import { array } from '../codec/schema.js'
 import { sha256, unwrapKey, wrapKeys } from '../crypto/index.js'
-import type { Grant, GrantScope, Member } from '../domain/index.js'
+import type { DatasetId, Digest, Grant, GrantScope, Member, MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { describe, invalidArgument, readOptions } from '../internal/assert.js'
 import { hexToBytes } from '../internal/bytes.js'
@@ -79,7 +79,7 @@ export class Grants {
    * await alice.grants.grant(id, bob.memberId, { scope: 'all', expiresAt: new Date('2027-01-01'), maxAccesses: 10 })
    * ```
    */
-  async grant(datasetId: string, grantee: string, options: GrantOptions = {}): Promise<Grant> {
+  async grant(datasetId: DatasetId, grantee: MemberId, options: GrantOptions = {}): Promise<Grant> {
     r.memberId.check(grantee, 'grantee')
     const [grant] = await this.grantMany(datasetId, [grantee], options)
     return grant!
@@ -96,7 +96,7 @@ export class Grants {
    * @returns The committed grants, in the order of `grantees`.
    * @throws {@link DatapactError} as {@link Grants.grant}.
    */
-  async grantMany(datasetId: string, grantees: string[], options?: GrantOptions): Promise<Grant[]> {
+  async grantMany(datasetId: DatasetId, grantees: MemberId[], options?: GrantOptions): Promise<Grant[]> {
     r.datasetId.check(datasetId, 'datasetId')
     const ids = granteeList.check(grantees, 'grantees')
     if (new Set(ids).size !== ids.length) throw invalidArgument('grantees', 'distinct member ids', 'duplicates')
@@ -174,7 +174,7 @@ export class Grants {
    * Revokes a grant. Forward-only: the grantee keeps what it fetched, records no more usage and gets no later key.
    * @throws {@link DatapactError} NOT_FOUND, ACCESS_DENIED, CONFLICT (already revoked).
    */
-  async revoke(datasetId: string, grantee: string): Promise<Grant> {
+  async revoke(datasetId: DatasetId, grantee: MemberId): Promise<Grant> {
     r.datasetId.check(datasetId, 'datasetId')
     r.memberId.check(grantee, 'grantee')
     const { events } = await this.#ctx.ledger.submit('revokeAccess', { datasetId, grantee })
@@ -195,7 +195,7 @@ export class Grants {
    *   are not the ones given), INVALID_INPUT.
    */
   async acceptTerms(
-    datasetId: string,
+    datasetId: DatasetId,
     terms: { pricePerAccess: bigint; pricePerByte: bigint; currency: string },
   ): Promise<Grant> {
     r.datasetId.check(datasetId, 'datasetId')
@@ -218,7 +218,7 @@ export class Grants {
    * @returns The grant, or null when there is none.
    * @throws {@link DatapactError} INVALID_INPUT (bad id), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async get(datasetId: string, grantee: string = this.#ctx.me): Promise<GrantView | null> {
+  async get(datasetId: DatasetId, grantee: MemberId = this.#ctx.me): Promise<GrantView | null> {
     r.datasetId.check(datasetId, 'datasetId')
     r.memberId.check(grantee, 'grantee')
     const [g, now] = await Promise.all([
@@ -235,7 +235,7 @@ export class Grants {
    * @returns The grants.
    * @throws {@link DatapactError} INVALID_INPUT (bad filter), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async list(filter?: { datasetId?: string; grantee?: string }): Promise<GrantView[]> {
+  async list(filter?: { datasetId?: DatasetId; grantee?: MemberId }): Promise<GrantView[]> {
     return this.#list(readOptions(filter, 'filter', ['datasetId', 'grantee']))
   }
 
@@ -262,7 +262,7 @@ export class Grants {
    * const { items, cursor } = await alice.grants.listPage({ datasetId: id, limit: 100 })
    * ```
    */
-  async listPage(filter?: { datasetId?: string; grantee?: string } & PageOptions): Promise<Page<GrantView>> {
+  async listPage(filter?: { datasetId?: DatasetId; grantee?: MemberId } & PageOptions): Promise<Page<GrantView>> {
     const f = readOptions(filter, 'filter', ['datasetId', 'grantee', 'cursor', 'limit'])
     const page = checkPage(f.cursor, f.limit, 'filter')
     const key = (g: GrantView) => `${g.datasetId}/${g.grantee}`
@@ -282,9 +282,9 @@ const view = (g: Grant, now: number): GrantView => ({
 /** This member's key wrap of a version, opened: the data key and the SHA-256 of the wrap; null without a wrap. */
 export async function ownKeyWrap(
   ctx: ClientContext,
-  datasetId: string,
+  datasetId: DatasetId,
   n: number,
-): Promise<{ key: Uint8Array; hash: Uint8Array } | null> {
+): Promise<{ key: Uint8Array; hash: Digest } | null> {
   const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: n, member: ctx.me })
   if (!wrapped) return null
   const key = await unwrapKey({
@@ -294,17 +294,17 @@ export async function ownKeyWrap(
     version: n,
     recipientId: ctx.me,
   })
-  return { key, hash: sha256(wrapped) }
+  return { key, hash: sha256(wrapped) as Digest }
 }
 
-export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number): Promise<Uint8Array>
+export async function unwrapOwnKey(ctx: ClientContext, datasetId: DatasetId, n: number): Promise<Uint8Array>
 export async function unwrapOwnKey(
   ctx: ClientContext,
-  datasetId: string,
+  datasetId: DatasetId,
   n: number,
   optional: true,
 ): Promise<Uint8Array | null>
-export async function unwrapOwnKey(ctx: ClientContext, datasetId: string, n: number, optional = false) {
+export async function unwrapOwnKey(ctx: ClientContext, datasetId: DatasetId, n: number, optional = false) {
   const own = await ownKeyWrap(ctx, datasetId, n)
   if (own) return own.key
   if (optional) return null

@@ -1,6 +1,6 @@
 import * as r from '../codec/records.js'
 import { checkMemberKeys, type MemberKeys } from '../crypto/index.js'
-import type { ConsortiumSettings, Member, Role } from '../domain/index.js'
+import type { ConsortiumSettings, Member, MemberId, Role } from '../domain/index.js'
 import { readOptions, readParams } from '../internal/assert.js'
 import { type ClientContext, requireMember, settingsOf } from './context.js'
 import { checkPage, type Page, type PageOptions, pageByKey, sortedBy } from './pages.js'
@@ -58,7 +58,7 @@ export class Members {
   }
 
   /** A member by id. @throws {@link DatapactError} NOT_FOUND. */
-  async get(member: string): Promise<Member> {
+  async get(member: MemberId): Promise<Member> {
     r.memberId.check(member, 'member')
     return requireMember(this.#ctx, member)
   }
@@ -105,7 +105,7 @@ export class Members {
    * @throws {@link DatapactError} INVALID_INPUT (bad id or roles), ACCESS_DENIED (not an admin), CONFLICT
    *   (already a member), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async admit(member: string, roles: Role[]): Promise<void> {
+  async admit(member: MemberId, roles: Role[]): Promise<void> {
     await this.#ctx.ledger.submit('admitMember', { member, roles })
   }
 
@@ -118,7 +118,7 @@ export class Members {
    * @throws {@link DatapactError} INVALID_INPUT (bad roles, or dropping one's own admin role), ACCESS_DENIED (not
    *   an admin), NOT_FOUND (no such member), CONFLICT (removing the escrow regulator's role), LEDGER_UNAVAILABLE when the ledger cannot be reached, CLOSED after `close()`.
    */
-  async setRoles(member: string, roles: Role[]): Promise<Member> {
+  async setRoles(member: MemberId, roles: Role[]): Promise<Member> {
     await this.#ctx.ledger.submit('setMemberRoles', { member, roles })
     return requireMember(this.#ctx, member)
   }

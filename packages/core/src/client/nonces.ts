@@ -1,4 +1,5 @@
 import { randomBytes } from '@noble/hashes/utils.js'
+import type { Nonce } from '../domain/index.js'
 import { bytesToHex } from '../internal/bytes.js'
 
 /**
@@ -8,7 +9,7 @@ import { bytesToHex } from '../internal/bytes.js'
  *
  * @returns A function that yields the next nonce (32 lowercase hex characters).
  */
-export function createNonceSequence(): () => string {
+export function createNonceSequence(): () => Nonce {
   let prefix = ''
   let counter = 256
   return () => {
@@ -16,6 +17,6 @@ export function createNonceSequence(): () => string {
       prefix = bytesToHex(randomBytes(15))
       counter = 0
     }
-    return prefix + (counter++).toString(16).padStart(2, '0')
+    return (prefix + (counter++).toString(16).padStart(2, '0')) as Nonce
   }
 }

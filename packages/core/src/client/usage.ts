@@ -1,7 +1,7 @@
 import * as r from '../codec/records.js'
 import { array, type Schema } from '../codec/schema.js'
 import { sha256 } from '../crypto/index.js'
-import type { Dataset, Grant, UsageRecord, Version } from '../domain/index.js'
+import type { Dataset, DatasetId, Digest, Grant, MemberId, Nonce, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError, LedgerError } from '../errors.js'
 import { describe, invalidArgument, readOptions } from '../internal/assert.js'
 import { priceOf } from '../rules/index.js'
@@ -11,18 +11,18 @@ import { checkPage, type Page, type PageOptions } from './pages.js'
 
 /** One access to meter: a version of a dataset this member holds a grant on. */
 export interface Access {
-  datasetId: string
+  datasetId: DatasetId
   version: number
   /**
    * The access's nonce (32 lowercase hex characters). Choose it before the first attempt and pass the same one
    * again to retry after an unknown outcome: an access already recorded under it is reported, not recorded twice.
    * Default: a fresh nonce.
    */
-  nonce?: string
+  nonce?: Nonce
   /** Refuse (AMOUNT_MISMATCH, nothing submitted) if the ledger would charge more than this for the access. */
   maxAmount?: bigint
   /** SHA-256 of the key wrap this access was served; default: of this member's wrap on the ledger (or zeros). */
-  wrapHash?: Uint8Array
+  wrapHash?: Digest
 }
 
 /** Proof that an access was metered: the ledger transaction and the record it committed. */
@@ -35,11 +35,11 @@ export interface Receipt {
 /** Filters of `usage.list()`; all given filters must match. */
 export interface UsageFilter {
   /** Only records of this dataset. */
-  datasetId?: string
+  datasetId?: DatasetId
   /** Only records billed by this provider. */
-  provider?: string
+  provider?: MemberId
   /** Only records of this consumer. */
-  consumer?: string
+  consumer?: MemberId
   /** Only records in this billing period. */
   period?: number
 }
@@ -156,7 +156,7 @@ export class Usage {
   }
 
   /** The records already on the ledger for every claim's nonce, when they are exactly these accesses. */
-  async #recorded(claims: Array<{ datasetId: string; version: number; nonce: string }>): Promise<Receipt[] | null> {
+  async #recorded(claims: Array<{ datasetId: DatasetId; version: number; nonce: Nonce }>): Promise<Receipt[] | null> {
     const ctx = this.#ctx
     const records = await Promise.all(
       claims.map(c => ctx.ledger.query('getUsage', { consumer: ctx.me, nonce: c.nonce })),
@@ -245,7 +245,7 @@ function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promis
 }
 
 /** SHA-256 of this member's key wrap of a version (zeros when it has none). */
-async function ownWrapHash(ctx: ClientContext, datasetId: string, version: number): Promise<Uint8Array> {
+async function ownWrapHash(ctx: ClientContext, datasetId: DatasetId, version: number): Promise<Digest> {
   const wrapped = await ctx.ledger.query('getKeyWrap', { datasetId, number: version, member: ctx.me })
-  return wrapped ? sha256(wrapped) : new Uint8Array(32)
+  return (wrapped ? sha256(wrapped) : new Uint8Array(32)) as Digest
 }

@@ -3,16 +3,19 @@ import { describe, expect } from 'vitest'
 import type { Dataset, UsageRecord } from '../domain/index.js'
 import { MAX_AMOUNT } from '../internal/assert.js'
 import { decode, encode, roundTrip } from './cbor.js'
+import { toDatasetId, toDigest, toMemberId, toNonce } from './ids.js'
 import * as r from './records.js'
 import * as s from './schema.js'
 
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map(b => Buffer.from(b).toString('hex'))
-const id = fc.stringMatching(/^[\x21-\x7e]{1,40}$/)
+const id = fc.stringMatching(/^[\x21-\x7e]{1,40}$/).map(x => toMemberId(x))
+const datasetId = hex(32).map(x => toDatasetId(x))
+const digest = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b => toDigest(b))
 const amount = fc.bigInt({ min: 0n, max: MAX_AMOUNT })
 const uint = fc.nat({ max: 2 ** 32 - 1 })
 
 const usage: fc.Arbitrary<UsageRecord> = fc.record({
-  datasetId: hex(32),
+  datasetId,
   version: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
   consumer: id,
   provider: id,
@@ -21,13 +24,13 @@ const usage: fc.Arbitrary<UsageRecord> = fc.record({
   currency: fc.stringMatching(/^[A-Z0-9]{3,8}$/),
   period: fc.nat(),
   at: fc.nat(),
-  nonce: hex(16),
+  nonce: hex(16).map(x => toNonce(x)),
   grantSeq: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
-  wrapHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  wrapHash: digest,
 })
 
 const dataset: fc.Arbitrary<Dataset> = fc.record({
-  id: hex(32),
+  id: datasetId,
   owner: id,
   metadata: fc.record({
     title: fc.string({ minLength: 1, maxLength: 200 }),
@@ -120,18 +123,18 @@ describe('canonical codec', () => {
 
 describe('strict decoding', () => {
   const rec: UsageRecord = {
-    datasetId: 'ab'.repeat(32),
+    datasetId: toDatasetId('ab'.repeat(32)),
     version: 1,
-    consumer: 'c',
-    provider: 'p',
+    consumer: toMemberId('c'),
+    provider: toMemberId('p'),
     bytes: 10,
     amount: 5n,
     currency: 'CNY',
     period: 0,
     at: 0,
-    nonce: '00'.repeat(16),
+    nonce: toNonce('00'.repeat(16)),
     grantSeq: 1,
-    wrapHash: new Uint8Array(32),
+    wrapHash: toDigest(new Uint8Array(32)),
   }
   test('refuses unknown and missing fields', () => {
     expect(() => encode(r.usageRecord, { ...rec, extra: 1 } as never)).toThrow(

@@ -1,12 +1,16 @@
 import type {
   ConsortiumSettings,
   Dataset,
+  DatasetId,
   DatasetMetadata,
+  Digest,
   Grant,
   GrantScope,
   KeyWrap,
   LedgerEvent,
   Member,
+  MemberId,
+  Nonce,
   PayloadLocation,
   PinnedTerms,
   Settlement,
@@ -77,14 +81,20 @@ export const WRAP = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the rule excludes.
 const TAG = /^[^\x00-\x20\x7f]+$/
 
+const hex32Of = <T extends string>() => string<T>(64, 64, /^[0-9a-f]{64}$/, '64 lowercase hex characters')
 /** 32 bytes as 64 lowercase hex characters. */
-export const hex32 = string(64, 64, /^[0-9a-f]{64}$/, '64 lowercase hex characters')
+export const hex32 = hex32Of<string>()
 /** A member id: 1..512 printable ASCII characters without spaces. */
-export const memberId = string(LIMITS.memberId, 1, /^[\x21-\x7e]+$/, 'member id of printable ASCII without spaces')
+export const memberId = string<MemberId>(
+  LIMITS.memberId,
+  1,
+  /^[\x21-\x7e]+$/,
+  'member id of printable ASCII without spaces',
+)
 /** A dataset id: 32 bytes as 64 lowercase hex characters. */
-export const datasetId = hex32
+export const datasetId = hex32Of<DatasetId>()
 /** A 32-byte digest (SHA-256, Merkle root). */
-export const digest = bytes({ length: 32 })
+export const digest = bytes<Digest>({ length: 32 })
 /** An integer in 0..2^32 - 1. */
 export const uint32 = int(0, LIMITS.uint32)
 /** A version number: 1..2^32 - 1. */
@@ -96,7 +106,7 @@ export const money = amount(MAX_AMOUNT)
 /** A currency code: 3 to 8 upper-case letters or digits. */
 export const currency = string(8, 3, /^[A-Z0-9]{3,8}$/, 'currency code of 3-8 upper-case letters or digits')
 /** A usage nonce: 16 bytes as 32 lowercase hex characters. */
-export const nonce = string(32, 32, /^[0-9a-f]{32}$/, '32 lowercase hex characters')
+export const nonce = string<Nonce>(32, 32, /^[0-9a-f]{32}$/, '32 lowercase hex characters')
 /** One role: `admin`, `provider`, `consumer` or `regulator`. */
 export const role = literal(...ROLES)
 /** A non-empty list of roles. */

@@ -67,8 +67,16 @@ const simple = <T>(check: (value: unknown, path: string) => T): Schema<T> => ({
   fromWire: check,
 })
 
-/** A string of `min..max` UTF-16 code units, optionally matching `pattern`. */
-export const string = (max: number, min = 0, pattern?: RegExp, expected?: string): Schema<string> =>
+/**
+ * A string of `min..max` UTF-16 code units, optionally matching `pattern`. `T` names what a passing string is (a
+ * branded id such as `MemberId`): the check is what makes it one.
+ */
+export const string = <T extends string = string>(
+  max: number,
+  min = 0,
+  pattern?: RegExp,
+  expected?: string,
+): Schema<T> =>
   simple((v, path) => {
     if (
       typeof v !== 'string' ||
@@ -78,7 +86,7 @@ export const string = (max: number, min = 0, pattern?: RegExp, expected?: string
       LONE_SURROGATE.test(v)
     )
       fail(path, expected ?? `string of ${min}..${max} characters`, v)
-    return v as string
+    return v as T
   })
 
 /** A safe integer in `min..max`. */
@@ -140,16 +148,21 @@ export function withBorrowedBytes<T>(fn: () => T): T {
 }
 
 /**
- * Bytes, exactly `length` long or within `min..max`. Checking returns a copy, so later changes to the input do not
+ * Bytes, exactly `length` long or within `min..max` (`T` names what passing bytes are, such as `Digest`). Checking
+ * returns a copy, so later changes to the input do not
  * reach it. Decoding keeps the decoder's own array: the CBOR decoder makes a fresh plain Uint8Array for every byte
  * string, which nothing else references, so a second copy (of every payload batch a ledger returns) would only cost.
  */
-export const bytes = (opts: { length?: number; min?: number; max?: number }): Schema<Uint8Array> => {
+export const bytes = <T extends Uint8Array = Uint8Array>(opts: {
+  length?: number
+  min?: number
+  max?: number
+}): Schema<T> => {
   const { length, min = 0, max = Number.MAX_SAFE_INTEGER } = opts
   const expected = length === undefined ? `Uint8Array of ${min}..${max} bytes` : `Uint8Array(${length})`
   const sized = (b: Uint8Array, path: string) => {
     if (length !== undefined ? b.length !== length : b.length < min || b.length > max) fail(path, expected, b)
-    return b
+    return b as T
   }
   const check = (v: unknown, path: string) => {
     const b = borrowing ? genuineView(v) : ownBytes(v)

@@ -3,6 +3,7 @@ import type {
   Dataset,
   DatasetId,
   DatasetMetadata,
+  Digest,
   Grant,
   MemberId,
   PinnedTerms,
@@ -40,7 +41,7 @@ export type LedgerEvent =
       period: number
       currency: string
       party: MemberId
-      digest: Uint8Array
+      digest: Digest
       amount: bigint
       count: number
     }
@@ -52,7 +53,7 @@ export type LedgerEvent =
       currency: string
       /** 1 for the first statement of the key, then 2, 3, ... */
       sequence: number
-      digest: Uint8Array
+      digest: Digest
       amount: bigint
       count: number
     }

@@ -3,11 +3,39 @@
  * Times are ledger time in whole seconds since the Unix epoch; money is bigint in integer minor units.
  */
 
-/** A consortium member's identity on the ledger (EVM address, Fabric MSP id + certificate id, memory id). */
-export type MemberId = string
-/** A dataset id: 32 bytes as 64 lowercase hex characters. */
-export type DatasetId = string
-/** Hex of 32 bytes (digests, Merkle roots, content addresses). */
+/**
+ * The key of the type-only brands below. It has no runtime value: a branded value is a plain string or Uint8Array,
+ * and the brand only keeps one kind of id from being passed where another goes.
+ */
+declare const brand: unique symbol
+
+/**
+ * A consortium member's identity on the ledger (EVM address, Fabric MSP id + certificate id, memory id): 1..512
+ * printable ASCII characters without spaces. At runtime a plain string; make one from a string with
+ * {@link @datapact/core!index.toMemberId | toMemberId}, or take it from the API (`client.memberId`, records, events).
+ */
+export type MemberId = string & { readonly [brand]: 'MemberId' }
+/**
+ * A dataset id: 32 bytes as 64 lowercase hex characters. At runtime a plain string; make one with
+ * {@link @datapact/core!index.toDatasetId | toDatasetId}, or take it from the API (`register`'s `id`, records, events).
+ */
+export type DatasetId = string & { readonly [brand]: 'DatasetId' }
+/**
+ * A 32-byte digest: a SHA-256 (plaintext digest, wrap hash, statement digest), a Merkle root or a key commitment. At
+ * runtime a plain Uint8Array; make one with {@link @datapact/core!index.toDigest | toDigest}.
+ */
+export type Digest = Uint8Array & { readonly [brand]: 'Digest' }
+/**
+ * A usage record's nonce: 16 bytes as 32 lowercase hex characters, chosen by the consumer before the first attempt.
+ * At runtime a plain string; make one with {@link @datapact/core!index.toNonce | toNonce}, or draw them from
+ * {@link @datapact/core!index.createNonceSequence | createNonceSequence}.
+ */
+export type Nonce = string & { readonly [brand]: 'Nonce' }
+/**
+ * Hex of 32 bytes.
+ *
+ * @deprecated Nothing in the API is typed with it: ids are {@link DatasetId}, digests are {@link Digest} (bytes).
+ */
 export type Hex32 = string
 
 /** The roles a member can hold, in bit order (the EVM contract's role bitmask uses bit i for `ROLES[i]`). */
@@ -99,9 +127,9 @@ export interface Version {
   datasetId: DatasetId
   number: number
   /** SHA-256 of the plaintext. */
-  plaintextDigest: Uint8Array
+  plaintextDigest: Digest
   /** Merkle root over the ciphertext chunks. */
-  merkleRoot: Uint8Array
+  merkleRoot: Digest
   /** Plaintext size in bytes. */
   size: number
   chunkSize: number
@@ -112,7 +140,7 @@ export interface Version {
    * Commitment to the version's data key: HMAC-SHA256(dataKey, "datapact/key-commitment/v1" || header). A consumer
    * checks the key it unwrapped against it before it is metered; the key itself never reaches the ledger.
    */
-  keyCommitment: Uint8Array
+  keyCommitment: Digest
   location: PayloadLocation
   /** Previous version number; 0 for the first. */
   previous: number
@@ -185,14 +213,14 @@ export interface UsageRecord {
   period: number
   at: number
   /** Consumer-chosen unique nonce (hex of 16 bytes); a replay is refused. */
-  nonce: string
+  nonce: Nonce
   /** Grant sequence number the access was made under. */
   grantSeq: number
   /**
    * SHA-256 of the key wrap the consumer was served and opened for this access: its evidence, should the payload
    * fail to decrypt after it was metered.
    */
-  wrapHash: Uint8Array
+  wrapHash: Digest
 }
 
 /** Running totals the ledger keeps per (provider, consumer, period, currency). */
@@ -208,7 +236,7 @@ export interface UsageTotals {
 
 /** One party's acknowledgement of an open statement: its digest and the totals it claims. */
 export interface StatementAck {
-  digest: Uint8Array
+  digest: Digest
   amount: bigint
   count: number
 }
@@ -233,7 +261,7 @@ export interface Settlement {
   closedCount: number
   closedAmount: bigint
   /** The last settled statement: its digest, amount, record count and ledger time; null before the first. */
-  settledDigest: Uint8Array | null
+  settledDigest: Digest | null
   settledAmount: bigint | null
   settledCount: number | null
   settledAt: number | null

@@ -1,4 +1,4 @@
-import type { LedgerEventRecord } from '../domain/index.js'
+import type { LedgerEventRecord, MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import {
   type IndexedUsage,
@@ -101,7 +101,7 @@ export class MemoryIndexStore implements IndexStore {
    * @returns The distinct currencies, sorted.
    * @throws {@link DatapactError} CLOSED after `close()`.
    */
-  async currencies(key: { provider: string; consumer: string; period: number }): Promise<string[]> {
+  async currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]> {
     this.#open()
     const list = this.#byKey.get(keyOf(key.provider, key.consumer, key.period)) ?? []
     return [...new Set(list.map(x => x.record.currency))].sort()

@@ -1,4 +1,4 @@
-import type { LedgerEventRecord, UsageRecord } from '../domain/index.js'
+import type { DatasetId, LedgerEventRecord, MemberId, UsageRecord } from '../domain/index.js'
 
 /** Where an index stands: the cursor of the last ledger event it applied, and how many events it applied. */
 export interface IndexPosition {
@@ -19,9 +19,9 @@ export interface IndexedUsage {
  * `seq`), after `afterSeq`, skipping the first `offset` matches, at most `limit`.
  */
 export interface UsageQuery {
-  provider?: string
-  consumer?: string
-  datasetId?: string
+  provider?: MemberId
+  consumer?: MemberId
+  datasetId?: DatasetId
   period?: number
   currency?: string
   /** Only records with a `seq` greater than this. */
@@ -85,7 +85,7 @@ export interface IndexStore {
    * @returns The distinct currencies.
    * @throws {@link DatapactError} LEDGER_UNAVAILABLE, CLOSED.
    */
-  currencies(key: { provider: string; consumer: string; period: number }): Promise<string[]>
+  currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]>
   /**
    * Releases the store. Later calls reject with CLOSED.
    *

@@ -1,4 +1,4 @@
-import type { ConsortiumSettings, Dataset, Grant, GrantScope, Member } from '../domain/index.js'
+import type { ConsortiumSettings, Dataset, Grant, GrantScope, Member, MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { keys, type State } from './state.js'
 
@@ -30,9 +30,9 @@ export function requireQuota(grant: Grant, where: Record<string, string | number
 /** What {@link keyRecipients} decides from: plain values, however the caller read them. */
 export interface KeyRecipientsInput {
   /** The dataset's owner (always a recipient). */
-  owner: string
+  owner: MemberId
   /** The consortium's escrow regulator, when it requires one (always a recipient). */
-  regulatorEscrow: string | null | undefined
+  regulatorEscrow: MemberId | null | undefined
   /** Grants on the dataset (any state: only those that entitle count). */
   grants: Iterable<Grant>
   /** The version. */
@@ -40,7 +40,7 @@ export interface KeyRecipientsInput {
   /** Ledger time. */
   now: number
   /** Whether a member is active (a grantee who left gets no key). */
-  isActiveMember: (id: string) => boolean
+  isActiveMember: (id: MemberId) => boolean
 }
 
 /**
@@ -48,8 +48,8 @@ export interface KeyRecipientsInput {
  * whose grant entitles it to the version. Sorted. Pure: the rule, the client (before it wraps) and the audit's replay
  * call this one function, so who gets a key cannot drift between them.
  */
-export function keyRecipients(input: KeyRecipientsInput): string[] {
-  const out = new Set<string>([input.owner])
+export function keyRecipients(input: KeyRecipientsInput): MemberId[] {
+  const out = new Set<MemberId>([input.owner])
   if (input.regulatorEscrow) out.add(input.regulatorEscrow)
   for (const g of input.grants)
     if (entitles(g, input.version, input.now) && input.isActiveMember(g.grantee)) out.add(g.grantee)
@@ -126,7 +126,7 @@ export async function entitledMembers(
   const grants: Grant[] = []
   const active = new Set<string>()
   for (const [key] of await state.port.range(keys.actives(ds.id))) {
-    const grantee = key.slice(keys.actives(ds.id).length)
+    const grantee = key.slice(keys.actives(ds.id).length) as MemberId
     const g = await state.grant(ds.id, grantee)
     if (!g || !inForce(g, now)) {
       await state.port.delete(key)

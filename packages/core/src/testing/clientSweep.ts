@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { metrics, trace } from '@opentelemetry/api'
 import { Datapact, LedgerPayloadStore, type Statement } from '../client/index.js'
 import { createMemberKeys, generateMemberKeys, lockKeystore, unlockKeystore } from '../crypto/index.js'
+import type { DatasetId } from '../domain/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
 import { MemoryIndexStore } from '../ledgerIndex/index.js'
@@ -20,7 +21,7 @@ import { bindRunner, type ConformanceRunner } from './runner.js'
 /** What the client sweep's table may refer to: a world with one dataset, a grant, a metered fetch, a statement. */
 export interface ClientFixture {
   w: World
-  datasetId: string
+  datasetId: DatasetId
   statement: Statement
   keystore: string
   storeAddress: string

@@ -1,7 +1,7 @@
 import { readAllEvents } from '../client/events.js'
 import { Datapact } from '../client/index.js'
 import { generateMemberKeys, type MemberKeys } from '../crypto/index.js'
-import type { ConsortiumSettings, Role, Terms } from '../domain/index.js'
+import type { ConsortiumSettings, Digest, MemberId, Nonce, Role, Terms } from '../domain/index.js'
 import type { LedgerAdapter } from '../ledger/index.js'
 import type { IndexStore } from '../ledgerIndex/index.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
@@ -12,7 +12,7 @@ export interface Party {
   client: Datapact
   ledger: LedgerAdapter
   keys: MemberKeys
-  id: string
+  id: MemberId
 }
 
 /** A small consortium on a fresh ledger: a provider (the bootstrapping admin), two consumers, a regulator. */
@@ -110,12 +110,12 @@ export async function eventCount(ledger: LedgerAdapter): Promise<number> {
 }
 
 /** A fresh random 16-byte nonce as hex. */
-export function nonce(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('')
+export function nonce(): Nonce {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('') as Nonce
 }
 
 /** 32 zero bytes: a placeholder digest (for a raw usage claim's wrap hash). */
-export const ZERO32: Uint8Array = /* @__PURE__ */ new Uint8Array(32)
+export const ZERO32: Digest = /* @__PURE__ */ new Uint8Array(32) as Digest
 
 /** A well-formed key-wrap envelope (the ledger checks only its shape) that opens for nobody; `fill` varies it. */
 export function fakeWrap(fill = 0): Uint8Array {

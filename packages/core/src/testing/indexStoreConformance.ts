@@ -1,13 +1,20 @@
 import type { Arbitrary } from 'fast-check'
 import { readAllEvents } from '../client/events.js'
 import { buildStatement, Datapact } from '../client/index.js'
-import type { LedgerEventRecord, UsageRecord } from '../domain/index.js'
+import type { DatasetId, Digest, LedgerEventRecord, MemberId, Nonce, UsageRecord } from '../domain/index.js'
 import type { LedgerAdapter } from '../ledger/index.js'
 import { type IndexStore, MemoryIndexStore, type UsageQuery } from '../ledgerIndex/index.js'
 import { fastCheck } from './fastCheck.js'
 import { TERMS, testBytes, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { bindRunner, type ConformanceRunner } from './runner.js'
+
+// The index stores keep what the ledger gave them and check none of it, so these fixtures use short stand-in ids
+// (not valid on a ledger), typed as the ledger's ids.
+const member = (id: string) => id as MemberId
+const dataset = (id: string) => id as DatasetId
+const nonceOf = (n: number) => n.toString(16).padStart(32, '0') as Nonce
+const digestOf = (fill: number) => new Uint8Array(32).fill(fill) as Digest
 
 /** What an index store gives {@link describeIndexStoreConformance}: a fresh ledger, and its stores by name. */
 export interface IndexStoreHarness {
@@ -45,21 +52,21 @@ export interface IndexStoreConformanceOptions {
 export function usagePage(n: number, amounts: ReadonlyArray<bigint | null>): LedgerEventRecord[] {
   return amounts.map((amount, i): LedgerEventRecord => {
     const at = 1000 + n + i
-    const common = { cursor: String(n + i), txId: `t${n}`, at, caller: 'c1' }
-    if (amount === null) return { ...common, event: { type: 'MemberLeft', member: 'c1' } }
+    const common = { cursor: String(n + i), txId: `t${n}`, at, caller: member('c1') }
+    if (amount === null) return { ...common, event: { type: 'MemberLeft', member: member('c1') } }
     const record: UsageRecord = {
-      datasetId: 'd1',
+      datasetId: dataset('d1'),
       version: 1,
-      consumer: 'c1',
-      provider: 'p1',
+      consumer: member('c1'),
+      provider: member('p1'),
       bytes: 1 << 30,
       amount,
       currency: 'CNY',
       period: 2,
       at,
-      nonce: (n + i).toString(16).padStart(32, '0'),
+      nonce: nonceOf(n + i),
       grantSeq: 1,
-      wrapHash: new Uint8Array(32).fill(i),
+      wrapHash: digestOf(i),
     }
     return { ...common, event: { type: 'UsageRecorded', record } }
   })
@@ -227,9 +234,9 @@ export function describeIndexStoreConformance(
     it('answers every query as the memory index does (random pages and queries)', async () => {
       const fc = fastCheck()
       const record = fc.record({
-        provider: fc.constantFrom('p1', 'p2'),
-        consumer: fc.constantFrom('c1', 'c2', 'c3'),
-        datasetId: fc.constantFrom('d1', 'd2'),
+        provider: fc.constantFrom(member('p1'), member('p2')),
+        consumer: fc.constantFrom(member('c1'), member('c2'), member('c3')),
+        datasetId: fc.constantFrom(dataset('d1'), dataset('d2')),
         period: fc.integer({ min: 0, max: 2 }),
         currency: fc.constantFrom('CNY', 'EUR'),
         amount: fc.bigInt({ min: 0n, max: (1n << 100n) - 1n }),
@@ -241,9 +248,9 @@ export function describeIndexStoreConformance(
       )
       const query = fc.record(
         {
-          provider: fc.constantFrom('p1', 'p2'),
-          consumer: fc.constantFrom('c1', 'c2', 'c3'),
-          datasetId: fc.constantFrom('d1', 'd2'),
+          provider: fc.constantFrom(member('p1'), member('p2')),
+          consumer: fc.constantFrom(member('c1'), member('c2'), member('c3')),
+          datasetId: fc.constantFrom(dataset('d1'), dataset('d2')),
           period: fc.integer({ min: 0, max: 2 }),
           currency: fc.constantFrom('CNY', 'EUR'),
           afterSeq: fc.integer({ min: -1, max: 40 }),
@@ -262,15 +269,15 @@ export function describeIndexStoreConformance(
           for (const page of pages) {
             const events = page.map((e, i): LedgerEventRecord => {
               const at = 1000 + n + i
-              const common = { cursor: String(n + i), txId: `t${n}`, at, caller: 'c1' }
-              if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: 'c1' } }
+              const common = { cursor: String(n + i), txId: `t${n}`, at, caller: member('c1') }
+              if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: member('c1') } }
               const rec: UsageRecord = {
                 ...e.x,
                 version: 1,
                 at,
-                nonce: (n + i).toString(16).padStart(32, '0'),
+                nonce: nonceOf(n + i),
                 grantSeq: 1,
-                wrapHash: new Uint8Array(32).fill(i),
+                wrapHash: digestOf(i),
               }
               return { ...common, event: { type: 'UsageRecorded', record: rec } }
             })
@@ -283,7 +290,7 @@ export function describeIndexStoreConformance(
           expect(await store.position()).toEqual(await memory.position())
           expect(await store.usage(q)).toEqual(await memory.usage(q))
           expect(await store.usage({})).toEqual(await memory.usage({}))
-          const key = { provider: 'p1', consumer: 'c1', period: 0 }
+          const key = { provider: member('p1'), consumer: member('c1'), period: 0 }
           expect(await store.currencies(key)).toEqual(await memory.currencies(key))
           await store.close()
         }),
@@ -300,7 +307,7 @@ export function describeIndexStoreConformance(
         () => s.position(),
         () => s.append('a', [], 'b'),
         () => s.usage({}),
-        () => s.currencies({ provider: 'p1', consumer: 'c1', period: 2 }),
+        () => s.currencies({ provider: member('p1'), consumer: member('c1'), period: 2 }),
       ])
         await expect(call()).rejects.toMatchObject({ code: 'CLOSED' })
       const again = await open('closed')

@@ -1,4 +1,6 @@
 import { readAllEvents } from '../client/events.js'
+import { toDatasetId, toDigest, toNonce } from '../codec/ids.js'
+import type { MemberId } from '../domain/index.js'
 import { type DatapactErrorCode, isDatapactError } from '../errors.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { LedgerAdapter } from '../ledger/index.js'
@@ -19,13 +21,14 @@ import { bindRunner, type ConformanceRunner } from './runner.js'
 /** What the base arguments of a ledger entry point may refer to: members of the sweep's world. */
 export interface SweepContext {
   /** A member id of this ledger (the provider). */
-  member: string
+  member: MemberId
   /** Another member id (a consumer). */
-  other: string
+  other: MemberId
 }
 
-const ID = 'ab'.repeat(32)
-const BYTES32 = () => new Uint8Array(32).fill(9)
+const ID = /* @__PURE__ */ toDatasetId('ab'.repeat(32))
+const NONCE = /* @__PURE__ */ toNonce('cd'.repeat(16))
+const BYTES32 = () => toDigest(new Uint8Array(32).fill(9))
 
 /**
  * Valid (schema-correct) arguments of every write rule: the sweep makes them malformed one way at a time. They need
@@ -79,7 +82,7 @@ export const WRITE_ENTRY_POINTS: { [N in WriteRuleName]: (c: SweepContext) => Wr
   revokeAccess: c => ({ datasetId: ID, grantee: c.other }),
   acceptTerms: () => ({ datasetId: ID, terms: { pricePerAccess: 1n, pricePerByte: 0n, currency: 'CNY' } }),
   recordUsage: () => ({
-    records: [{ datasetId: ID, version: 1, bytes: 10, amount: 100n, nonce: 'cd'.repeat(16), wrapHash: BYTES32() }],
+    records: [{ datasetId: ID, version: 1, bytes: 10, amount: 100n, nonce: NONCE, wrapHash: BYTES32() }],
   }),
   acknowledgeStatement: c => ({
     provider: c.member,
@@ -105,7 +108,7 @@ export const QUERY_ENTRY_POINTS: { [N in QueryName]: (c: SweepContext) => QueryA
   getGrant: c => ({ datasetId: ID, grantee: c.other }),
   listGrants: c => ({ datasetId: ID, grantee: c.other }),
   getKeyWrap: c => ({ datasetId: ID, number: 1, member: c.member }),
-  getUsage: c => ({ consumer: c.other, nonce: 'cd'.repeat(16) }),
+  getUsage: c => ({ consumer: c.other, nonce: NONCE }),
   getTotals: c => ({ provider: c.member, consumer: c.other, period: 0, currency: 'CNY' }),
   getSettlement: c => ({ provider: c.member, consumer: c.other, period: 0, currency: 'CNY' }),
   getPayload: () => ({ upload: ID, first: 0, count: 1 }),

@@ -11,6 +11,7 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { statementDigest } from '../../src/client/billing.js'
 import { encode } from '../../src/codec/cbor.js'
+import { toDatasetId, toDigest, toMemberId, toNonce } from '../../src/codec/ids.js'
 import * as r from '../../src/codec/records.js'
 import { hpkeSeal } from '../../src/crypto/hpke.js'
 import { createMemberKeys, keyCommitment, lockKeystore, merkleLeafHash, merkleRoot } from '../../src/crypto/index.js'
@@ -107,34 +108,36 @@ async function main() {
 
   // Canonical CBOR records and the statement digest. Amounts are decimal strings in JSON as on the wire.
   const terms = { pricePerAccess: 100n, pricePerByte: 0n, currency: 'CNY', licence: 'Internal analytics only' }
+  const datasetHex = toDatasetId(hex(datasetId))
+  const [alice, bob] = [toMemberId('Org1MSP/alice'), toMemberId('Org2MSP/bob')]
   const usage = {
-    datasetId: hex(datasetId),
+    datasetId: datasetHex,
     version: 7,
-    consumer: 'Org2MSP/bob',
-    provider: 'Org1MSP/alice',
+    consumer: bob,
+    provider: alice,
     bytes: 2500,
     amount: 12345678901234567890n,
     currency: 'CNY',
     period: 20_000,
     at: 1_764_547_200,
-    nonce: '00112233445566778899aabbccddee01',
+    nonce: toNonce('00112233445566778899aabbccddee01'),
     grantSeq: 1,
-    wrapHash: sha256(h(keyWrapEnvelope)),
+    wrapHash: toDigest(sha256(h(keyWrapEnvelope))),
   }
   const rows = [
-    { datasetId: hex(datasetId), version: 7, bytes: 2500, amount: 100n, at: 1_764_547_200, nonce: usage.nonce },
+    { datasetId: datasetHex, version: 7, bytes: 2500, amount: 100n, at: 1_764_547_200, nonce: usage.nonce },
     {
-      datasetId: hex(datasetId),
+      datasetId: datasetHex,
       version: 7,
       bytes: 2500,
       amount: 100n,
       at: 1_764_547_260,
-      nonce: '00112233445566778899aabbccddee02',
+      nonce: toNonce('00112233445566778899aabbccddee02'),
     },
   ]
   const statement = {
-    provider: 'Org1MSP/alice',
-    consumer: 'Org2MSP/bob',
+    provider: alice,
+    consumer: bob,
     period: 20_000,
     currency: 'CNY',
     sequence: 1,

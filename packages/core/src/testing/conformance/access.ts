@@ -1,3 +1,4 @@
+import type { MemberId } from '../../domain/index.js'
 import { eventCount, fakeWrap, nonce, testBytes, ZERO32 } from '../fixtures.js'
 import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from './context.js'
 
@@ -165,7 +166,7 @@ export function access(t: ConformanceContext): void {
       async () => {
         const { id } = await register()
         await w.provider.client.grants.grant(id, w.consumer.id)
-        const wraps = (member: string, version: number) => ({
+        const wraps = (member: MemberId, version: number) => ({
           datasetId: id,
           member,
           wraps: [{ version, wrapped: fakeWrap(7) }],

@@ -1,5 +1,6 @@
 import { readAllEvents } from '../../client/events.js'
 import { buildStatement, Datapact } from '../../client/index.js'
+import type { MemberId } from '../../domain/index.js'
 import { eventCount, TERMS, testBytes } from '../fixtures.js'
 import { runModelHistory } from '../model.js'
 import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from './context.js'
@@ -43,7 +44,7 @@ export function audit(t: ConformanceContext): void {
         const settings = await w.provider.client.members.settings()
         const period = Math.floor((await w.provider.ledger.query('getLedgerTime', {})) / settings.periodSeconds)
         /** The statement as a full replay from genesis computes it: every event read again. */
-        const replayed = async (consumer: string, currency: string) => {
+        const replayed = async (consumer: MemberId, currency: string) => {
           const records = (await readAllEvents(w.regulator.ledger)).flatMap(({ event: e }) =>
             e.type === 'UsageRecorded' &&
             e.record.provider === w.provider.id &&

@@ -1,5 +1,6 @@
 import { readAllEvents } from '../../client/events.js'
 import { generateDataKey, wrapKey } from '../../crypto/index.js'
+import type { DatasetId } from '../../domain/index.js'
 import { hexToBytes } from '../../internal/bytes.js'
 import { eventCount, nonce, testBytes, ZERO32 } from '../fixtures.js'
 import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from './context.js'
@@ -66,7 +67,7 @@ export function billing(t: ConformanceContext): void {
   })
 
   describe('the bill', () => {
-    const usageCount = async (id: string) => (await w.consumer.client.usage.list({ datasetId: id })).length
+    const usageCount = async (id: DatasetId) => (await w.consumer.client.usage.list({ datasetId: id })).length
     const settledEvents = async () =>
       (await readAllEvents(w.consumer.ledger)).filter(e => e.event.type === 'StatementSettled').length
 

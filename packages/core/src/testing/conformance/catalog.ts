@@ -1,4 +1,6 @@
 import { readAllEvents } from '../../client/events.js'
+import { toDatasetId } from '../../codec/ids.js'
+import type { DatasetId } from '../../domain/index.js'
 import { eventCount, TERMS, testBytes } from '../fixtures.js'
 import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from './context.js'
 
@@ -141,14 +143,14 @@ export function catalog(t: ConformanceContext): void {
       'refuses changes to an unknown dataset with NOT_FOUND and to a retired one with CONFLICT',
       async () => {
         const { id, dataset } = await register()
-        const update = (datasetId: string) =>
+        const update = (datasetId: DatasetId) =>
           w.provider.ledger.submit('updateDataset', {
             datasetId,
             metadata: dataset.metadata,
             terms: dataset.terms,
             listed: true,
           })
-        const ghost = 'cd'.repeat(32)
+        const ghost = toDatasetId('cd'.repeat(32))
         await rejectsWith(update(ghost), 'NOT_FOUND')
         await rejectsWith(w.provider.ledger.submit('retireDataset', { datasetId: ghost }), 'NOT_FOUND')
         await w.provider.client.datasets.retire(id)

@@ -1,4 +1,5 @@
 import { Datapact } from '../../client/index.js'
+import { toDatasetId, toMemberId } from '../../codec/ids.js'
 import { eventCount, TERMS, testBytes } from '../fixtures.js'
 import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from './context.js'
 
@@ -83,14 +84,14 @@ export function faults(t: ConformanceContext): void {
         () => c.datasets.register({ title: 't', terms: TERMS, data: new Uint8Array(0) }),
         () => c.datasets.register({ title: 't', terms: TERMS, data: testBytes(10), chunkSize: 3 }),
         () => c.datasets.register(null as never),
-        () => c.datasets.publish('nope', testBytes(10)),
-        () => c.grants.grant('ab'.repeat(32), '', {}),
-        () => c.grants.grant('ab'.repeat(32), w.consumer.id, { maxAccesses: 0 }),
-        () => c.data.fetch('AB'.repeat(32)),
+        () => c.datasets.publish('nope' as never, testBytes(10)),
+        () => c.grants.grant(toDatasetId('ab'.repeat(32)), '' as never, {}),
+        () => c.grants.grant(toDatasetId('ab'.repeat(32)), w.consumer.id, { maxAccesses: 0 }),
+        () => c.data.fetch('AB'.repeat(32) as never),
         () => c.usage.record([]),
         () => c.billing.statement({ provider: w.provider.id }),
         () => c.usage.list(5 as never),
-        () => c.usage.list({ datasetId: 'x' }),
+        () => c.usage.list({ datasetId: 'x' as never }),
         () => c.audit.verify({ payloads: 'yes' } as never),
         () => Datapact.open({ ledger: w.provider.ledger, keys: w.provider.keys, stores: [{} as never] }),
       ]
@@ -106,14 +107,14 @@ export function faults(t: ConformanceContext): void {
       expect(await eventCount(w.provider.ledger)).toBe(before)
     })
     refuses(['revokeAccess.missing'], 'refuses unknown ids with NOT_FOUND', async () => {
-      const ghost = 'cd'.repeat(32)
+      const ghost = toDatasetId('cd'.repeat(32))
       await rejectsWith(w.consumer.client.datasets.get(ghost), 'NOT_FOUND')
       await rejectsWith(w.consumer.client.data.fetch(ghost), 'NOT_FOUND')
       await rejectsWith(w.provider.client.grants.revoke(ghost, w.consumer.id), 'NOT_FOUND')
       const { id } = await register()
       await rejectsWith(w.consumer.client.datasets.version(id, 9), 'NOT_FOUND')
       // Issue 9: a grantee that is not a member is INVALID_INPUT, on the client as on the ledger.
-      await rejectsWith(w.provider.client.grants.grant(id, 'nobody'), 'INVALID_INPUT')
+      await rejectsWith(w.provider.client.grants.grant(id, toMemberId('nobody')), 'INVALID_INPUT')
     })
   })
 }

@@ -1,3 +1,4 @@
+import type { DatasetId } from '../../domain/index.js'
 import { eventCount, nonce, ZERO32 } from '../fixtures.js'
 import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from './context.js'
 
@@ -5,7 +6,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 export function usage(t: ConformanceContext): void {
   const { describe, it, expect, rejectsWith, refuses, register, w } = t
   describe('usage', () => {
-    const claim = (id: string, extra: Record<string, unknown> = {}) => ({
+    const claim = (id: DatasetId, extra: Record<string, unknown> = {}) => ({
       datasetId: id,
       version: 1,
       bytes: 3000,
