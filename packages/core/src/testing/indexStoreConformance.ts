@@ -1,14 +1,20 @@
 import type { Arbitrary } from 'fast-check'
 import { readAllEvents } from '../client/events.js'
 import { buildStatement, Datapact } from '../client/index.js'
-import { toDatasetId, toDigest, toMemberId, toNonce } from '../codec/ids.js'
-import type { LedgerEventRecord, UsageRecord } from '../domain/index.js'
+import type { DatasetId, Digest, LedgerEventRecord, MemberId, Nonce, UsageRecord } from '../domain/index.js'
 import type { LedgerAdapter } from '../ledger/index.js'
 import { type IndexStore, MemoryIndexStore, type UsageQuery } from '../ledgerIndex/index.js'
 import { fastCheck } from './fastCheck.js'
 import { TERMS, testBytes, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { bindRunner, type ConformanceRunner } from './runner.js'
+
+// The index stores keep what the ledger gave them and check none of it, so these fixtures use short stand-in ids
+// (not valid on a ledger), typed as the ledger's ids.
+const member = (id: string) => id as MemberId
+const dataset = (id: string) => id as DatasetId
+const nonceOf = (n: number) => n.toString(16).padStart(32, '0') as Nonce
+const digestOf = (fill: number) => new Uint8Array(32).fill(fill) as Digest
 
 /** What an index store gives {@link describeIndexStoreConformance}: a fresh ledger, and its stores by name. */
 export interface IndexStoreHarness {
@@ -34,21 +40,9 @@ export interface IndexStoreConformanceOptions {
   runner?: ConformanceRunner
 }
 
-// The synthetic events' ids: members p1, p2 (providers) and c1, c2, c3 (consumers), datasets d1 and d2.
-const P1 = /* @__PURE__ */ toMemberId('p1')
-const P2 = /* @__PURE__ */ toMemberId('p2')
-const C1 = /* @__PURE__ */ toMemberId('c1')
-const C2 = /* @__PURE__ */ toMemberId('c2')
-const C3 = /* @__PURE__ */ toMemberId('c3')
-const D1 = /* @__PURE__ */ toDatasetId('d1'.repeat(32))
-const D2 = /* @__PURE__ */ toDatasetId('d2'.repeat(32))
-/** The nonce and wrap hash of synthetic event `seq` / `i`. */
-const nonceOf = (seq: number) => toNonce(seq.toString(16).padStart(32, '0'))
-const wrapHashOf = (i: number) => toDigest(new Uint8Array(32).fill(i))
-
 /**
  * A page of synthetic ledger events to append to an index store directly, after `n` earlier events: for each
- * amount a `UsageRecorded` event (provider `p1`, consumer `c1`, dataset `d1` repeated to 64 hex characters, period 2, CNY), for each null a
+ * amount a `UsageRecorded` event (provider `p1`, consumer `c1`, dataset `d1`, period 2, CNY), for each null a
  * `MemberLeft` event. Event `i` has the cursor `String(n + i)`.
  *
  * @param n - Events before this page (the first event's `seq`).
@@ -58,13 +52,13 @@ const wrapHashOf = (i: number) => toDigest(new Uint8Array(32).fill(i))
 export function usagePage(n: number, amounts: ReadonlyArray<bigint | null>): LedgerEventRecord[] {
   return amounts.map((amount, i): LedgerEventRecord => {
     const at = 1000 + n + i
-    const common = { cursor: String(n + i), txId: `t${n}`, at, caller: C1 }
-    if (amount === null) return { ...common, event: { type: 'MemberLeft', member: C1 } }
+    const common = { cursor: String(n + i), txId: `t${n}`, at, caller: member('c1') }
+    if (amount === null) return { ...common, event: { type: 'MemberLeft', member: member('c1') } }
     const record: UsageRecord = {
-      datasetId: D1,
+      datasetId: dataset('d1'),
       version: 1,
-      consumer: C1,
-      provider: P1,
+      consumer: member('c1'),
+      provider: member('p1'),
       bytes: 1 << 30,
       amount,
       currency: 'CNY',
@@ -72,7 +66,7 @@ export function usagePage(n: number, amounts: ReadonlyArray<bigint | null>): Led
       at,
       nonce: nonceOf(n + i),
       grantSeq: 1,
-      wrapHash: wrapHashOf(i),
+      wrapHash: digestOf(i),
     }
     return { ...common, event: { type: 'UsageRecorded', record } }
   })
@@ -240,9 +234,9 @@ export function describeIndexStoreConformance(
     it('answers every query as the memory index does (random pages and queries)', async () => {
       const fc = fastCheck()
       const record = fc.record({
-        provider: fc.constantFrom(P1, P2),
-        consumer: fc.constantFrom(C1, C2, C3),
-        datasetId: fc.constantFrom(D1, D2),
+        provider: fc.constantFrom(member('p1'), member('p2')),
+        consumer: fc.constantFrom(member('c1'), member('c2'), member('c3')),
+        datasetId: fc.constantFrom(dataset('d1'), dataset('d2')),
         period: fc.integer({ min: 0, max: 2 }),
         currency: fc.constantFrom('CNY', 'EUR'),
         amount: fc.bigInt({ min: 0n, max: (1n << 100n) - 1n }),
@@ -254,9 +248,9 @@ export function describeIndexStoreConformance(
       )
       const query = fc.record(
         {
-          provider: fc.constantFrom(P1, P2),
-          consumer: fc.constantFrom(C1, C2, C3),
-          datasetId: fc.constantFrom(D1, D2),
+          provider: fc.constantFrom(member('p1'), member('p2')),
+          consumer: fc.constantFrom(member('c1'), member('c2'), member('c3')),
+          datasetId: fc.constantFrom(dataset('d1'), dataset('d2')),
           period: fc.integer({ min: 0, max: 2 }),
           currency: fc.constantFrom('CNY', 'EUR'),
           afterSeq: fc.integer({ min: -1, max: 40 }),
@@ -275,15 +269,15 @@ export function describeIndexStoreConformance(
           for (const page of pages) {
             const events = page.map((e, i): LedgerEventRecord => {
               const at = 1000 + n + i
-              const common = { cursor: String(n + i), txId: `t${n}`, at, caller: C1 }
-              if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: C1 } }
+              const common = { cursor: String(n + i), txId: `t${n}`, at, caller: member('c1') }
+              if (e.type === 'MemberLeft') return { ...common, event: { type: 'MemberLeft', member: member('c1') } }
               const rec: UsageRecord = {
                 ...e.x,
                 version: 1,
                 at,
                 nonce: nonceOf(n + i),
                 grantSeq: 1,
-                wrapHash: wrapHashOf(i),
+                wrapHash: digestOf(i),
               }
               return { ...common, event: { type: 'UsageRecorded', record: rec } }
             })
@@ -296,7 +290,7 @@ export function describeIndexStoreConformance(
           expect(await store.position()).toEqual(await memory.position())
           expect(await store.usage(q)).toEqual(await memory.usage(q))
           expect(await store.usage({})).toEqual(await memory.usage({}))
-          const key = { provider: P1, consumer: C1, period: 0 }
+          const key = { provider: member('p1'), consumer: member('c1'), period: 0 }
           expect(await store.currencies(key)).toEqual(await memory.currencies(key))
           await store.close()
         }),
@@ -313,7 +307,7 @@ export function describeIndexStoreConformance(
         () => s.position(),
         () => s.append('a', [], 'b'),
         () => s.usage({}),
-        () => s.currencies({ provider: P1, consumer: C1, period: 2 }),
+        () => s.currencies({ provider: member('p1'), consumer: member('c1'), period: 2 }),
       ])
         await expect(call()).rejects.toMatchObject({ code: 'CLOSED' })
       const again = await open('closed')
