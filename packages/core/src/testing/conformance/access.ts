@@ -4,15 +4,23 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** Access: grants, their scopes, expiry, quota, price override, revocation, key wraps, accepting new terms. */
 export function access(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, w, h } = t
+  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, rawGrant, w, h } = t
   describe('grants', () => {
     refuses(['grantAccess.notOwner'], 'refuses a grant by a non-owner with ACCESS_DENIED', async () => {
       const { id } = await register()
       await rejectsWith(w.consumer.client.grants.grant(id, w.consumer2.id), 'ACCESS_DENIED')
+      // The client refuses before submitting; the ledger refuses the same grant on its own.
+      await rejectsWith(rawGrant(w.consumer, id, w.consumer2.id), 'ACCESS_DENIED')
+      expect(await w.provider.client.grants.get(id, w.consumer2.id)).toBeNull()
     })
     refuses(['grantAccess.input'], 'refuses a grant to a member without the consumer role', async () => {
       const { id } = await register()
       await rejectsWith(w.provider.client.grants.grant(id, w.regulator.id), 'INVALID_INPUT')
+      // The ledger refuses the same grantee, and the owner as its own grantee, on its own; a consumer it takes.
+      await rejectsWith(rawGrant(w.provider, id, w.regulator.id), 'INVALID_INPUT')
+      await rejectsWith(rawGrant(w.provider, id, w.provider.id), 'INVALID_INPUT')
+      await rawGrant(w.provider, id, w.consumer.id)
+      expect((await w.provider.client.grants.list({ datasetId: id })).map(g => g.grantee)).toEqual([w.consumer.id])
     })
     refuses(
       ['grantAccess.inForce'],

@@ -6,7 +6,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** The catalog: datasets, versions, payloads on the ledger or in a store, terms, retirement. */
 export function catalog(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, w } = t
+  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, rawGrant, w } = t
   describe('datasets and versions', () => {
     it('runs the full story: register, grant, fetch, meter, bill, settle, audit', async () => {
       const data = testBytes(5000, 7)
@@ -94,11 +94,16 @@ export function catalog(t: ConformanceContext): void {
       ['publishVersion.sequence', 'grantAccess.inForce', 'updateDataset.notOwner'],
       'refuses new versions and grants on a retired dataset with CONFLICT',
       async () => {
-        const { id } = await register()
+        const { id, version } = await register()
         await w.provider.client.datasets.retire(id)
         await rejectsWith(w.provider.client.datasets.publish(id, testBytes(10)), 'CONFLICT')
         await rejectsWith(w.provider.client.grants.grant(id, w.consumer.id), 'CONFLICT')
         await rejectsWith(w.consumer.ledger.submit('retireDataset', { datasetId: id }), 'ACCESS_DENIED')
+        // The client refuses the first two before submitting; the ledger refuses them on its own.
+        const before = await eventCount(w.provider.ledger)
+        await rejectsWith(rawPublish(w.provider, version!), 'CONFLICT')
+        await rejectsWith(rawGrant(w.provider, id, w.consumer.id), 'CONFLICT')
+        expect(await eventCount(w.provider.ledger)).toBe(before)
       },
     )
     it('streams a multi-chunk version with progress', async () => {

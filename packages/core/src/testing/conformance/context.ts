@@ -1,5 +1,5 @@
 import type { RegisterResult } from '../../client/index.js'
-import type { Version } from '../../domain/index.js'
+import type { DatasetId, MemberId, Version } from '../../domain/index.js'
 import type { DatapactErrorCode } from '../../errors.js'
 import type { SubmitResult } from '../../ledger/index.js'
 import type { IndexStore } from '../../ledgerIndex/index.js'
@@ -74,6 +74,16 @@ export interface ConformanceContext extends Required<ConformanceRunner> {
   register(p?: Party, data?: Uint8Array, extra?: Record<string, unknown>): Promise<RegisterResult>
   /** Submits a publish of `v`'s payload as the next version straight to the ledger, bypassing the client. */
   rawPublish(p: Party, v: Version, changes?: Partial<WriteArgs['publishVersion']>): Promise<SubmitResult>
+  /**
+   * Submits a grant of every version to `grantee` straight to the ledger, bypassing the client's own checks: one
+   * key wrap, for version 1 (a dataset {@link ConformanceContext.register} made).
+   */
+  rawGrant(
+    p: Party,
+    datasetId: DatasetId,
+    grantee: MemberId,
+    changes?: Partial<WriteArgs['grantAccess']>,
+  ): Promise<SubmitResult>
 }
 
 /** Declares one area of the suite: its describe blocks and cases. */
@@ -166,6 +176,17 @@ export function declareConformance(
         keyCommitment: v.keyCommitment,
         location: v.location,
         wraps: [{ member: p.id, wrapped: fakeWrap() }],
+        ...changes,
+      }),
+    rawGrant: (p, datasetId, grantee, changes = {}) =>
+      p.ledger.submit('grantAccess', {
+        datasetId,
+        grantee,
+        scope: { kind: 'all', version: 0 },
+        expiresAt: null,
+        maxAccesses: null,
+        priceOverride: null,
+        wraps: [{ version: 1, wrapped: fakeWrap() }],
         ...changes,
       }),
   }

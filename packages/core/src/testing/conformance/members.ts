@@ -8,7 +8,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** Members: bootstrap, admission, roles, settings, envelope keys, leaving. */
 export function members(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, w, setup, options } = t
+  const { describe, it, expect, rejectsWith, refuses, register, rawGrant, w, setup, options } = t
   describe('members', () => {
     it('bootstraps the consortium with the first member as admin', async () => {
       const me = await w.provider.client.members.me()
@@ -111,6 +111,7 @@ export function members(t: ConformanceContext): void {
       const { id } = await register()
       // Issue 9: the client's courtesy check is the rule's own check, so both refuse with INVALID_INPUT.
       await rejectsWith(w.provider.client.grants.grant(id, w.consumer2.id), 'INVALID_INPUT')
+      await rejectsWith(rawGrant(w.provider, id, w.consumer2.id), 'INVALID_INPUT')
     })
     refuses(
       ['joinConsortium.input'],
