@@ -1,10 +1,10 @@
 import type { RegisterResult } from '../../client/index.js'
 import type { DatasetId, MemberId, Version } from '../../domain/index.js'
-import type { DatapactErrorCode } from '../../errors.js'
-import type { SubmitResult } from '../../ledger/index.js'
+import { DatapactError, type DatapactErrorCode } from '../../errors.js'
+import type { LedgerAdapter, SubmitResult } from '../../ledger/index.js'
 import type { IndexStore } from '../../ledgerIndex/index.js'
-import type { WriteArgs } from '../../rules/index.js'
-import { REFUSALS, type RefusalId } from '../../rules/refusals.js'
+import type { WriteArgs, WriteRuleName } from '../../rules/index.js'
+import { REFUSALS, type RefusalId, WRITE_REFUSALS } from '../../rules/refusals.js'
 import { fakeWrap, type Party, TERMS, testBytes, type World, type WorldOptions, world } from '../fixtures.js'
 import type { LedgerHarness } from '../harness.js'
 import { bindRunner, type ConformanceRunner } from '../runner.js'
@@ -66,8 +66,9 @@ export interface ConformanceContext extends Required<ConformanceRunner> {
   /** Asserts that `p` rejects with a Datapact error of `code`. */
   rejectsWith(p: Promise<unknown>, code: DatapactErrorCode): Promise<void>
   /**
-   * Declares a case that checks refusals of docs/rules.md's "Writes" table ({@link WRITE_REFUSALS}): it fails unless
-   * it asserted (with `rejectsWith`) the code of every refusal it names.
+   * Declares a case that checks refusals of docs/rules.md's "Writes" table ({@link WRITE_REFUSALS}): it fails unless,
+   * for every refusal it names, one of its `rejectsWith` assertions saw that code come from the ledger itself, a
+   * submit of one of the refusal's rules refused with it (a refusal the client makes before submitting counts not).
    */
   refuses(refusals: readonly [RefusalId, ...RefusalId[]], name: string, fn: () => Promise<void>, timeout?: number): void
   /** Registers a dataset of `data` (default 3000 bytes, one version) through `p`'s client (default the provider). */
@@ -84,6 +85,28 @@ export interface ConformanceContext extends Required<ConformanceRunner> {
     grantee: MemberId,
     changes?: Partial<WriteArgs['grantAccess']>,
   ): Promise<SubmitResult>
+}
+
+/** The rules of each refusal's row of {@link WRITE_REFUSALS}: a submit of one of them is what refuses it. */
+const RULES_OF: ReadonlyMap<RefusalId, readonly WriteRuleName[]> = /* @__PURE__ */ new Map(
+  WRITE_REFUSALS.flatMap(row => row.refusals.map(r => [r.id, row.rules] as const)),
+)
+
+/** `rule code`: one refusal a ledger made. */
+type LedgerRefusal = `${WriteRuleName} ${DatapactErrorCode}`
+
+/**
+ * `target` with `fn` in place of its method `key`; every other method bound to `target` (so an adapter's private
+ * fields still work).
+ */
+function overriding<T extends object, K extends keyof T>(target: T, key: K, fn: T[K]): T {
+  return new Proxy(target, {
+    get: (o, prop) => {
+      if (prop === key) return fn
+      const v = Reflect.get(o, prop, o)
+      return typeof v === 'function' ? v.bind(o) : v
+    },
+  })
 }
 
 /** Declares one area of the suite: its describe blocks and cases. */
@@ -122,17 +145,34 @@ export function declareConformance(
     member: label => current().member(label),
     advanceTime: seconds => current().advanceTime(seconds),
   }
+  /** Every refusal a member ledger of the suite made, in order. */
+  const refused: LedgerRefusal[] = []
+  const watched = (ledger: LedgerAdapter): LedgerAdapter =>
+    overriding(ledger, 'submit', async (rule, args) => {
+      try {
+        return await ledger.submit(rule, args)
+      } catch (e) {
+        if (e instanceof DatapactError) refused.push(`${rule} ${e.code}`)
+        throw e
+      }
+    })
+  /** The harness whose member ledgers tell the suite what they refuse. */
+  const watchedSetup = async () => {
+    const raw = await setup()
+    return overriding(raw, 'member', async label => watched(await raw.member(label)))
+  }
   const fresh = async () => {
-    harness = await setup()
+    refused.length = 0
+    harness = await watchedSetup()
     Object.assign(w, await world(harness, worlds))
   }
-  /** The codes the running refusal case asserted so far (undefined outside one). */
-  let asserted: Set<DatapactErrorCode> | undefined
+  /** What the running refusal case asserted the ledger refused, so far (undefined outside one). */
+  let asserted: Set<LedgerRefusal> | undefined
   const t: ConformanceContext = {
     ...runner,
     options,
     timeout,
-    setup,
+    setup: watchedSetup,
     worlds,
     w,
     h,
@@ -141,22 +181,26 @@ export function declareConformance(
       await fresh()
     },
     rejectsWith: async (p, code) => {
+      // A submit that `p` makes is refused before `p` itself rejects: the refusals from here on are its own.
+      const from = refused.length
       await expect(p).rejects.toMatchObject({ name: expect.stringMatching(/Error$/), code })
-      asserted?.add(code)
+      for (const r of refused.slice(from)) if (r.endsWith(` ${code}`)) asserted?.add(r)
     },
     refuses: (refusals, title, fn, caseTimeout) => {
       onRefusalCase?.({ name: title, refusals })
       it(
         title,
         async () => {
-          const seen = new Set<DatapactErrorCode>()
+          const seen = new Set<LedgerRefusal>()
           asserted = seen
           try {
             await fn()
           } finally {
             asserted = undefined
           }
-          expect(refusals.filter(id => !seen.has(REFUSALS.get(id)!.code))).toEqual([])
+          const onLedger = (id: RefusalId) =>
+            RULES_OF.get(id)!.some(rule => seen.has(`${rule} ${REFUSALS.get(id)!.code}`))
+          expect({ notRefusedByTheLedger: refusals.filter(id => !onLedger(id)) }).toEqual({ notRefusedByTheLedger: [] })
         },
         caseTimeout,
       )
