@@ -4,7 +4,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** Access: grants, their scopes, expiry, quota, price override, revocation, key wraps, accepting new terms. */
 export function access(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, rawGrant, w, h } = t
+  const { describe, it, expect, rejectsWith, refuses, register, granted, rawPublish, rawGrant, w, h } = t
   describe('grants', () => {
     refuses(['grantAccess.notOwner'], 'refuses a grant by a non-owner with ACCESS_DENIED', async () => {
       const { id } = await register()
@@ -139,8 +139,7 @@ export function access(t: ConformanceContext): void {
       ['revokeAccess.notOwner', 'revokeAccess.revoked', 'revokeAccess.missing'],
       'refuses revoking twice or by a non-owner',
       async () => {
-        const { id } = await register()
-        await w.provider.client.grants.grant(id, w.consumer.id)
+        const id = await granted()
         await rejectsWith(w.consumer2.client.grants.revoke(id, w.consumer.id), 'ACCESS_DENIED')
         await w.provider.client.grants.revoke(id, w.consumer.id)
         await rejectsWith(w.provider.client.grants.revoke(id, w.consumer.id), 'CONFLICT')
@@ -172,8 +171,7 @@ export function access(t: ConformanceContext): void {
       ['addKeyWraps.notOwner', 'addKeyWraps.noVersion', 'addKeyWraps.notEntitled'],
       'refuses key wraps from a non-owner, for a missing version, or for a member not entitled',
       async () => {
-        const { id } = await register()
-        await w.provider.client.grants.grant(id, w.consumer.id)
+        const id = await granted()
         const wraps = (member: MemberId, version: number) => ({
           datasetId: id,
           member,

@@ -4,14 +4,13 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** The adapter itself: events delivered to subscribers in ledger order, read back and resumed from a cursor. */
 export function adapter(t: ConformanceContext): void {
-  const { describe, it, expect, register, w } = t
+  const { describe, it, expect, register, granted, w } = t
   describe('events', () => {
     it('delivers committed events to subscribers, in ledger order, as readEvents returns them', async () => {
       const seen: LedgerEventRecord[] = []
       const off = w.regulator.ledger.subscribe(e => seen.push(e))
       try {
-        const { id } = await register()
-        await w.provider.client.grants.grant(id, w.consumer.id)
+        await granted()
         const deadline = Date.now() + 15_000
         while (!seen.some(e => e.event.type === 'AccessGranted') && Date.now() < deadline)
           await new Promise(resolve => setTimeout(resolve, 25))
@@ -46,8 +45,7 @@ export function adapter(t: ConformanceContext): void {
       expect(resumed).toEqual(all.slice(3))
     })
     it('client.events: typed, decoded events by type, resumed from a cursor, as an async iterator', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       const head = await w.provider.ledger.readEvents({ limit: 1000 })
       const usage: Array<{ cursor: string; datasetId: string; consumer: string }> = []
       const off = w.provider.client.events.on(

@@ -7,7 +7,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** Audit: the verifier over clean histories, incremental audits, statements from the index, paging, the model. */
 export function audit(t: ConformanceContext): void {
-  const { describe, it, expect, register, rejectsWith, renew, w, options, timeout } = t
+  const { describe, it, expect, register, granted, rejectsWith, renew, w, options, timeout } = t
   describe('audit', () => {
     it('verifies a clean history with every kind of event', async () => {
       const { id } = await register()
@@ -147,8 +147,7 @@ export function audit(t: ConformanceContext): void {
         await rejectsWith(bad(), 'INVALID_INPUT')
     })
     it('audits incrementally from the last verified cursor, and from genesis with full', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       await w.consumer.client.data.fetch(id)
       const first = await w.regulator.client.audit.verify()
       const total = await eventCount(w.regulator.ledger)

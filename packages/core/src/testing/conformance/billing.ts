@@ -7,11 +7,10 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** Billing: statements computed alike on every node, settlement by both parties, and what a party cannot bend. */
 export function billing(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, w } = t
+  const { describe, it, expect, rejectsWith, refuses, register, granted, rawPublish, w } = t
   describe('billing', () => {
     const metered = async (n: number) => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       for (let i = 0; i < n; i++) await w.consumer.client.data.fetch(id)
       return id
     }
@@ -75,8 +74,7 @@ export function billing(t: ConformanceContext): void {
       ['recordUsage.amount', 'acceptTerms.changed', 'acceptTerms.missing'],
       'keeps the price of a grant in force when the provider reprices, and refuses stale acceptance',
       async () => {
-        const { id } = await register()
-        await w.provider.client.grants.grant(id, w.consumer.id)
+        const id = await granted()
         await w.provider.client.datasets.update(id, { terms: { pricePerAccess: 10n ** 30n } })
         const grant = await w.consumer.client.grants.get(id)
         expect(grant?.terms.pricePerAccess).toBe(100n)
@@ -98,8 +96,7 @@ export function billing(t: ConformanceContext): void {
     )
 
     it('refuses before submitting when the access would cost more than maxAmount', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       await rejectsWith(w.consumer.client.data.fetch(id, { maxAmount: 99n }), 'AMOUNT_MISMATCH')
       await rejectsWith(
         w.consumer.client.usage.record([{ datasetId: id, version: 1, maxAmount: 0n }]),
@@ -110,8 +107,7 @@ export function billing(t: ConformanceContext): void {
     })
 
     it('bills nothing when the key wrapped for the consumer is not the committed key', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       const other = await wrapKey({
         dataKey: generateDataKey(),
         recipientPublicKey: w.consumer.keys.envelope.publicKey,
@@ -165,8 +161,7 @@ export function billing(t: ConformanceContext): void {
       ['acknowledgeStatement.empty'],
       'settles a statement only on two identical acknowledgements of the open totals, once',
       async () => {
-        const { id } = await register()
-        await w.provider.client.grants.grant(id, w.consumer.id)
+        const id = await granted()
         await w.consumer.client.data.fetch(id)
         const st1 = await w.consumer.client.billing.statement({ provider: w.provider.id })
         await w.consumer.client.billing.settle(st1)
@@ -210,8 +205,7 @@ export function billing(t: ConformanceContext): void {
       ['recordUsage.nonce'],
       'records a retried access once: same nonces report the records already there',
       async () => {
-        const { id } = await register()
-        await w.provider.client.grants.grant(id, w.consumer.id)
+        const id = await granted()
         const accesses = [nonce(), nonce()].map(n => ({ datasetId: id, version: 1, nonce: n }))
         const first = await w.consumer.client.usage.record(accesses)
         const again = await w.consumer.client.usage.record(accesses)

@@ -6,7 +6,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** The catalog: datasets, versions, payloads on the ledger or in a store, terms, retirement. */
 export function catalog(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, rawPublish, rawGrant, w } = t
+  const { describe, it, expect, rejectsWith, refuses, register, granted, rawPublish, rawGrant, w } = t
   describe('datasets and versions', () => {
     it('runs the full story: register, grant, fetch, meter, bill, settle, audit', async () => {
       const data = testBytes(5000, 7)
@@ -56,8 +56,7 @@ export function catalog(t: ConformanceContext): void {
       await rejectsWith(rawPublish(w.provider, v, { number: 3 }), 'CONFLICT')
     })
     refuses(['publishVersion.wraps'], 'refuses a publish that omits a required key wrap', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       const v = await w.provider.client.datasets.version(id, 1)
       const before = await eventCount(w.provider.ledger)
       await rejectsWith(
@@ -76,8 +75,7 @@ export function catalog(t: ConformanceContext): void {
       expect(await w.consumer.client.datasets.catalog({ owner: w.consumer.id })).toEqual([])
     })
     it('applies new terms to new grants, and to a grant in force once its grantee accepts them', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       await w.consumer.client.data.fetch(id)
       await w.provider.client.datasets.update(id, { terms: { pricePerAccess: 250n } })
       await w.provider.client.grants.grant(id, w.consumer2.id)

@@ -73,6 +73,8 @@ export interface ConformanceContext extends Required<ConformanceRunner> {
   refuses(refusals: readonly [RefusalId, ...RefusalId[]], name: string, fn: () => Promise<void>, timeout?: number): void
   /** Registers a dataset of `data` (default 3000 bytes, one version) through `p`'s client (default the provider). */
   register(p?: Party, data?: Uint8Array, extra?: Record<string, unknown>): Promise<RegisterResult>
+  /** Registers a dataset as {@link ConformanceContext.register} does and grants the consumer access to it. */
+  granted(): Promise<DatasetId>
   /** Submits a publish of `v`'s payload as the next version straight to the ledger, bypassing the client. */
   rawPublish(p: Party, v: Version, changes?: Partial<WriteArgs['publishVersion']>): Promise<SubmitResult>
   /**
@@ -207,6 +209,11 @@ export function declareConformance(
     },
     register: (p = w.provider, data = testBytes(3000), extra = {}) =>
       p.client.datasets.register({ title: 'Ticks', tags: ['finance'], terms: TERMS, data, chunkSize: 1024, ...extra }),
+    granted: async () => {
+      const { id } = await t.register()
+      await w.provider.client.grants.grant(id, w.consumer.id)
+      return id
+    },
     rawPublish: (p, v, changes = {}) =>
       p.ledger.submit('publishVersion', {
         datasetId: v.datasetId,

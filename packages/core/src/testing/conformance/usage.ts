@@ -4,7 +4,7 @@ import { type ConformanceContext, type ConformanceSuite, conformanceSuite } from
 
 /** Usage: records one by one and in batches, checked by the ledger against grant, terms, size and nonce. */
 export function usage(t: ConformanceContext): void {
-  const { describe, it, expect, rejectsWith, refuses, register, w } = t
+  const { describe, it, expect, rejectsWith, refuses, register, granted, w } = t
   describe('usage', () => {
     const claim = (id: DatasetId, extra: Record<string, unknown> = {}) => ({
       datasetId: id,
@@ -16,8 +16,7 @@ export function usage(t: ConformanceContext): void {
       ...extra,
     })
     it('records a batch in one transaction', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       const receipts = await w.consumer.client.usage.record(
         Array.from({ length: 5 }, () => ({ datasetId: id, version: 1 })),
       )
@@ -51,8 +50,7 @@ export function usage(t: ConformanceContext): void {
       },
     )
     refuses(['recordUsage.nonce'], 'refuses a replayed nonce', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       const c = claim(id)
       await w.consumer.ledger.submit('recordUsage', { records: [c] })
       await rejectsWith(w.consumer.ledger.submit('recordUsage', { records: [c] }), 'NONCE_REUSED')
@@ -63,8 +61,7 @@ export function usage(t: ConformanceContext): void {
       )
     })
     refuses(['recordUsage.amount', 'recordUsage.bytes'], 'refuses a wrong amount or size', async () => {
-      const { id } = await register()
-      await w.provider.client.grants.grant(id, w.consumer.id)
+      const id = await granted()
       await rejectsWith(
         w.consumer.ledger.submit('recordUsage', { records: [claim(id, { amount: 99n })] }),
         'AMOUNT_MISMATCH',
