@@ -26,8 +26,8 @@ export const CONFORMANCE_AREAS: readonly ConformanceArea[] = [
  * contract and the Fabric chaincode give the same results and the same error codes for the same calls. It declares
  * every area (members, catalog, access, usage, billing, audit, faults, and the adapter-only layer); each area is
  * also exported alone (`describeUsageConformance`, ...) with this signature. Each refusal of docs/rules.md's
- * "Writes" table (`WRITE_REFUSALS`) is checked by a case that names it, but the one no EVM chain can be driven into
- * (usage dated before its grant: ledger time set back).
+ * "Writes" table (`WRITE_REFUSALS`) is checked by a case that names it and sees the ledger itself refuse it, but the
+ * one no EVM chain can be driven into (usage dated before its grant: ledger time set back).
  *
  * @param name - The backend's name, shown in test titles.
  * @param setup - Creates a fresh, empty ledger for each test.
