@@ -211,8 +211,10 @@ async function main() {
         2,
       )}\n`,
     )
-    for (const f of ['esm.mjs', 'cjs.cjs', 'story.mjs', 'types.mts', 'types.cts', 'tsconfig.json', ...clientFiles])
+    for (const f of ['esm.mjs', 'cjs.cjs', 'story.mjs', 'tsconfig.json', ...clientFiles])
       copyFileSync(join(here, f), join(app, f))
+    // One type test, compiled as ESM (.mts) and as CommonJS (.cts).
+    for (const f of ['types.mts', 'types.cts']) copyFileSync(join(here, 'types.ts'), join(app, f))
     // The chaincode's own GetMetadata driver (its tests run it from source) and its test certificate.
     for (const f of ['getMetadata.mjs', 'alice.pem']) copyFileSync(join(chaincodeFixtures, f), join(app, f))
     // The Fabric client alone, as an application that only talks to a network installs it.

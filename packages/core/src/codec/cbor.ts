@@ -1,7 +1,7 @@
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { DatapactError } from '../errors.js'
 import { sameBytes } from '../internal/bytes.js'
-import { type Schema, withBorrowedBytes } from './schema.js'
+import type { Schema } from './schema.js'
 
 const DECODE_OPTIONS = {
   strict: true,
@@ -25,17 +25,15 @@ const DECODE_OPTIONS = {
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value does not fit the schema.
  */
 export function encode<T>(schema: Schema<T>, value: T, path = 'value'): Uint8Array {
-  // The check's byte strings are views of the caller's bytes, written into the CBOR at once: one copy, not two.
-  return withBorrowedBytes(() => {
-    let checked: T
-    try {
-      checked = schema.check(value, path)
-    } catch (e) {
-      if (e instanceof DatapactError) throw e
-      throw new DatapactError('INVALID_INPUT', `"${path}" cannot be read`, { details: { argument: path }, cause: e })
-    }
-    return cborEncode(schema.toWire(checked))
-  })
+  let checked: T
+  try {
+    // Borrowed: the check's byte strings are views of the caller's bytes, written into the CBOR at once (one copy).
+    checked = schema.check(value, path, true)
+  } catch (e) {
+    if (e instanceof DatapactError) throw e
+    throw new DatapactError('INVALID_INPUT', `"${path}" cannot be read`, { details: { argument: path }, cause: e })
+  }
+  return cborEncode(schema.toWire(checked))
 }
 
 /**

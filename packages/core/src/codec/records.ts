@@ -154,8 +154,8 @@ const x25519Key = bytes({ length: 32 })
 
 /** An envelope (X25519) public key: 32 bytes, not of small order (see {@link isWeakEnvelopeKey}). */
 export const envelopeKey: Schema<Uint8Array> = {
-  check(v, path) {
-    const key = x25519Key.check(v, path)
+  check(v, path, borrow) {
+    const key = x25519Key.check(v, path, borrow)
     if (isWeakEnvelopeKey(key))
       throw invalidArgument(path, 'an X25519 public key not of small order', 'a small-order key')
     return key
@@ -275,8 +275,8 @@ export const grant: Schema<Grant> = object({
  */
 export const wrapped: Schema<Uint8Array> = (() => {
   const inner = bytes({ length: WRAP.length })
-  const check = (v: unknown, path: string): Uint8Array => {
-    const b = inner.check(v, path)
+  const check = (v: unknown, path: string, borrow?: boolean): Uint8Array => {
+    const b = inner.check(v, path, borrow)
     for (let i = 0; i < WRAP.prefix.length; i++)
       if (b[i] !== WRAP.prefix[i]) throw invalidArgument(path, 'a Datapact key wrap envelope (DPKW v1)', 'other bytes')
     return b

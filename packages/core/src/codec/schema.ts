@@ -8,14 +8,17 @@ import { invalidArgument, describe as shape } from '../internal/assert.js'
  */
 export interface Schema<T> {
   /**
-   * Checks a domain value; returns it (typed).
+   * Checks a domain value; returns it (typed). Byte strings come back as copies, so later changes to the input do
+   * not reach the result, unless `borrow` is set.
    *
    * @param value - The candidate value.
    * @param path - Its name, for the error.
+   * @param borrow - The caller uses the result at once and keeps none of it (as `encode` does: it writes the CBOR
+   *   before returning), so byte strings may be views of the caller's memory instead of copies. Default false.
    * @returns The value, typed.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT naming `path` (details: argument, expected, got).
    */
-  check(value: unknown, path: string): T
+  check(value: unknown, path: string, borrow?: boolean): T
   /** Domain value -> wire value (assumes `check` passed). */
   toWire(value: T): unknown
   /**
@@ -128,25 +131,6 @@ function genuineView(v: unknown): Uint8Array | undefined {
   }
 }
 
-let borrowing = false
-
-/**
- * Runs `fn` (a synchronous check whose result is consumed before `fn` returns, as `encode` does: check, then write
- * the CBOR at once) with byte checks returning views of the caller's bytes instead of copies. Nothing can change
- * those bytes between the check and their use, so the copy would only cost: one pass over every payload chunk.
- *
- * @internal
- */
-export function withBorrowedBytes<T>(fn: () => T): T {
-  const outer = borrowing
-  borrowing = true
-  try {
-    return fn()
-  } finally {
-    borrowing = outer
-  }
-}
-
 /**
  * Bytes, exactly `length` long or within `min..max` (`T` names what passing bytes are, such as `Digest`). Checking
  * returns a copy, so later changes to the input do not
@@ -164,8 +148,8 @@ export const bytes = <T extends Uint8Array = Uint8Array>(opts: {
     if (length !== undefined ? b.length !== length : b.length < min || b.length > max) fail(path, expected, b)
     return b as T
   }
-  const check = (v: unknown, path: string) => {
-    const b = borrowing ? genuineView(v) : ownBytes(v)
+  const check = (v: unknown, path: string, borrow = false) => {
+    const b = borrow ? genuineView(v) : ownBytes(v)
     if (b === undefined) return fail(path, expected, v)
     return sized(b, path)
   }
@@ -202,7 +186,7 @@ export const literal = <const T extends string>(...options: T[]): Schema<T> =>
 
 /** `T` or null (the wire form of "none"; optional fields are always present, as null). */
 export const nullable = <T>(inner: Schema<T>): Schema<T | null> => ({
-  check: (v, path) => (v === null ? null : inner.check(v, path)),
+  check: (v, path, borrow) => (v === null ? null : inner.check(v, path, borrow)),
   toWire: v => (v === null ? null : inner.toWire(v)),
   fromWire: (w, path) => (w === null ? null : inner.fromWire(w, path)),
 })
@@ -213,7 +197,7 @@ export const nullable = <T>(inner: Schema<T>): Schema<T | null> => ({
  */
 export const array = <T>(item: Schema<T>, max: number, min = 0): Schema<T[]> => {
   const expected = `array of ${min}..${max} items`
-  const walk = (v: unknown, path: string, method: 'check' | 'fromWire'): T[] =>
+  const walk = (v: unknown, path: string, read: (x: unknown, path: string) => T): T[] =>
     guarded(path, expected, () => {
       if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return fail(path, expected, v)
       const length = v.length
@@ -223,14 +207,14 @@ export const array = <T>(item: Schema<T>, max: number, min = 0): Schema<T[]> => 
       const out: T[] = []
       for (let i = 0; i < length; i++) {
         if (!Object.hasOwn(v, i)) return fail(path, `${expected}, without holes`, v)
-        out.push(item[method](v[i], `${path}[${i}]`))
+        out.push(read(v[i], `${path}[${i}]`))
       }
       return out
     })
   return {
-    check: (v, path) => walk(v, path, 'check'),
+    check: (v, path, borrow) => walk(v, path, (x, p) => item.check(x, p, borrow)),
     toWire: v => v.map(x => item.toWire(x)),
-    fromWire: (w, path) => walk(w, path, 'fromWire'),
+    fromWire: (w, path) => walk(w, path, (x, p) => item.fromWire(x, p)),
   }
 }
 
@@ -270,22 +254,26 @@ function ownFields(v: unknown, path: string, allowed: (key: string) => boolean):
  */
 export const object = <S extends Shape>(fields: S): Schema<ObjectOf<S>> & { fields: S } => {
   const keys = Object.keys(fields)
-  const walk = (v: unknown, path: string, method: 'check' | 'fromWire'): ObjectOf<S> => {
+  const walk = (
+    v: unknown,
+    path: string,
+    read: (field: Schema<unknown>, x: unknown, path: string) => unknown,
+  ): ObjectOf<S> => {
     // Own keys only: `k in fields` would let `toString`, `constructor` or `__proto__` through.
     const given = ownFields(v, path, k => Object.hasOwn(fields, k))
     const out: Record<string, unknown> = {}
-    for (const k of keys) out[k] = fields[k]![method](given.get(k), path ? `${path}.${k}` : k)
+    for (const k of keys) out[k] = read(fields[k]!, given.get(k), path ? `${path}.${k}` : k)
     return out as ObjectOf<S>
   }
   return {
     fields,
-    check: (v, path) => walk(v, path, 'check'),
+    check: (v, path, borrow) => walk(v, path, (field, x, p) => field.check(x, p, borrow)),
     toWire(v) {
       const out: Record<string, unknown> = {}
       for (const k of keys) out[k] = fields[k]!.toWire((v as Record<string, unknown>)[k])
       return out
     },
-    fromWire: (w, path) => walk(w, path, 'fromWire'),
+    fromWire: (w, path) => walk(w, path, (field, x, p) => field.fromWire(x, p)),
   }
 }
 
@@ -307,9 +295,9 @@ export const variant = <const D extends string, V extends Record<string, Schema<
     return { name, rest, schema: variants[name]! }
   }
   return {
-    check(v, path) {
+    check(v, path, borrow) {
       const { name, rest, schema } = pick(v, path)
-      return { [tag]: name, ...schema.check(rest, path) } as Out
+      return { [tag]: name, ...schema.check(rest, path, borrow) } as Out
     },
     toWire(v) {
       const { [tag]: name, ...rest } = v as Record<string, unknown>

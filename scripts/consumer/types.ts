@@ -1,4 +1,5 @@
-// Types under moduleResolution nodenext, CommonJS side (require conditions, .d.cts).
+// Types under moduleResolution nodenext. The consumer check copies this file to types.mts (ESM side: import
+// conditions, .d.ts) and to types.cts (CommonJS side: require conditions, .d.cts): one text, both resolutions.
 
 import { EvmLedger } from '@datapact/adapter-evm'
 import { type AnvilInstance, startAnvil } from '@datapact/adapter-evm/testing'
