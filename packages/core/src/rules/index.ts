@@ -19,6 +19,7 @@ import {
   setMemberRoles,
   updateSettings,
 } from './members.js'
+import type { StatePort } from './port.js'
 import * as queries from './queries.js'
 import { recordUsage } from './usage.js'
 
@@ -116,13 +117,8 @@ export const isQuery = (name: unknown): name is QueryName => typeof name === 'st
  *
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT for bad arguments; the rule's own codes for refusals.
  */
-export function executeRule<N extends WriteRuleName>(
-  port: import('./port.js').StatePort,
-  name: N,
-  args: WriteArgs[N],
-): Promise<WriteResults[N]> {
-  if (!isWriteRule(name)) return Promise.reject(unknownRule(name, 'write rule'))
-  return runDefinition(writeRules[name] as RuleDefinition<unknown, WriteResults[N]>, port, args)
+export function executeRule<N extends WriteRuleName>(port: StatePort, name: N, args: WriteArgs[N]) {
+  return runNamed<WriteResults[N]>(port, name, args, 'write rule')
 }
 
 /**
@@ -134,13 +130,15 @@ export function executeRule<N extends WriteRuleName>(
  * @returns The query's result.
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when `args` do not fit the query's schema; the port's own errors.
  */
-export function executeQuery<N extends QueryName>(
-  port: import('./port.js').StatePort,
-  name: N,
-  args: QueryArgs[N],
-): Promise<QueryResults[N]> {
-  if (!isQuery(name)) return Promise.reject(unknownRule(name, 'query'))
-  return runDefinition(queryRules[name] as RuleDefinition<unknown, QueryResults[N]>, port, args)
+export function executeQuery<N extends QueryName>(port: StatePort, name: N, args: QueryArgs[N]) {
+  return runNamed<QueryResults[N]>(port, name, args, 'query')
+}
+
+/** Runs the write rule or query of that name; any other name (an inherited key included) is an unknown rule. */
+function runNamed<R>(port: StatePort, name: unknown, args: unknown, what: 'write rule' | 'query'): Promise<R> {
+  const table: Record<string, unknown> = what === 'query' ? queryRules : writeRules
+  if (typeof name !== 'string' || !Object.hasOwn(table, name)) return Promise.reject(unknownRule(name, what))
+  return runDefinition(table[name] as RuleDefinition<unknown, R>, port, args)
 }
 
 /**
