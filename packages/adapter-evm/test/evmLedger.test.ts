@@ -16,7 +16,7 @@ import {
   toNonce,
 } from '@datapact/core'
 import type { QueryArgs, QueryName, WriteArgs, WriteRuleName } from '@datapact/core/rules'
-import { fakeWrap } from '@datapact/core/testing'
+import { fakeWrap, versionArgs } from '@datapact/core/testing'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { EvmLedger } from '../src/index.js'
 import { type AnvilInstance, createEvmHarness, type EvmHarness, startAnvil } from '../src/testing/index.js'
@@ -141,20 +141,8 @@ async function consortium(settings = { admission: 'open' as const, regulatorEscr
   return { p, c, c2, r }
 }
 
-const version = (datasetId: DatasetId, number: number, wraps: MemberId[], extra: Record<string, unknown> = {}) => ({
-  datasetId,
-  number,
-  plaintextDigest: toDigest(key(number)),
-  merkleRoot: toDigest(key(number + 100)),
-  size: 1000 * number,
-  chunkSize: 1024,
-  chunkCount: Math.ceil((1000 * number) / 1024),
-  header: bytes(40, number),
-  keyCommitment: toDigest(key(number + 200)),
-  location: { store: 'shared', address: `addr-${number}` },
-  wraps: wraps.map((member, i) => ({ member, wrapped: fakeWrap(i + 1) })),
-  ...extra,
-})
+const version = (datasetId: DatasetId, number: number, wraps: MemberId[], extra: Record<string, unknown> = {}) =>
+  versionArgs(datasetId, number, wraps, extra)
 
 const grant = (datasetId: DatasetId, grantee: MemberId, extra: Partial<WriteArgs['grantAccess']> = {}) => ({
   datasetId,

@@ -1,5 +1,5 @@
-import { type DatasetId, toDatasetId, toDigest, toNonce } from '@datapact/core'
-import { fakeWrap, TERMS, testBytes, world } from '@datapact/core/testing'
+import { type DatasetId, toDatasetId, toNonce } from '@datapact/core'
+import { TERMS, testBytes, versionArgs, world } from '@datapact/core/testing'
 import { Interface, toBeHex } from 'ethers'
 import { afterAll, describe, expect, it } from 'vitest'
 import { datapactAbi, datapactRuntimeSize, datapactViewsRuntimeSize } from '../src/index.js'
@@ -18,7 +18,6 @@ describe('gas', () => {
     const h = await createEvmHarness({ anvil })
     try {
       const key = new Uint8Array(32).fill(3)
-      const digest = toDigest(key)
       const p = await h.member('provider')
       await p.submit('joinConsortium', { name: 'P', roles: ['provider'], envelopeKey: key, settings: null })
       const metadata = { title: 'Gas', description: '', tags: [], mediaType: '', schema: '' }
@@ -39,19 +38,7 @@ describe('gas', () => {
         await p.submit('revokeAccess', { datasetId: ids[0]!, grantee: c.memberId })
       }
       const publish = async (datasetId: DatasetId) => {
-        const { txId } = await p.submit('publishVersion', {
-          datasetId,
-          number: 1,
-          plaintextDigest: digest,
-          merkleRoot: digest,
-          size: 10,
-          chunkSize: 1024,
-          chunkCount: 1,
-          header: key,
-          keyCommitment: digest,
-          location: { store: 'x', address: 'y' },
-          wraps: [{ member: p.memberId, wrapped: fakeWrap(1) }],
-        })
+        const { txId } = await p.submit('publishVersion', versionArgs(datasetId, 1, [p.memberId]))
         const receipt = await anvilRpc<{ gasUsed: string }>(anvil.rpcUrl, 'eth_getTransactionReceipt', [txId])
         return Number(receipt.gasUsed)
       }

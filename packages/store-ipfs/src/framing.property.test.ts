@@ -1,3 +1,4 @@
+import { collect, concatChunks as concat } from '@datapact/core/testing'
 import { test } from '@fast-check/vitest'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -5,20 +6,6 @@ import { frameChunks, MAX_FRAME_PAYLOAD, unframeChunks } from './framing.js'
 
 async function* from<T>(items: Iterable<T>) {
   yield* items
-}
-const collect = async (it: AsyncIterable<Uint8Array>) => {
-  const out: Uint8Array[] = []
-  for await (const c of it) out.push(c)
-  return out
-}
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
 }
 /** Cuts bytes at the given points, so frames straddle pieces anywhere (inside a length prefix too). */
 const cut = (bytes: Uint8Array, points: number[]) => {

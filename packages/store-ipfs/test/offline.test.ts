@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,6 +14,7 @@ import {
   type MemberKeys,
   toDatasetId,
 } from '@datapact/core'
+import { runCommand } from '@datapact/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type IpfsPayloadStore, type Replication, startReplication } from '../src/index.js'
 import { type KuboSwarm, startKuboSwarm } from '../src/testing/index.js'
@@ -36,31 +36,13 @@ afterAll(async () => {
 })
 
 /** Runs the provider's process to its end; resolves with its last stdout line, parsed. */
-function runProvider(input: object): Promise<{ datasetId: string; address: string; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', join(here, 'providerProcess.ts')],
-      {
-        cwd: here,
-        env: { ...process.env, DATAPACT_PROVIDER_INPUT: JSON.stringify(input) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let out = ''
-    let err = ''
-    child.stdout.on('data', d => {
-      out += d
-    })
-    child.stderr.on('data', d => {
-      err = (err + d).slice(-4000)
-    })
-    child.on('error', reject)
-    child.on('exit', code => {
-      if (code !== 0) return reject(new Error(`provider process exited with ${code}:\n${err}`))
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!))
-    })
-  })
+async function runProvider(input: object): Promise<{ datasetId: string; address: string; seconds: number }> {
+  const out = await runCommand(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(here, 'providerProcess.ts')],
+    { cwd: here, env: { DATAPACT_PROVIDER_INPUT: JSON.stringify(input) } },
+  )
+  return JSON.parse(out.trim().split('\n').at(-1)!)
 }
 
 async function sha256(stream: AsyncIterable<Uint8Array>): Promise<{ digest: string; bytes: number }> {

@@ -1,3 +1,4 @@
+import { chunksOfSizes as chunks, collect } from '@datapact/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IpfsPayloadStore } from '../src/index.js'
 import { type KuboSwarm, startKuboSwarm } from '../src/testing/index.js'
@@ -7,15 +8,6 @@ beforeAll(async () => {
   swarm = await startKuboSwarm({ labels: ['a', 'b'] })
 })
 afterAll(() => swarm?.stop())
-
-async function* chunks(sizes: number[]) {
-  for (const [i, n] of sizes.entries()) yield new Uint8Array(n).fill(i + 1)
-}
-const collect = async (it: AsyncIterable<Uint8Array>) => {
-  const out: Uint8Array[] = []
-  for await (const c of it) out.push(c)
-  return out
-}
 
 describe('IpfsPayloadStore on Kubo', () => {
   it('returns exactly the chunks it was given, from its own node and through the swarm', async () => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { resolve } from 'node:path'
+import { freePort } from '@datapact/core/testing'
 import { type ClientDuplexStream, credentials } from '@grpc/grpc-js'
 import { ledger, peer } from '@hyperledger/fabric-protos'
 import type { UnpackedProposal } from './proposal.js'
@@ -347,15 +347,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 2000)
   await exited
   clearTimeout(timer)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, ko) => {
-    const server = createServer()
-    server.once('error', ko)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? ok(address.port) : ko(new Error('no port'))))
-    })
-  })
 }

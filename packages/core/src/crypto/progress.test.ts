@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { collect, pieces } from '../testing/chunks.js'
 import { createDecryptor, createEncryptor, generateDataKey, type StreamProgress } from './index.js'
 
 const datasetId = new Uint8Array(32).fill(9)
-async function* pieces(data: Uint8Array, size: number) {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size)
-}
-const collect = async (it: AsyncIterable<Uint8Array>) => {
-  const out: Uint8Array[] = []
-  for await (const c of it) out.push(c)
-  return out
-}
 
 describe('stream progress', () => {
   it('reports the total when encrypting bytes and when decrypting against an expected size', async () => {

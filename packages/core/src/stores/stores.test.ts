@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PayloadStore } from '../ledger/index.js'
+import { chunksOfSizes as chunks, collect } from '../testing/chunks.js'
 import { FileSystemPayloadStore } from './fileSystemStore.js'
 import { MemoryPayloadStore } from './memoryStore.js'
 
@@ -14,15 +15,6 @@ const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'datapact-store-'))
   dirs.push(d)
   return d
-}
-
-async function* chunks(sizes: number[]) {
-  for (const [i, n] of sizes.entries()) yield new Uint8Array(n).fill(i + 1)
-}
-const collect = async (it: AsyncIterable<Uint8Array>) => {
-  const out: Uint8Array[] = []
-  for await (const c of it) out.push(c)
-  return out
 }
 
 describe.each([

@@ -1,9 +1,10 @@
 import { readAllEvents } from '../client/events.js'
 import { Datapact } from '../client/index.js'
 import { generateMemberKeys, type MemberKeys } from '../crypto/index.js'
-import type { ConsortiumSettings, Digest, MemberId, Nonce, Role, Terms } from '../domain/index.js'
+import type { ConsortiumSettings, DatasetId, Digest, MemberId, Nonce, Role, Terms } from '../domain/index.js'
 import type { LedgerAdapter } from '../ledger/index.js'
 import type { IndexStore } from '../ledgerIndex/index.js'
+import type { WriteArgs } from '../rules/index.js'
 import { MemoryPayloadStore } from '../stores/memoryStore.js'
 import type { LedgerHarness } from './harness.js'
 
@@ -122,4 +123,38 @@ export function fakeWrap(fill = 0): Uint8Array {
   const w = new Uint8Array(91).fill(fill)
   w.set([0x44, 0x50, 0x4b, 0x57, 0x01, 0x00, 0x20, 0x00, 0x01, 0x00, 0x03])
   return w
+}
+
+/**
+ * Arguments of a raw `publishVersion` call, for tests that write to a ledger without the client: version `number`
+ * of `datasetId` with a key wrap for each of `members` (in that order). Fingerprints and header are stand-ins that
+ * differ by version (the rules check their shape, not their content); `size`, `chunkSize` and `chunkCount` agree.
+ *
+ * @param datasetId - A registered dataset.
+ * @param number - The version.
+ * @param members - Who gets a (fake) key wrap: the owner, and each consumer holding a grant in force.
+ * @param changes - Fields to replace.
+ * @returns The arguments.
+ */
+export function versionArgs(
+  datasetId: DatasetId,
+  number: number,
+  members: readonly MemberId[],
+  changes: Partial<WriteArgs['publishVersion']> = {},
+): WriteArgs['publishVersion'] {
+  const fill = (n: number) => new Uint8Array(32).fill(n % 256) as Digest
+  return {
+    datasetId,
+    number,
+    plaintextDigest: fill(number),
+    merkleRoot: fill(number + 100),
+    size: 1000 * number,
+    chunkSize: 1024,
+    chunkCount: Math.ceil((1000 * number) / 1024),
+    header: new Uint8Array(40).fill(number % 256),
+    keyCommitment: fill(number + 200),
+    location: { store: 'shared', address: `addr-${number}` },
+    wraps: members.map((member, i) => ({ member, wrapped: fakeWrap(i + 1) })),
+    ...changes,
+  }
 }

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export { chunksOfSizes, collect, concatChunks, pieces } from './chunks.js'
 export {
   CLIENT_ENTRY_POINTS,
   CLIENT_WITHOUT_INPUT,
@@ -33,6 +34,7 @@ export {
   party,
   TERMS,
   testBytes,
+  versionArgs,
   type World,
   type WorldOptions,
   world,
@@ -71,4 +73,5 @@ export {
   type PayloadStoreConformanceOptions,
   type PayloadStoreHarness,
 } from './payloadStoreConformance.js'
+export { freePort, freePorts, isRunning, type RunCommandOptions, runCommand } from './processes.js'
 export type { ConformanceAssertion, ConformanceExpect, ConformanceRunner } from './runner.js'

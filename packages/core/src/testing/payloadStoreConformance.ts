@@ -2,6 +2,7 @@ import { Datapact } from '../client/index.js'
 import { generateMemberKeys } from '../crypto/index.js'
 import { concatList } from '../internal/bytes.js'
 import type { PayloadStore } from '../ledger/index.js'
+import { collect, pieces } from './chunks.js'
 import { eventCount, type Party, TERMS, testBytes } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { bindRunner, type ConformanceRunner } from './runner.js'
@@ -57,14 +58,6 @@ async function storeWorld(h: PayloadStoreHarness): Promise<StoreWorld> {
   return { provider, consumer, consumer2, regulator, stores }
 }
 
-async function* pieces(data: Uint8Array, size: number) {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size)
-}
-const collect = async (it: AsyncIterable<Uint8Array>) => {
-  const out: Uint8Array[] = []
-  for await (const c of it) out.push(c)
-  return out
-}
 const concat = concatList
 
 /**

@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
+import { freePort, isRunning } from '@datapact/core/testing'
 import pg from 'pg'
 
 const exec = promisify(execFile)
@@ -332,20 +332,6 @@ async function query(url: string, sql: string): Promise<void> {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (free when asked: {@link startPostgres} retries when the server cannot bind it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
-}
-
 const isRoot = () => process.getuid?.() === 0
 
 /** The uid and gid of the `postgres` system user, or undefined when there is none. */
@@ -380,15 +366,5 @@ function sweepFolders(): void {
       if (Date.now() - statSync(dir).mtimeMs < 10 * 60_000) continue
     }
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 })
-  }
-}
-
-/** Whether a process with this pid exists (signal 0 checks without signalling; EPERM means it exists). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

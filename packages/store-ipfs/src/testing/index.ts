@@ -4,5 +4,6 @@
  * @packageDocumentation
  */
 
+export { freePorts } from '@datapact/core/testing'
 export { type EnsureKuboOptions, ensureKubo, KUBO_LIBP2P, KUBO_VERSION, kuboBinary, toolsDir } from './kubo.js'
-export { freePorts, type KuboNode, type KuboSwarm, type KuboSwarmOptions, startKuboSwarm } from './swarm.js'
+export { type KuboNode, type KuboSwarm, type KuboSwarmOptions, startKuboSwarm } from './swarm.js'

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { isRunning, runCommand } from '@datapact/core/testing'
 
 /** The Kubo release the tests build and run. */
 export const KUBO_VERSION = 'v0.43.1'
@@ -81,12 +81,14 @@ export async function ensureKubo(options: EnsureKuboOptions = {}): Promise<strin
     if (await usable(binary)) return binary
     log(`building Kubo ${KUBO_VERSION} with Go (minutes the first time; cached afterwards)`)
     const started = Date.now()
-    const info = JSON.parse(await run('go', ['mod', 'download', '-json', `github.com/ipfs/kubo@${KUBO_VERSION}`], dir))
+    const info = JSON.parse(
+      await runCommand('go', ['mod', 'download', '-json', `github.com/ipfs/kubo@${KUBO_VERSION}`], { cwd: dir }),
+    )
     if (typeof info.Dir !== 'string') throw new Error(`go mod download gave no Dir: ${info.Error ?? 'unknown'}`)
     await rm(build, { recursive: true, force: true })
-    await run('cp', ['-R', info.Dir, build], dir)
-    await run('chmod', ['-R', 'u+w', build], dir)
-    await run(
+    await runCommand('cp', ['-R', info.Dir, build], { cwd: dir })
+    await runCommand('chmod', ['-R', 'u+w', build], { cwd: dir })
+    await runCommand(
       'go',
       [
         'mod',
@@ -94,9 +96,9 @@ export async function ensureKubo(options: EnsureKuboOptions = {}): Promise<strin
         '-dropreplace=github.com/libp2p/go-libp2p',
         `-require=github.com/libp2p/go-libp2p@${KUBO_LIBP2P}`,
       ],
-      build,
+      { cwd: build },
     )
-    await run('go', ['build', '-mod=mod', '-trimpath', '-o', `${binary}.partial`, './cmd/ipfs'], build)
+    await runCommand('go', ['build', '-mod=mod', '-trimpath', '-o', `${binary}.partial`, './cmd/ipfs'], { cwd: build })
     await rename(`${binary}.partial`, binary)
     log(`built Kubo in ${Math.round((Date.now() - started) / 1000)} s: ${binary}`)
     return binary
@@ -109,37 +111,8 @@ export async function ensureKubo(options: EnsureKuboOptions = {}): Promise<strin
 async function usable(binary: string): Promise<boolean> {
   if (!existsSync(binary)) return false
   try {
-    return (await run(binary, ['version', '--number'], '.')).trim() === KUBO_VERSION.slice(1)
+    return (await runCommand(binary, ['version', '--number'])).trim() === KUBO_VERSION.slice(1)
   } catch {
     return false
-  }
-}
-
-/** Runs a command; resolves with its stdout, rejects with its output on a non-zero exit. */
-export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', d => {
-      out += d
-    })
-    child.stderr.on('data', d => {
-      err = (err + d).slice(-8000)
-    })
-    child.on('error', e => reject(new Error(`${command} could not start: ${e.message}`)))
-    child.on('close', code =>
-      code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${err}`)),
-    )
-  })
-}
-
-/** Whether a process with this pid exists (signal 0 checks without signalling; EPERM means it exists). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePorts, runCommand } from '@datapact/core/testing'
 import { IpfsPayloadStore, type IpfsPayloadStoreOptions } from '../ipfsStore.js'
 import { applyPrivateSwarmConfig, generateSwarmKey, readPeerId } from '../swarm.js'
-import { kuboBinary, run } from './kubo.js'
+import { kuboBinary } from './kubo.js'
 
 /** One member's Kubo daemon in a test swarm. */
 export interface KuboNode {
@@ -104,7 +104,7 @@ async function startOnce(options: KuboSwarmOptions): Promise<KuboSwarm> {
     const ports = await freePorts(labels.length * 2)
     for (const [i, label] of labels.entries()) {
       const repo = join(dir, label)
-      await run(binary, ['init', '--empty-repo', '--profile=test'], dir, { IPFS_PATH: repo })
+      await runCommand(binary, ['init', '--empty-repo', '--profile=test'], { cwd: dir, env: { IPFS_PATH: repo } })
       nodes.push(new NodeImpl(label, repo, await readPeerId(repo), ports[2 * i]!, ports[2 * i + 1]!, binary))
     }
     for (const n of nodes)
@@ -234,24 +234,3 @@ class NodeImpl implements KuboNode {
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
-
-const taken = new Set<number>()
-/** Ports the OS says are free now, distinct from every port this process handed out before. */
-export async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = []
-  while (out.length < n) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer()
-      server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address()
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-      })
-    })
-    if (port && !taken.has(port)) {
-      taken.add(port)
-      out.push(port)
-    }
-  }
-  return out
-}
