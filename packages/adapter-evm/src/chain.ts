@@ -85,15 +85,27 @@ class NodeJsonRpcProvider extends JsonRpcProvider {
     request.body = Buffer.from(JSON.stringify(payload), 'utf8')
     request.setHeader('content-type', 'application/json')
     const response = await request.send()
-    response.assertOk()
     let body: unknown
     try {
       body = JSON.parse(utf8.decode(response.body ?? new Uint8Array(0)))
     } catch {
-      body = response.bodyJson // not UTF-8 JSON: ethers' own error
+      body = undefined
     }
+    // Some gateways carry a JSON-RPC error (such as "method not found") with an HTTP 4xx status: that is the node's
+    // answer, and reading it as one lets the caller fall back (eth_estimateGas where eth_simulateV1 is missing).
+    // Any other failed status (a 429 after ethers' own retries, a 5xx, a 4xx page) stays ethers' error.
+    const status = response.statusCode
+    if (!(status >= 400 && status < 500 && status !== 429 && isRpcAnswer(body))) response.assertOk()
+    if (body === undefined) body = response.bodyJson // not UTF-8 JSON: ethers' own error
     return (Array.isArray(body) ? body : [body]) as JsonRpcResult[]
   }
+}
+
+/** Whether a response body is JSON-RPC answers: one, or a non-empty array, each with an id and a result or an error. */
+function isRpcAnswer(body: unknown): boolean {
+  const one = (a: unknown) =>
+    typeof a === 'object' && a !== null && 'id' in a && ('result' in a || ('error' in a && typeof a.error === 'object'))
+  return Array.isArray(body) ? body.length > 0 && body.every(one) : one(body)
 }
 
 /**

@@ -1,22 +1,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  Datapact,
-  generateMemberKeys,
-  type LedgerAdapter,
-  type MemberId,
-  toDatasetId,
-  toDigest,
-  toNonce,
-} from '@datapact/core'
-import { fakeWrap, ZERO32 } from '@datapact/core/testing'
+import { Datapact, generateMemberKeys, type LedgerAdapter, type MemberId, toDatasetId, toNonce } from '@datapact/core'
+import { fakeWrap, versionArgs, ZERO32 } from '@datapact/core/testing'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EvmLedger } from '../src/index.js'
 import { ANVIL_ACCOUNTS, type AnvilInstance, anvilRpc, createEvmHarness, startAnvil } from '../src/testing/index.js'
 
 const envelopeKey = new Uint8Array(32).fill(1)
-const digest = toDigest(envelopeKey)
 const metadata = { title: 'Faults', description: '', tags: [], mediaType: '', schema: '' }
 const terms = { pricePerAccess: 10n, pricePerByte: 0n, currency: 'CNY', licence: '' }
 const id = (n: number) => toDatasetId(n.toString(16).padStart(64, '0'))
@@ -35,19 +26,7 @@ async function provider(anvil: AnvilInstance) {
 /** Registers dataset `n` with one version (stored elsewhere) and grants `grantee` access to it. */
 async function grantedDataset(p: EvmLedger, n: number, grantee: MemberId, maxAccesses: number | null = null) {
   await register(p, n)
-  await p.submit('publishVersion', {
-    datasetId: id(n),
-    number: 1,
-    plaintextDigest: digest,
-    merkleRoot: digest,
-    size: 10,
-    chunkSize: 1024,
-    chunkCount: 1,
-    header: envelopeKey,
-    keyCommitment: digest,
-    location: { store: 'x', address: 'y' },
-    wraps: [{ member: p.memberId, wrapped: fakeWrap() }],
-  })
+  await p.submit('publishVersion', versionArgs(id(n), 1, [p.memberId], { size: 10, chunkCount: 1 }))
   await p.submit('grantAccess', {
     datasetId: id(n),
     grantee,
@@ -86,6 +65,7 @@ async function lossyRelay(target: string) {
   let loseNextSend = false
   let hideReceiptsUntil = 0
   const missing = new Set<string>()
+  let missingStatus = 200
   const calls = new Map<string, number>()
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
@@ -96,6 +76,7 @@ async function lossyRelay(target: string) {
     for (const r of requests) calls.set(r.method, (calls.get(r.method) ?? 0) + 1)
     const reply = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     let text = await reply.text()
+    let status = reply.status
     if (requests.some(r => missing.has(r.method))) {
       // As a node without the method answers (Geth's words): the others' answers pass through.
       const answers = JSON.parse(text) as { id: unknown } | Array<{ id: unknown }>
@@ -104,6 +85,8 @@ async function lossyRelay(target: string) {
           ? { jsonrpc: '2.0', id: a.id, error: { code: -32601, message: 'the method does not exist/is not available' } }
           : a
       text = JSON.stringify(Array.isArray(answers) ? answers.map(answer) : answer(answers))
+      // Some gateways send a JSON-RPC error with an HTTP 4xx status: the body is still the answer.
+      status = missingStatus
     }
     if (Date.now() < hideReceiptsUntil && body.includes('eth_getTransactionReceipt')) {
       // A node that indexes receipts after nonces: the transaction is mined, its receipt not yet served.
@@ -116,7 +99,7 @@ async function lossyRelay(target: string) {
       req.socket.destroy()
       return
     }
-    res.writeHead(reply.status, { 'content-type': 'application/json' })
+    res.writeHead(status, { 'content-type': 'application/json' })
     res.end(text)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -128,8 +111,10 @@ async function lossyRelay(target: string) {
     hideReceiptsFor: (ms: number) => {
       hideReceiptsUntil = Date.now() + ms
     },
-    withoutMethod: (method: string) => {
+    /** Answers `method` as a node without it does, with HTTP `status` (200 from a node, 400 from some gateways). */
+    withoutMethod: (method: string, status = 200) => {
       missing.add(method)
+      missingStatus = status
     },
     calls: (method: string) => calls.get(method) ?? 0,
     close: () => new Promise<void>(resolve => server.close(() => resolve())),
@@ -233,9 +218,10 @@ describe('node failures', () => {
       expect(relay.calls('eth_sendRawTransaction')).toBe(2)
     }))
 
-  it('estimates gas on a node without eth_simulateV1, and reports refusals as before', () =>
+  /** Sends through a node without eth_simulateV1 (its answer carried with HTTP `status`): estimates, refusals as before. */
+  const withoutSimulate = (status: number) =>
     throughRelay(anvil, async ({ p, relay, ledger }) => {
-      relay.withoutMethod('eth_simulateV1') // before the first send (attaching sends nothing)
+      relay.withoutMethod('eth_simulateV1', status) // before the first send (attaching sends nothing)
       await ledger.submit('joinConsortium', { name: 'L', roles: ['provider'], envelopeKey, settings: null })
       await register(ledger, 11)
       await expect(register(ledger, 11)).rejects.toMatchObject({ code: 'CONFLICT', details: { revert: 'Conflict' } })
@@ -244,7 +230,12 @@ describe('node failures', () => {
       expect(relay.calls('eth_simulateV1')).toBe(1)
       expect(relay.calls('eth_estimateGas')).toBe(4)
       expect(await p.query('getDataset', { datasetId: id(11) })).toMatchObject({ owner: ledger.memberId })
-    }))
+    })
+
+  it('estimates gas on a node without eth_simulateV1, and reports refusals as before', () => withoutSimulate(200))
+
+  it('takes an HTTP 400 that carries a JSON-RPC error for the answer it is: estimates, and sends', () =>
+    withoutSimulate(400))
 
   it('fails fast with LEDGER_UNAVAILABLE when no node listens', async () => {
     await expect(
