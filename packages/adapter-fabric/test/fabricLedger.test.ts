@@ -3,10 +3,16 @@ import { type LedgerEventRecord, type MemberId, type Role, toDatasetId, toDigest
 import { encodeArgs } from '@datapact/core/rules'
 import { fakeWrap, ZERO32 } from '@datapact/core/testing'
 import * as grpc from '@grpc/grpc-js'
-import { CommitError, connect, StatusCode } from '@hyperledger/fabric-gateway'
+import { CommitError, connect, StatusCode, type Transaction } from '@hyperledger/fabric-gateway'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FabricLedger } from '../src/index.js'
-import { createFabricHarness, type FabricHarness, memberIdentity, memberSigner } from '../src/testing/index.js'
+import {
+  createFabricHarness,
+  type FabricHarness,
+  memberIdentity,
+  memberSigner,
+  type TestMember,
+} from '../src/testing/index.js'
 
 const key = (n: number) => new Uint8Array(32).fill(n)
 const digest = (n: number) => toDigest(key(n))
@@ -112,6 +118,20 @@ async function allEvents(ledger: FabricLedger, limit = 10_000): Promise<LedgerEv
     if (page.events.length === 0) return out
     out.push(...page.events)
     after = page.cursor
+  }
+}
+
+/** Endorses a key rotation by `member` through a gateway connection of its own, hands it to `use` unsubmitted. */
+async function withEndorsedRotation(h: FabricHarness, member: TestMember, use: (stale: Transaction) => Promise<void>) {
+  const client = new grpc.Client(h.server.address, grpc.credentials.createInsecure())
+  const gateway = connect({ client, identity: memberIdentity(member), signer: memberSigner(member) })
+  try {
+    const contract = gateway.getNetwork(h.channel).getContract(h.chaincode)
+    const argument = toBase64(encodeArgs('rotateEnvelopeKey', { envelopeKey: key(8) }))
+    await use(await contract.newProposal('rotateEnvelopeKey', { arguments: [argument] }).endorse())
+  } finally {
+    gateway.close()
+    client.close()
   }
 }
 
@@ -231,18 +251,10 @@ describe('gateway test server: reset()', () => {
     h = await createFabricHarness()
     const member = await h.identity('provider')
     await join(h.connect(member), ['provider'])
-    const client = new grpc.Client(h.server.address, grpc.credentials.createInsecure())
-    const gateway = connect({ client, identity: memberIdentity(member), signer: memberSigner(member) })
-    try {
-      const contract = gateway.getNetwork(h.channel).getContract(h.chaincode)
-      const argument = toBase64(encodeArgs('rotateEnvelopeKey', { envelopeKey: key(8) }))
-      const stale = await contract.newProposal('rotateEnvelopeKey', { arguments: [argument] }).endorse()
-      h.server.reset()
+    await withEndorsedRotation(h, member, async stale => {
+      h!.server.reset()
       await expect(stale.submit()).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE })
-    } finally {
-      gateway.close()
-      client.close()
-    }
+    })
     expect(h.server.blockHeight()).toBe(1)
     expect(h.server.pendingTransactions()).toBe(0)
     expect(h.server.ledgerSnapshot()).toEqual([{ number: 0, transactions: [] }])
@@ -337,18 +349,10 @@ describe('FabricLedger: events', () => {
 
     // Endorse a key rotation, let another one commit, then submit the first: it is alone in the last block and
     // invalid (MVCC), so that block has no chaincode event.
-    const client = new grpc.Client(h.server.address, grpc.credentials.createInsecure())
-    const gateway = connect({ client, identity: memberIdentity(member), signer: memberSigner(member) })
-    try {
-      const contract = gateway.getNetwork(h.channel).getContract(h.chaincode)
-      const argument = toBase64(encodeArgs('rotateEnvelopeKey', { envelopeKey: key(8) }))
-      const stale = await contract.newProposal('rotateEnvelopeKey', { arguments: [argument] }).endorse()
+    await withEndorsedRotation(h, member, async stale => {
       await provider.submit('rotateEnvelopeKey', { envelopeKey: key(9) })
       expect((await (await stale.submit()).getStatus()).code).toBe(StatusCode.MVCC_READ_CONFLICT)
-    } finally {
-      gateway.close()
-      client.close()
-    }
+    })
     // Past the last event only the idle timeout ends a read. Read all with 2 s of it (a loaded machine can take
     // longer than the default 250 ms to deliver the first events of the stream, and the page would end early).
     const events = await allEvents(h.connect(member, { eventIdleTimeoutMs: 2000 }))
