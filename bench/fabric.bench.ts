@@ -7,11 +7,14 @@
 
 import { createFabricHarness, stopSharedFabricNetwork } from '../packages/adapter-fabric/src/testing/index.js'
 import { MemoryLedger } from '../packages/adapter-memory/src/index.js'
-import type { LedgerAdapter } from '../packages/core/src/index.js'
+import { generateMemberKeys, type LedgerAdapter } from '../packages/core/src/index.js'
 import { TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { BenchContext, BenchRow } from './run.js'
 
-const key = (n: number) => new Uint8Array(32).fill(n % 256)
+// 256 distinct valid X25519 public keys, made before anything is timed (the ledgers refuse small-order keys such as
+// all zeros).
+const keys = Array.from({ length: 256 }, () => generateMemberKeys().envelope.publicKey)
+const key = (n: number) => keys[n % keys.length]!
 
 /** `members` connections each submitting `perMember` key rotations (independent keys: no MVCC conflicts). */
 async function rotations(ledgers: LedgerAdapter[], perMember: number): Promise<number> {
