@@ -1,4 +1,4 @@
-import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import { decode as cborDecode, encode as cborEncode, Token, Tokenizer, Type } from 'cborg'
 import { DatapactError } from '../errors.js'
 import { sameBytes } from '../internal/bytes.js'
 import type { Schema } from './schema.js'
@@ -68,13 +68,42 @@ export function decode<T>(schema: Schema<T>, bytes: Uint8Array, path = 'value'):
  * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the value does not fit the schema.
  */
 export function roundTrip<T>(schema: Schema<T>, value: T, path = 'value'): T {
-  return fromCbor(schema, encode(schema, value, path), path)
+  const bytes = encode(schema, value, path)
+  // The bytes are this call's own: byte strings may be views of them instead of copies (one copy of each, not two).
+  const own = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return fromCbor(schema, own, path, new ByteViewTokenizer(own, DECODE_OPTIONS))
 }
 
-function fromCbor<T>(schema: Schema<T>, bytes: Uint8Array, path: string): T {
+/**
+ * cborg's tokenizer, except that a byte string becomes a view of the input rather than a copy. Only for bytes
+ * {@link encode} has just made and nobody else holds: their canonical form is given, so the definite lengths are read
+ * without the strict checks (every other token still goes through cborg's own, strict, decoding).
+ */
+class ByteViewTokenizer extends Tokenizer {
+  override next(): Token {
+    const data = this.data
+    const at = this._pos
+    const initial = data[at]!
+    // Major type 2 (byte string) with a length in the initial byte or in 1, 2 or 4 bytes after it.
+    if (initial < 0x40 || initial > 0x5a) return super.next()
+    const minor = initial & 0x1f
+    const prefix = minor < 24 ? 1 : 1 + (1 << (minor - 24))
+    if (at + prefix > data.length) return super.next()
+    let length = minor
+    if (minor >= 24) {
+      length = 0
+      for (let i = 1; i < prefix; i++) length = length * 256 + data[at + i]!
+    }
+    if (at + prefix + length > data.length) return super.next()
+    this._pos = at + prefix + length
+    return new Token(Type.bytes, data.subarray(at + prefix, at + prefix + length), prefix + length)
+  }
+}
+
+function fromCbor<T>(schema: Schema<T>, bytes: Uint8Array, path: string, tokenizer?: Tokenizer): T {
   let wire: unknown
   try {
-    wire = cborDecode(bytes, DECODE_OPTIONS)
+    wire = cborDecode(bytes, tokenizer ? { ...DECODE_OPTIONS, tokenizer } : DECODE_OPTIONS)
   } catch (cause) {
     throw new DatapactError('INVALID_INPUT', `"${path}" is not well-formed canonical CBOR`, {
       details: { argument: path, length: bytes.length },

@@ -37,7 +37,8 @@ export class MemoryPayloadStore implements PayloadStore {
     const chunks = this.#payloads.get(address)
     if (!chunks)
       throw new DatapactError('NOT_FOUND', `store ${this.name} has no payload at ${address}`, { details: { address } })
-    yield* chunks.slice(0, chunkCount).map(c => c.slice())
+    // One copy a chunk as it is read (a reader may not change what is stored), not the whole payload up front.
+    for (const c of chunks.slice(0, chunkCount)) yield c.slice()
   }
 
   /** Test hook: canonical bytes of everything stored (addresses in order, each chunk with its length). */
