@@ -1,6 +1,6 @@
 import * as r from '../codec/records.js'
 import { array, int, object } from '../codec/schema.js'
-import type { Dataset, UsageRecord } from '../domain/index.js'
+import type { Dataset, Grant, UsageRecord, UsageTotals, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { covers, requireInForce, requireQuota } from './access.js'
 import { checkUsageTime, priceOf } from './checks.js'
@@ -35,17 +35,24 @@ export const recordUsage = defineRule(
     const settings = (await state.settings()) ?? DEFAULT_SETTINGS
     const period = periodOf(now, settings.periodSeconds)
     const out: UsageRecord[] = []
+    // What the batch has read or changed so far, by key: each is read once and written once, at the end, as the
+    // records before it leave it (the checks of record i see the grant and totals after records 0..i-1).
     const datasets = new Map<string, Dataset>()
+    const versions = new Map<string, Version>()
+    const grants = new Map<string, Grant>()
+    const totalsByKey = new Map<string, UsageTotals>()
     for (const [i, c] of args.records.entries()) {
       const where = { datasetId: c.datasetId, version: c.version, index: i }
       const ds = datasets.get(c.datasetId) ?? (await state.requireDataset(c.datasetId))
       datasets.set(ds.id, ds)
-      const grant = await state.grant(ds.id, me.id)
+      const grant = grants.get(ds.id) ?? (await state.grant(ds.id, me.id))
       if (!grant)
         throw new DatapactError('ACCESS_DENIED', `${me.id} holds no grant on dataset ${ds.id}`, { details: where })
       requireInForce(grant, now, where)
       checkUsageTime(grant, now)
-      const version = await state.requireVersion(ds.id, c.version)
+      const versionKey = keys.version(ds.id, c.version)
+      const version = versions.get(versionKey) ?? (await state.requireVersion(ds.id, c.version))
+      versions.set(versionKey, version)
       if (!covers(grant.scope, c.version))
         throw new DatapactError('ACCESS_DENIED', `the grant does not cover version ${c.version}`, { details: where })
       requireQuota(grant, where)
@@ -61,7 +68,7 @@ export const recordUsage = defineRule(
       const nonceKey = keys.nonce(me.id, c.nonce)
       if ((await state.port.get(nonceKey)) !== undefined)
         throw new DatapactError('NONCE_REUSED', `nonce ${c.nonce} was already used`, { details: where })
-      await state.write(r.grant, keys.grant(ds.id, me.id), { ...grant, used: grant.used + 1, lastUsedAt: now })
+      grants.set(ds.id, { ...grant, used: grant.used + 1, lastUsedAt: now })
       const record: UsageRecord = {
         datasetId: ds.id,
         version: c.version,
@@ -79,8 +86,9 @@ export const recordUsage = defineRule(
       // The record itself stays under its nonce, so a retry with the same nonce can find what was recorded.
       await state.write(r.usageRecord, nonceKey, record)
       const key = { provider: ds.owner, consumer: me.id, period, currency: record.currency }
-      const totals = await state.emptyTotals(key)
-      await state.write(r.totals, keys.totals(key), {
+      const totalsKey = keys.totals(key)
+      const totals = totalsByKey.get(totalsKey) ?? (await state.emptyTotals(key))
+      totalsByKey.set(totalsKey, {
         ...totals,
         count: totals.count + 1,
         bytes: totals.bytes + record.bytes,
@@ -89,6 +97,8 @@ export const recordUsage = defineRule(
       state.port.emit({ type: 'UsageRecorded', record })
       out.push(record)
     }
+    for (const [datasetId, grant] of grants) await state.write(r.grant, keys.grant(datasetId, me.id), grant)
+    for (const [key, totals] of totalsByKey) await state.write(r.totals, key, totals)
     return out
   },
 )
