@@ -30,6 +30,25 @@ export function usage(t: ConformanceContext): void {
       })
       expect([totals.count, totals.amount, totals.bytes]).toEqual([5, 500n, 15000])
     })
+    it('counts a batch over two datasets of one provider into each grant and one set of totals', async () => {
+      const [a, b] = [await granted(), await granted()]
+      const receipts = await w.consumer.client.usage.record([
+        { datasetId: a, version: 1 },
+        { datasetId: b, version: 1 },
+        { datasetId: a, version: 1 },
+      ])
+      expect(receipts.map(r => r.record.datasetId)).toEqual([a, b, a])
+      expect([(await w.consumer.client.grants.get(a))?.used, (await w.consumer.client.grants.get(b))?.used]).toEqual([
+        2, 1,
+      ])
+      const totals = await w.consumer.client.billing.totals({
+        provider: w.provider.id,
+        consumer: w.consumer.id,
+        period: receipts[0]!.record.period,
+        currency: 'CNY',
+      })
+      expect([totals.count, totals.amount, totals.bytes]).toEqual([3, 300n, 9000])
+    })
     refuses(
       ['recordUsage.quota', 'recordUsage.amount'],
       'refuses a whole batch when one record is invalid',
