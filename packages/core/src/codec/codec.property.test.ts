@@ -85,14 +85,18 @@ describe('canonical codec', () => {
   )
   test.prop(
     [fc.array(fc.constantFrom(0, 1, 23, 24, 255, 256, 65_535, 65_536, 70_000), { minLength: 1, maxLength: 4 })],
-    { numRuns: 50 },
+    { numRuns: 30 },
   )('roundTrip reads byte strings of every length form (in the initial byte, 1, 2 and 4 bytes)', lengths => {
     const chunks = lengths.map((n, i) => new Uint8Array(n).fill(i + 1))
     const schema = s.object({ chunks: s.array(s.bytes({ min: 0, max: 70_000 }), 4), tail: s.bytes({ min: 1, max: 1 }) })
     const value = { chunks, tail: Uint8Array.of(9) }
     const back = roundTrip(schema, value)
-    expect(back).toEqual(decode(schema, encode(schema, value)))
-    expect(back).toEqual(value)
+    // Byte comparisons (Buffer.equals), not a deep equality element by element over up to 280 KB.
+    const strict = decode(schema, encode(schema, value))
+    expect(
+      back.chunks.map((c, i) => Buffer.from(c).equals(strict.chunks[i]!) && Buffer.from(c).equals(chunks[i]!)),
+    ).toEqual(chunks.map(() => true))
+    expect([...back.tail]).toEqual([9])
     for (const c of back.chunks) expect(Object.getPrototypeOf(c)).toBe(Uint8Array.prototype)
   })
   test.prop([dataset, fc.integer({ min: 1, max: 1000 })], { numRuns: 200 })(
