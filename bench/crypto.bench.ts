@@ -15,7 +15,7 @@ import {
   generateEnvelopeKeyPair,
   wrapKeys,
 } from '../packages/core/src/crypto/index.js'
-import { bestOf } from './timing.js'
+import { bestOf, throughputRow } from './timing.js'
 import type { BenchContext, BenchRow } from './types.js'
 
 interface NobleHash {
@@ -100,14 +100,15 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const [encMs, encBaseMs] = (await bestOf(10, () => encryptOnce('native'), nativeBaselineEncrypt)) as [number, number]
   const encValue = mibPerSecond(TOTAL, encMs)
   const encBase = mibPerSecond(TOTAL, encBaseMs)
-  rows.push({
-    name: 'encrypt 64MiB',
-    value: encValue,
-    unit: 'MiB/s',
-    baseline: encBase,
-    ratio: encValue / encBase,
-    note: 'streaming encrypt + digest + Merkle root, 64 KiB chunks, 1 MiB input pieces; baseline: node:crypto loop (chacha20-poly1305 + SHA-256 per ciphertext chunk + SHA-256 of plaintext); ratio = value/baseline, target >= 0.8',
-  })
+  rows.push(
+    throughputRow(
+      'encrypt 64MiB',
+      encValue,
+      'MiB/s',
+      encBase,
+      'streaming encrypt + digest + Merkle root, 64 KiB chunks, 1 MiB input pieces; baseline: node:crypto loop (chacha20-poly1305 + SHA-256 per ciphertext chunk + SHA-256 of plaintext); ratio = value/baseline, target >= 0.8',
+    ),
+  )
 
   // --- native decrypt -------------------------------------------------------------------------------------------
   ctx.log('decrypt 64MiB (native)')
@@ -151,14 +152,15 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const [decMs, decBaseMs] = (await bestOf(10, () => decryptOnce('native'), nativeBaselineDecrypt)) as [number, number]
   const decValue = mibPerSecond(TOTAL, decMs)
   const decBase = mibPerSecond(TOTAL, decBaseMs)
-  rows.push({
-    name: 'decrypt 64MiB',
-    value: decValue,
-    unit: 'MiB/s',
-    baseline: decBase,
-    ratio: decValue / decBase,
-    note: 'verify + decrypt + digest + Merkle root; baseline: node:crypto loop (leaf SHA-256 + chacha20-poly1305 open + SHA-256 of plaintext); ratio = value/baseline, target >= 0.8',
-  })
+  rows.push(
+    throughputRow(
+      'decrypt 64MiB',
+      decValue,
+      'MiB/s',
+      decBase,
+      'verify + decrypt + digest + Merkle root; baseline: node:crypto loop (leaf SHA-256 + chacha20-poly1305 open + SHA-256 of plaintext); ratio = value/baseline, target >= 0.8',
+    ),
+  )
 
   // --- portable encrypt -----------------------------------------------------------------------------------------
   ctx.log('encrypt 64MiB (portable)')
@@ -194,22 +196,24 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const portValue = mibPerSecond(TOTAL, portMs)
   const cipherOnly = mibPerSecond(TOTAL, cipherOnlyMs)
   const sameWork = mibPerSecond(TOTAL, sameWorkMs)
-  rows.push({
-    name: 'encrypt 64MiB portable',
-    value: portValue,
-    unit: 'MiB/s',
-    baseline: cipherOnly,
-    ratio: portValue / cipherOnly,
-    note: `pure-JS path (cipher + two SHA-256 passes in @noble); baseline: raw @noble chacha20poly1305 over the same chunks, no hashing; ratio = value/baseline, target >= 0.8 (bounded by the two pure-JS SHA-256 passes the baseline does not do; see the next row)`,
-  })
-  rows.push({
-    name: 'encrypt 64MiB portable (same-work baseline)',
-    value: portValue,
-    unit: 'MiB/s',
-    baseline: sameWork,
-    ratio: portValue / sameWork,
-    note: 'same value; baseline: raw @noble loop doing the same work (chacha20poly1305 + SHA-256 per ciphertext chunk + SHA-256 of plaintext); ratio = value/baseline',
-  })
+  rows.push(
+    throughputRow(
+      'encrypt 64MiB portable',
+      portValue,
+      'MiB/s',
+      cipherOnly,
+      `pure-JS path (cipher + two SHA-256 passes in @noble); baseline: raw @noble chacha20poly1305 over the same chunks, no hashing; ratio = value/baseline, target >= 0.8 (bounded by the two pure-JS SHA-256 passes the baseline does not do; see the next row)`,
+    ),
+  )
+  rows.push(
+    throughputRow(
+      'encrypt 64MiB portable (same-work baseline)',
+      portValue,
+      'MiB/s',
+      sameWork,
+      'same value; baseline: raw @noble loop doing the same work (chacha20poly1305 + SHA-256 per ciphertext chunk + SHA-256 of plaintext); ratio = value/baseline',
+    ),
+  )
 
   // --- HPKE wrap ------------------------------------------------------------------------------------------------
   ctx.log('hpke wrap')
@@ -235,14 +239,15 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const [wrapMs, boundMs] = (await bestOf(7, wrapAll, twoX25519)) as [number, number]
   const wrapValue = recipients.length / (wrapMs / 1000)
   const boundValue = seals / (boundMs / 1000)
-  rows.push({
-    name: 'hpke wrap',
-    value: wrapValue,
-    unit: 'ops/s',
-    baseline: boundValue,
-    ratio: wrapValue / boundValue,
-    note: 'wrapKeys over 2,000 distinct recipients, known from a previous wrap (HPKE base seal of a 32-byte key); baseline: the bound of 2 X25519 ops per seal (node:crypto ephemeral key pair + agreement with a ready recipient key object, as the wrap does them), interleaved with the wraps; ratio = value/baseline, target >= 0.6',
-  })
+  rows.push(
+    throughputRow(
+      'hpke wrap',
+      wrapValue,
+      'ops/s',
+      boundValue,
+      'wrapKeys over 2,000 distinct recipients, known from a previous wrap (HPKE base seal of a 32-byte key); baseline: the bound of 2 X25519 ops per seal (node:crypto ephemeral key pair + agreement with a ready recipient key object, as the wrap does them), interleaved with the wraps; ratio = value/baseline, target >= 0.6',
+    ),
+  )
 
   // --- peak RSS of a 1 GiB stream (in a child process: maxRSS is a process-lifetime peak) ---------------------------
   ctx.log('stream 1GiB peak rss (child process)')

@@ -4,6 +4,7 @@
  * gas of payload chunks kept on the ledger (calldata + event logs).
  */
 import type { BenchContext, BenchRow } from './run.js'
+import { throughputRow } from './timing.js'
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   // The contract's ABI and bytecode are generated from the Solidity sources; make sure they are current first.
@@ -43,22 +44,20 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         ratio: usage.recordsPerSecond / usage.singlesPerSecond,
         note: 'batches of 100 on Anvil vs one-record txs/s; ratio = value / baseline (throughput)',
       },
-      {
-        name: 'evm usage records/s batch 100',
-        value: per100,
-        unit: 'records/s',
-        baseline: per1000,
-        ratio: per100 / per1000,
-        note: `batches of 100, ${throughput.records} records; baseline = batches of 1000 in the same run (next row)`,
-      },
-      {
-        name: 'evm usage records/s batch 1000',
-        value: per1000,
-        unit: 'records/s',
-        baseline: per100,
-        ratio: per1000 / per100,
-        note: `batches of 1000 vs batches of 100, ${throughput.records} records each, same run; ratio = value / baseline, target >= 1`,
-      },
+      throughputRow(
+        'evm usage records/s batch 100',
+        per100,
+        'records/s',
+        per1000,
+        `batches of 100, ${throughput.records} records; baseline = batches of 1000 in the same run (next row)`,
+      ),
+      throughputRow(
+        'evm usage records/s batch 1000',
+        per1000,
+        'records/s',
+        per100,
+        `batches of 1000 vs batches of 100, ${throughput.records} records each, same run; ratio = value / baseline, target >= 1`,
+      ),
       {
         name: 'evm publish gas/KiB',
         value: payload.gasPerKiB,

@@ -10,6 +10,7 @@ import { MemoryLedger } from '../packages/adapter-memory/src/index.js'
 import { generateMemberKeys, type LedgerAdapter } from '../packages/core/src/index.js'
 import { TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { BenchContext, BenchRow } from './run.js'
+import { throughputRow } from './timing.js'
 
 // 256 distinct valid X25519 public keys, made before anything is timed (the ledgers refuse small-order keys such as
 // all zeros).
@@ -46,14 +47,13 @@ async function submitThroughput(ctx: BenchContext): Promise<BenchRow> {
     for (const [i, m] of local.entries())
       await m.submit('joinConsortium', { name: `M${i}`, roles: ['consumer'], envelopeKey: key(i), settings: null })
     const baseline = await rotations(local, 2000)
-    return {
-      name: 'fabric submit tx/s',
+    return throughputRow(
+      'fabric submit tx/s',
       value,
-      unit: 'tx/s',
+      'tx/s',
       baseline,
-      ratio: value / baseline,
-      note: `8 members submitting in parallel, endorse + order + commit (one at a time: ${sequential.toFixed(0)} tx/s); baseline: the same rule calls on the memory ledger; ratio = value / baseline`,
-    }
+      `8 members submitting in parallel, endorse + order + commit (one at a time: ${sequential.toFixed(0)} tx/s); baseline: the same rule calls on the memory ledger; ratio = value / baseline`,
+    )
   } finally {
     await h.teardown()
   }
@@ -81,14 +81,13 @@ async function usageRecords(ctx: BenchContext): Promise<BenchRow> {
     t = performance.now()
     for (let i = 0; i < total / batch.length; i++) await m.consumer.client.usage.record(memoryBatch)
     const baseline = total / ((performance.now() - t) / 1000)
-    return {
-      name: 'fabric usage records/s',
+    return throughputRow(
+      'fabric usage records/s',
       value,
-      unit: 'records/s',
+      'records/s',
       baseline,
-      ratio: value / baseline,
-      note: 'client usage.record in batches of 1000 (one transaction each); baseline: the same on the memory ledger; ratio = value / baseline',
-    }
+      'client usage.record in batches of 1000 (one transaction each); baseline: the same on the memory ledger; ratio = value / baseline',
+    )
   } finally {
     await h.teardown()
   }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureKubo } from '../packages/store-ipfs/src/testing/kubo.js'
 import type { BenchContext, BenchRow } from './run.js'
+import { throughputRow } from './timing.js'
 
 interface ChildReport {
   seconds: number
@@ -35,14 +36,13 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const value = GiB / ipfs.seconds
   const baseline = GiB / fs.seconds
   return [
-    {
-      name: 'register+fetch 1GiB ipfs',
+    throughputRow(
+      'register+fetch 1GiB ipfs',
       value,
-      unit: 'MB/s',
+      'MB/s',
       baseline,
-      ratio: value / baseline,
-      note: `1 GiB registered into one Kubo node and streamed back from another through the private swarm in ${ipfs.seconds.toFixed(1)} s; baseline: the same through FileSystemPayloadStore (${fs.seconds.toFixed(1)} s); higher is better, ratio = value/baseline`,
-    },
+      `1 GiB registered into one Kubo node and streamed back from another through the private swarm in ${ipfs.seconds.toFixed(1)} s; baseline: the same through FileSystemPayloadStore (${fs.seconds.toFixed(1)} s); higher is better, ratio = value/baseline`,
+    ),
     {
       name: 'register+fetch 1GiB ipfs peak rss',
       value: ipfs.extraMiB,

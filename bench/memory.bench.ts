@@ -7,7 +7,7 @@ import { createEncryptor, decryptChunks, generateDataKey } from '../packages/cor
 import type { MemberId } from '../packages/core/src/domain/index.js'
 import { fakeWrap, TERMS, testBytes, world } from '../packages/core/src/testing/fixtures.js'
 import type { BenchContext, BenchRow } from './run.js'
-import { bestOf } from './timing.js'
+import { bestOf, throughputRow } from './timing.js'
 
 const MiB = 1024 * 1024
 
@@ -36,14 +36,7 @@ async function usageRecords(): Promise<BenchRow> {
       records: claims.map((c, i) => ({ ...c, nonce: toNonce((b * 1000 + i + 1e6).toString(16).padStart(32, 'f')) })),
     })
   const baseline = total / ((performance.now() - t) / 1000)
-  return {
-    name: 'usage records memory',
-    value,
-    unit: 'records/s',
-    baseline,
-    ratio: value / baseline,
-    note: 'target >= 10,000 records/s',
-  }
+  return throughputRow('usage records memory', value, 'records/s', baseline, 'target >= 10,000 records/s')
 }
 
 async function fetch64(): Promise<BenchRow> {
@@ -72,14 +65,13 @@ async function fetch64(): Promise<BenchRow> {
   const [fetchMs, decryptMs] = (await bestOf(5, fetchOnce, decryptOnce)) as [number, number]
   const value = 64 / (fetchMs / 1000)
   const baseline = 64 / (decryptMs / 1000)
-  return {
-    name: 'fetch 64MiB memory',
+  return throughputRow(
+    'fetch 64MiB memory',
     value,
-    unit: 'MiB/s',
+    'MiB/s',
     baseline,
-    ratio: value / baseline,
-    note: 'client fetch alone (read, verify, decrypt, digest, meter); baseline: decrypt pipeline in the same run; target >= 0.6',
-  }
+    'client fetch alone (read, verify, decrypt, digest, meter); baseline: decrypt pipeline in the same run; target >= 0.6',
+  )
 }
 
 async function grants(): Promise<BenchRow> {
@@ -110,14 +102,13 @@ async function grants(): Promise<BenchRow> {
       wraps: [{ version: 1, wrapped }],
     })
   const baseline = 1000 / ((performance.now() - t) / 1000)
-  return {
-    name: 'grant 1000 consumers',
+  return throughputRow(
+    'grant 1000 consumers',
     value,
-    unit: 'grants/s',
+    'grants/s',
     baseline,
-    ratio: value / baseline,
-    note: 'client grantMany incl. HPKE wraps; baseline: raw grant rule calls',
-  }
+    'client grantMany incl. HPKE wraps; baseline: raw grant rule calls',
+  )
 }
 
 export async function run(_ctx: BenchContext): Promise<BenchRow[]> {

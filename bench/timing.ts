@@ -1,3 +1,5 @@
+import type { BenchRow } from './types.js'
+
 /**
  * Best (smallest) wall time in ms of each function over `reps` rounds. The functions run interleaved, round by
  * round, so a burst of load from elsewhere on the machine hits both sides of a comparison alike.
@@ -11,4 +13,11 @@ export async function bestOf(reps: number, ...fns: (() => unknown)[]): Promise<n
       min[i] = Math.min(min[i]!, performance.now() - t0)
     }
   return min
+}
+
+/**
+ * A row whose ratio is value / baseline: a throughput measured against its baseline, higher is better.
+ */
+export function throughputRow(name: string, value: number, unit: string, baseline: number, note: string): BenchRow {
+  return { name, value, unit, baseline, ratio: value / baseline, note }
 }
