@@ -18,6 +18,7 @@ import type {
 import { isDatapactError } from '../errors.js'
 import { throwIfAborted } from '../internal/assert.js'
 import { bytesToHex, equalBytes } from '../internal/bytes.js'
+import { datasetAfter, grantAfter, grantKey } from '../ledgerIndex/entities.js'
 import {
   checkUsageTime,
   chunkCountOf,
@@ -255,12 +256,12 @@ export class Replay {
       }
       case 'DatasetUpdated': {
         const ds = this.#owner(rec, e.datasetId)
-        if (ds) this.datasets.set(ds.id, { ...ds, metadata: e.metadata, terms: e.terms, listed: e.listed })
+        if (ds) this.datasets.set(ds.id, datasetAfter(ds, e)!)
         return
       }
       case 'DatasetRetired': {
         const ds = this.#owner(rec, e.datasetId)
-        if (ds) this.datasets.set(ds.id, { ...ds, status: 'retired', listed: false })
+        if (ds) this.datasets.set(ds.id, datasetAfter(ds, e)!)
         return
       }
       case 'VersionPublished': {
@@ -277,7 +278,7 @@ export class Replay {
         if (entitled.join() !== [...e.wrappedFor].sort().join())
           this.flag('KEY_WRAPS', `version ${v.number} of ${ds.id} was wrapped for [${e.wrappedFor}], not [${entitled}]`)
         this.versions.set(`${ds.id}/${v.number}`, v)
-        this.datasets.set(ds.id, { ...ds, latestVersion: v.number })
+        this.datasets.set(ds.id, datasetAfter(ds, e)!)
         return
       }
       case 'AccessGranted': {
@@ -298,8 +299,8 @@ export class Replay {
         for (let n = 1; n <= ds.latestVersion; n++) if (covers(g.scope, n)) covered.push(n)
         if (covered.join() !== e.wrappedVersions.join())
           this.flag('KEY_WRAPS', `grant ${g.seq} on ${ds.id} wrapped versions [${e.wrappedVersions}], not [${covered}]`)
-        this.grants.set(`${ds.id}/${g.grantee}`, g)
-        this.datasets.set(ds.id, { ...ds, grantCount: g.seq })
+        this.grants.set(grantKey(ds.id, g.grantee), grantAfter(previous, e, rec.at)!)
+        this.datasets.set(ds.id, datasetAfter(ds, e)!)
         return
       }
       case 'KeysWrapped': {
@@ -320,11 +321,11 @@ export class Replay {
           this.flag('GRANT', 'revocation of a grant not active')
           return
         }
-        this.grants.set(`${e.datasetId}/${e.grantee}`, { ...g, state: 'revoked', revokedAt: rec.at })
+        this.grants.set(grantKey(e.datasetId, e.grantee), grantAfter(g, e, rec.at)!)
         return
       }
       case 'UsageRecorded':
-        this.#usage(e.record, rec)
+        this.#usage(e, rec)
         return
       case 'TermsAccepted': {
         const g = this.grants.get(`${e.datasetId}/${e.grantee}`)
@@ -336,7 +337,7 @@ export class Replay {
         }
         if (!samePinnedTerms(pinTerms(ds.terms), e.terms))
           this.flag('GRANT', `terms accepted for grant ${e.seq} on ${ds.id} are not the dataset's terms`)
-        this.grants.set(`${e.datasetId}/${e.grantee}`, { ...g, terms: e.terms })
+        this.grants.set(grantKey(e.datasetId, e.grantee), grantAfter(g, e, rec.at)!)
         return
       }
       case 'StatementAcknowledged':
@@ -397,7 +398,8 @@ export class Replay {
     })
   }
 
-  #usage(u: UsageRecord, rec: LedgerEventRecord): void {
+  #usage(e: Extract<LedgerEvent, { type: 'UsageRecorded' }>, rec: LedgerEventRecord): void {
+    const u = e.record
     this.usageCount++
     const where = `usage ${u.nonce} of ${u.datasetId} v${u.version}`
     if (u.consumer !== rec.caller) this.flag('AUTHORITY', `${where} recorded by ${rec.caller} for ${u.consumer}`)
@@ -425,7 +427,7 @@ export class Replay {
       } catch {
         this.flag('STATE', `${where} is dated before its grant or the grant's last usage`)
       }
-      this.grants.set(`${u.datasetId}/${u.consumer}`, { ...g, used: g.used + 1, lastUsedAt: u.at })
+      this.grants.set(grantKey(u.datasetId, u.consumer), grantAfter(g, e, rec.at)!)
     }
     if (u.period !== periodOf(u.at, (this.settings ?? DEFAULT_SETTINGS).periodSeconds))
       this.flag('STATE', `${where} is filed in the wrong period`)
