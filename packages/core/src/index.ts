@@ -46,6 +46,8 @@ export {
   subscribeSafely,
 } from './ledger/index.js'
 export {
+  type IndexedEntity,
+  type IndexedEntityKind,
   type IndexedUsage,
   type IndexPosition,
   type IndexStore,

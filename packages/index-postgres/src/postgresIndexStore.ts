@@ -2,6 +2,8 @@ import {
   DatapactError,
   type DatasetId,
   type Digest,
+  type IndexedEntity,
+  type IndexedEntityKind,
   type IndexedUsage,
   type IndexPosition,
   type IndexStore,
@@ -35,8 +37,11 @@ export interface PostgresIndexStoreOptions {
   prefix?: string
 }
 
-/** The schema version this code writes; tables of another version are refused rather than misread. */
-const SCHEMA = 1
+/**
+ * The schema version this code writes. Tables of version 1 (usage only, before datasets and grants were kept) are
+ * emptied and read again from the ledger's first event; those of a later version are refused rather than misread.
+ */
+const SCHEMA = 2
 /** Records per INSERT: a page of 5,000 events is one statement; larger pages take a few. */
 const INSERT_BATCH = 5000
 /** Lowercase SQL identifiers (no quoting surprises in psql); the prefix leaves room for the longest suffix. */
@@ -106,10 +111,12 @@ function statements(schema: string, prefix: string) {
   const name = (x: string) => `"${schema}"."${prefix}${x}"`
   const meta = name('meta')
   const usage = name('usage')
+  const entities = name('entities')
   return {
     // The advisory lock's key: stores of other prefixes create their tables without waiting for this one.
     lock: `datapact-index:${schema}.${prefix}`,
-    exists: `SELECT to_regclass('${meta}') IS NOT NULL AND to_regclass('${usage}') IS NOT NULL AS exists`,
+    exists: `SELECT to_regclass('${meta}') IS NOT NULL AND to_regclass('${usage}') IS NOT NULL
+      AND to_regclass('${entities}') IS NOT NULL AS exists`,
     ddl: `
 CREATE TABLE IF NOT EXISTS ${meta} (
   id smallint PRIMARY KEY CHECK (id = 1),
@@ -138,9 +145,22 @@ CREATE INDEX IF NOT EXISTS "${prefix}usage_by_statement" ON ${usage} (provider, 
 CREATE INDEX IF NOT EXISTS "${prefix}usage_by_provider" ON ${usage} (provider, seq);
 CREATE INDEX IF NOT EXISTS "${prefix}usage_by_consumer" ON ${usage} (consumer, seq);
 CREATE INDEX IF NOT EXISTS "${prefix}usage_by_dataset" ON ${usage} (dataset, seq);
+-- datasets and grants as the events leave them: canonical CBOR under the dataset id, or datasetId/grantee
+CREATE TABLE IF NOT EXISTS ${entities} (
+  kind text NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  value bytea NOT NULL,
+  PRIMARY KEY (kind, key)
+);
 INSERT INTO ${meta} (id, schema, cursor, events) VALUES (1, ${SCHEMA}, NULL, 0) ON CONFLICT (id) DO NOTHING;
 `,
     schema: `SELECT schema FROM ${meta} WHERE id = 1`,
+    // Version 1 kept no datasets or grants: read everything again, with them.
+    upgrade: `DELETE FROM ${usage}; DELETE FROM ${entities};
+      UPDATE ${meta} SET schema = ${SCHEMA}, cursor = NULL, events = 0 WHERE id = 1`,
+    upsert: `INSERT INTO ${entities} (kind, key, value) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+      ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value`,
+    entities: `SELECT key, value FROM ${entities} WHERE kind = $1 AND left(key, $2) = $3 ORDER BY key`,
     position: `SELECT cursor, events FROM ${meta} WHERE id = 1`,
     lockPosition: `SELECT cursor, events FROM ${meta} WHERE id = 1 FOR UPDATE`,
     // One statement per batch: the columns travel as 13 arrays, whatever the number of records.
@@ -264,7 +284,10 @@ export class PostgresIndexStore implements IndexStore {
         const { rows } = await c.query<{ exists: boolean }>(this.#sql.exists)
         if (!rows[0]?.exists) await c.query(this.#sql.ddl)
         const found = await c.query<{ schema: number }>(this.#sql.schema)
-        return found.rows[0]?.schema ?? Number.NaN
+        const version = found.rows[0]?.schema ?? Number.NaN
+        if (version !== 1) return version
+        await c.query(this.#sql.upgrade)
+        return SCHEMA
       })
     } catch (cause) {
       throw unavailable('be opened', cause)
@@ -333,12 +356,20 @@ export class PostgresIndexStore implements IndexStore {
    * @param from - The stored cursor the page follows.
    * @param events - The page.
    * @param to - The new cursor.
+   * @param entities - The datasets and grants as the page leaves them.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT (nothing stored) when the stored
    *   cursor is not `from`; LEDGER_UNAVAILABLE (nothing stored) when the server cannot be reached or refuses the
    *   write; CLOSED after `close()`.
    */
-  async append(from: string | null, events: readonly LedgerEventRecord[], to: string): Promise<void> {
+  async append(
+    from: string | null,
+    events: readonly LedgerEventRecord[],
+    to: string,
+    entities: readonly IndexedEntity[] = [],
+  ): Promise<void> {
     await this.ready()
+    // One row a kind and key, the last given (one INSERT ... ON CONFLICT may not touch a row twice).
+    const latest = new Map(entities.map(x => [`${x.kind}\u0000${x.key}`, x]))
     try {
       await this.#transaction(async c => {
         const { rows } = await c.query<{ cursor: string | null; events: string }>(this.#sql.lockPosition)
@@ -350,11 +381,42 @@ export class PostgresIndexStore implements IndexStore {
         const records = usageOf(events, Number(at.events))
         for (let i = 0; i < records.length; i += INSERT_BATCH)
           await c.query(this.#sql.insert, columns(records.slice(i, i + INSERT_BATCH)))
+        if (latest.size > 0) {
+          const rows = [...latest.values()]
+          await c.query(this.#sql.upsert, [
+            rows.map(x => x.kind),
+            rows.map(x => x.key),
+            rows.map(x => Buffer.from(x.value)),
+          ])
+        }
         await c.query(this.#sql.move, [to, events.length])
       })
     } catch (e) {
       if (e instanceof DatapactError) throw e
       throw unavailable('store a page of events', e)
+    }
+  }
+
+  /**
+   * The stored datasets or grants whose key starts with `prefix`, by key (byte order).
+   *
+   * @param kind - `dataset` or `grant`.
+   * @param prefix - A key prefix (default: all).
+   * @returns The entities.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the server cannot be
+   *   reached or read; CLOSED after `close()`.
+   */
+  async entities(kind: IndexedEntityKind, prefix = ''): Promise<IndexedEntity[]> {
+    await this.ready()
+    try {
+      const { rows } = await this.#pool.query<{ key: string; value: Buffer }>(this.#sql.entities, [
+        kind,
+        prefix.length,
+        prefix,
+      ])
+      return rows.map(x => ({ kind, key: x.key, value: new Uint8Array(x.value) }))
+    } catch (cause) {
+      throw unavailable('be read', cause)
     }
   }
 

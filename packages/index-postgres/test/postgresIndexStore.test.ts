@@ -86,7 +86,7 @@ describe('PostgresIndexStore', () => {
     const { rows } = await admin.query(
       `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '${prefix}%' AND relkind IN ('r', 'i')`,
     )
-    expect(rows[0].n).toBe(2 + 2 + 4) // two tables, their primary keys, four indexes
+    expect(rows[0].n).toBe(3 + 3 + 4) // three tables, their primary keys, four indexes
     for (const x of stores) await x.close()
   })
 
@@ -120,12 +120,12 @@ describe('PostgresIndexStore', () => {
     const { rows } = await admin.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'member_a' ORDER BY 1`,
     )
-    expect(rows.map(x => x.table_name)).toEqual(['idx_meta', 'idx_usage'])
+    expect(rows.map(x => x.table_name)).toEqual(['idx_entities', 'idx_meta', 'idx_usage'])
     // A service role with DML rights only (no CREATE on the schema) uses the tables created beforehand.
     await admin.query(`
       CREATE ROLE index_writer LOGIN;
       GRANT USAGE ON SCHEMA member_a TO index_writer;
-      GRANT SELECT, INSERT, UPDATE ON member_a.idx_meta, member_a.idx_usage TO index_writer;`)
+      GRANT SELECT, INSERT, UPDATE ON member_a.idx_meta, member_a.idx_usage, member_a.idx_entities TO index_writer;`)
     const service = new URL(url)
     service.username = 'index_writer'
     const writer = new PostgresIndexStore({ connection: service.toString(), schema: 'member_a', prefix: 'idx_' })
@@ -138,14 +138,14 @@ describe('PostgresIndexStore', () => {
     await creator.close()
   })
 
-  it('refuses tables of another schema version, and a schema that does not exist yet (until it does)', async () => {
+  it('refuses tables of a later schema version, and a schema that does not exist yet (until it does)', async () => {
     const prefix = fresh()
     const first = new PostgresIndexStore({ pool: admin, prefix })
     await first.ready()
     await first.close()
-    await admin.query(`UPDATE ${prefix}meta SET schema = 2`)
+    await admin.query(`UPDATE ${prefix}meta SET schema = 3`)
     const newer = new PostgresIndexStore({ pool: admin, prefix })
-    await expect(newer.position()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE', details: { got: '2' } })
+    await expect(newer.position()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE', details: { got: '3' } })
     const later = new PostgresIndexStore({ pool: admin, schema: 'later_schema' })
     const e = await later.ready().catch(x => x)
     expect(e).toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
@@ -154,6 +154,23 @@ describe('PostgresIndexStore', () => {
     await admin.query('CREATE SCHEMA later_schema')
     await later.append(null, page(0, [3n]), 'c')
     expect(await later.position()).toEqual({ cursor: 'c', events: 1 })
+  })
+
+  it('reads everything again from tables of schema 1, which kept no datasets or grants', async () => {
+    const prefix = fresh()
+    const old = new PostgresIndexStore({ pool: admin, prefix })
+    await old.append(null, page(0, [5n, 6n]), 'two')
+    await old.close()
+    // Tables as version 1 left them: no entities table, schema 1.
+    await admin.query(`DROP TABLE ${prefix}entities; UPDATE ${prefix}meta SET schema = 1`)
+    const upgraded = new PostgresIndexStore({ pool: admin, prefix })
+    expect(await upgraded.position()).toEqual({ cursor: null, events: 0 })
+    expect(await upgraded.usage({})).toEqual([])
+    await upgraded.append(null, page(0, [5n]), 'one', [{ kind: 'dataset', key: 'd', value: Uint8Array.of(1) }])
+    expect((await upgraded.entities('dataset')).map(x => x.key)).toEqual(['d'])
+    await upgraded.close()
+    const { rows } = await admin.query(`SELECT schema FROM ${prefix}meta`)
+    expect(rows).toEqual([{ schema: 2 }])
   })
 
   it('reports LEDGER_UNAVAILABLE with the cause when the server stops, or when nothing listens', async () => {

@@ -2,6 +2,8 @@ import {
   DatapactError,
   type DatasetId,
   type Digest,
+  type IndexedEntity,
+  type IndexedEntityKind,
   type IndexedUsage,
   type IndexPosition,
   type IndexStore,
@@ -20,8 +22,11 @@ export interface SqliteIndexStoreOptions {
   busyTimeout?: number
 }
 
-/** The schema version this code writes; a database of another version is refused rather than misread. */
-const SCHEMA = 1
+/**
+ * The schema version this code writes. A database of version 1 (usage only, before datasets and grants were kept)
+ * is emptied and read again from the ledger's first event; one of a later version is refused rather than misread.
+ */
+const SCHEMA = 2
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -51,6 +56,13 @@ CREATE INDEX IF NOT EXISTS usage_by_statement ON usage (provider, consumer, peri
 CREATE INDEX IF NOT EXISTS usage_by_provider ON usage (provider, seq);
 CREATE INDEX IF NOT EXISTS usage_by_consumer ON usage (consumer, seq);
 CREATE INDEX IF NOT EXISTS usage_by_dataset ON usage (dataset, seq);
+-- datasets and grants as the events leave them: canonical CBOR under the dataset id, or datasetId/grantee
+CREATE TABLE IF NOT EXISTS entities (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (id, schema, cursor, events) VALUES (1, ${SCHEMA}, NULL, 0);
 `
 
@@ -127,7 +139,14 @@ export class SqliteIndexStore implements IndexStore {
   readonly #move: Database.Statement<[string, number, string | null]>
   readonly #currencies: Database.Statement<[string, string, number], { currency: string }>
   readonly #queries = new Map<string, Database.Statement<unknown[], UsageRow>>()
-  readonly #append: (from: string | null, events: readonly LedgerEventRecord[], to: string) => void
+  readonly #upsert: Database.Statement<[string, string, Buffer]>
+  readonly #entities: Database.Statement<[string, number, string], { key: string; value: Uint8Array }>
+  readonly #append: (
+    from: string | null,
+    events: readonly LedgerEventRecord[],
+    to: string,
+    entities: readonly IndexedEntity[],
+  ) => void
   #closed = false
 
   /**
@@ -157,7 +176,22 @@ export class SqliteIndexStore implements IndexStore {
     } catch (cause) {
       throw unavailable('be opened', cause)
     }
-    const schema = this.#db.prepare('SELECT schema FROM meta WHERE id = 1').get() as { schema: number }
+    let schema = this.#db.prepare('SELECT schema FROM meta WHERE id = 1').get() as { schema: number }
+    if (schema.schema === 1) {
+      // Version 1 kept no datasets or grants: read everything again, with them.
+      try {
+        this.#db
+          .transaction(() => {
+            this.#db.exec('DELETE FROM usage; DELETE FROM entities;')
+            this.#db.prepare('UPDATE meta SET schema = ?, cursor = NULL, events = 0 WHERE id = 1').run(SCHEMA)
+          })
+          .immediate()
+      } catch (cause) {
+        this.#db.close()
+        throw unavailable('be upgraded from schema 1', cause)
+      }
+      schema = { schema: SCHEMA }
+    }
     if (schema.schema !== SCHEMA) {
       this.#db.close()
       throw new DatapactError('LEDGER_UNAVAILABLE', `the SQLite index has schema ${schema.schema}, not ${SCHEMA}`, {
@@ -178,15 +212,22 @@ export class SqliteIndexStore implements IndexStore {
     )
     // One transaction per page: the rows and the cursor commit together or not at all. IMMEDIATE takes the write
     // lock first, so the position read inside is the one the page is appended to.
-    this.#append = db.transaction((from: string | null, events: readonly LedgerEventRecord[], to: string) => {
-      const at = this.#position.get()!
-      if (at.cursor !== from)
-        throw new DatapactError('CONFLICT', 'the index moved on meanwhile: read its position again', {
-          details: { argument: 'from' },
-        })
-      for (const { seq, record: x } of usageOf(events, at.events)) this.#insert.run(toRow(seq, x))
-      this.#move.run(to, events.length, from)
-    }).immediate
+    this.#upsert = db.prepare(
+      'INSERT INTO entities (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value',
+    )
+    this.#entities = db.prepare('SELECT key, value FROM entities WHERE kind = ? AND substr(key, 1, ?) = ? ORDER BY key')
+    this.#append = db.transaction(
+      (from: string | null, events: readonly LedgerEventRecord[], to: string, entities: readonly IndexedEntity[]) => {
+        const at = this.#position.get()!
+        if (at.cursor !== from)
+          throw new DatapactError('CONFLICT', 'the index moved on meanwhile: read its position again', {
+            details: { argument: 'from' },
+          })
+        for (const { seq, record: x } of usageOf(events, at.events)) this.#insert.run(toRow(seq, x))
+        for (const x of entities) this.#upsert.run(x.kind, x.key, Buffer.from(x.value))
+        this.#move.run(to, events.length, from)
+      },
+    ).immediate
   }
 
   #open(): void {
@@ -210,21 +251,46 @@ export class SqliteIndexStore implements IndexStore {
   }
 
   /**
-   * Appends a page of events and moves the cursor, in one transaction.
+   * Appends a page of events with the datasets and grants it changed, and moves the cursor, in one transaction.
    *
    * @param from - The stored cursor the page follows.
    * @param events - The page.
    * @param to - The new cursor.
+   * @param entities - The datasets and grants as the page leaves them.
    * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT (nothing stored) when the stored cursor is not `from`;
    *   LEDGER_UNAVAILABLE (nothing stored) when the database refuses the write; CLOSED after `close()`.
    */
-  async append(from: string | null, events: readonly LedgerEventRecord[], to: string): Promise<void> {
+  async append(
+    from: string | null,
+    events: readonly LedgerEventRecord[],
+    to: string,
+    entities: readonly IndexedEntity[] = [],
+  ): Promise<void> {
     this.#open()
     try {
-      this.#append(from, events, to)
+      this.#append(from, events, to, entities)
     } catch (e) {
       if (e instanceof DatapactError) throw e
       throw unavailable('store a page of events', e)
+    }
+  }
+
+  /**
+   * The stored datasets or grants whose key starts with `prefix`, by key.
+   *
+   * @param kind - `dataset` or `grant`.
+   * @param prefix - A key prefix (default: all).
+   * @returns The entities.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   */
+  async entities(kind: IndexedEntityKind, prefix = ''): Promise<IndexedEntity[]> {
+    this.#open()
+    try {
+      return this.#entities
+        .all(kind, prefix.length, prefix)
+        .map(x => ({ kind, key: x.key, value: new Uint8Array(x.value) }))
+    } catch (cause) {
+      throw unavailable('be read', cause)
     }
   }
 

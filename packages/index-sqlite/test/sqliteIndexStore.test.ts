@@ -71,6 +71,31 @@ describe('SqliteIndexStore', () => {
     await index.close()
   })
 
+  it('reads everything again from a file of schema 1, which kept no datasets or grants; refuses a later one', async () => {
+    const { alice, a, b, meter } = await story()
+    await meter(2)
+    const file = join(dir, 'old.sqlite')
+    const old = new SqliteIndexStore(file)
+    const client = await Datapact.open({ ...alice, index: old })
+    expect((await client.usage.list()).length).toBe(2)
+    await old.close() // the client stays open: closing it would close alice's ledger connection
+    // The file as version 1 left it: no entities table, schema 1.
+    const db = new Database(file)
+    db.exec('DROP TABLE entities; UPDATE meta SET schema = 1')
+    db.close()
+    const upgraded = new SqliteIndexStore(file)
+    expect(await upgraded.position()).toEqual({ cursor: null, events: 0 })
+    const again = await Datapact.open({ ...alice, index: upgraded })
+    expect((await again.usage.list()).length).toBe(2)
+    expect((await again.datasets.catalog()).map(d => d.owner)).toEqual([a.memberId])
+    expect((await again.grants.list()).map(g => [g.grantee, g.used])).toEqual([[b.memberId, 2]])
+    await upgraded.close()
+    const later = new Database(file)
+    later.exec('UPDATE meta SET schema = 3')
+    later.close()
+    expect(() => new SqliteIndexStore(file)).toThrow(expect.objectContaining({ code: 'LEDGER_UNAVAILABLE' }))
+  })
+
   it('refuses bad arguments and calls after close with typed errors', async () => {
     expect(() => new SqliteIndexStore('')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
     expect(() => new SqliteIndexStore(42 as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))

@@ -251,7 +251,7 @@ export class Datapact {
       isIndex =
         typeof x === 'object' &&
         x !== null &&
-        ['position', 'append', 'usage', 'currencies', 'close'].every(
+        ['position', 'append', 'usage', 'currencies', 'entities', 'close'].every(
           k => typeof (x as unknown as Record<string, unknown>)[k] === 'function',
         )
     } catch {

@@ -16,7 +16,8 @@ import {
   throwIfAborted,
 } from '../internal/assert.js'
 import { bytesToHex, hexToBytes } from '../internal/bytes.js'
-import { entitles, keyRecipients, requireActive } from '../rules/index.js'
+import { readEntities } from '../ledgerIndex/follower.js'
+import { entitles, inCatalog, keyRecipients, requireActive, roundTripArgs } from '../rules/index.js'
 import { type ClientContext, requireDataset, settingsOf, storeFor } from './context.js'
 import { checkPage, type Page, type PageOptions, pageByKey, sortedBy } from './pages.js'
 
@@ -368,13 +369,16 @@ export class Datasets {
     return this.#catalog(readOptions(filter, 'filter', CATALOG_FIELDS))
   }
 
-  #catalog(f: Partial<Record<(typeof CATALOG_FIELDS)[number], unknown>>): Promise<Dataset[]> {
+  async #catalog(f: Partial<Record<(typeof CATALOG_FIELDS)[number], unknown>>): Promise<Dataset[]> {
     assertOptionalBoolean(f.includeUnlisted, 'filter.includeUnlisted')
-    return this.#ctx.ledger.query('listDatasets', {
-      owner: (f.owner as MemberId | undefined) ?? null,
-      tag: (f.tag as string | undefined) ?? null,
+    // Checked as the ledger's listDatasets checks its arguments; then read from the index, caught up first.
+    const filter = roundTripArgs('listDatasets', {
+      owner: f.owner ?? null,
+      tag: f.tag ?? null,
       listedOnly: f.includeUnlisted !== true,
-    })
+    }) as { owner: MemberId | null; tag: string | null; listedOnly: boolean }
+    await this.#ctx.index.sync()
+    return (await readEntities(this.#ctx.index.store, 'dataset')).filter(ds => inCatalog(ds, filter))
   }
 
   /**

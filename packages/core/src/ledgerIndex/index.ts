@@ -1,4 +1,18 @@
+export {
+  datasetAfter,
+  datasetChangedBy,
+  grantAfter,
+  grantChangedBy,
+  grantKey,
+} from './entities.js'
 export { INDEX_PAGE_SIZE, LedgerIndex } from './follower.js'
 export { MemoryIndexStore } from './memory.js'
-export type { IndexedUsage, IndexPosition, IndexStore, UsageQuery } from './store.js'
+export type {
+  IndexedEntity,
+  IndexedEntityKind,
+  IndexedUsage,
+  IndexPosition,
+  IndexStore,
+  UsageQuery,
+} from './store.js'
 export { matchesUsage, usageOf } from './store.js'

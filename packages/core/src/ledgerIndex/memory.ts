@@ -1,6 +1,8 @@
 import type { LedgerEventRecord, MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import {
+  type IndexedEntity,
+  type IndexedEntityKind,
   type IndexedUsage,
   type IndexPosition,
   type IndexStore,
@@ -28,6 +30,7 @@ export class MemoryIndexStore implements IndexStore {
   #closed = false
   readonly #all: IndexedUsage[] = []
   readonly #byKey = new Map<string, IndexedUsage[]>()
+  readonly #entities = new Map<IndexedEntityKind, Map<string, Uint8Array>>()
 
   #open(): void {
     if (this.#closed) throw new DatapactError('CLOSED', 'this index store was closed')
@@ -45,14 +48,21 @@ export class MemoryIndexStore implements IndexStore {
   }
 
   /**
-   * Appends a page of events and moves the cursor (atomic: nothing can interleave in one process).
+   * Appends a page of events with the datasets and grants it changed, and moves the cursor (atomic: nothing can
+   * interleave in one process).
    *
    * @param from - The stored cursor the page follows.
    * @param events - The page.
    * @param to - The new cursor.
+   * @param entities - The datasets and grants as the page leaves them.
    * @throws {@link DatapactError} CONFLICT when the stored cursor is not `from`; CLOSED after `close()`.
    */
-  async append(from: string | null, events: readonly LedgerEventRecord[], to: string): Promise<void> {
+  async append(
+    from: string | null,
+    events: readonly LedgerEventRecord[],
+    to: string,
+    entities: readonly IndexedEntity[] = [],
+  ): Promise<void> {
     this.#open()
     if (from !== this.#cursor)
       throw new DatapactError('CONFLICT', 'the index moved on meanwhile: read its position again', {
@@ -65,8 +75,29 @@ export class MemoryIndexStore implements IndexStore {
       if (list) list.push(x)
       else this.#byKey.set(k, [x])
     }
+    for (const x of entities) {
+      const byKey = this.#entities.get(x.kind) ?? new Map<string, Uint8Array>()
+      this.#entities.set(x.kind, byKey)
+      byKey.set(x.key, x.value.slice())
+    }
     this.#events += events.length
     this.#cursor = to
+  }
+
+  /**
+   * The stored datasets or grants whose key starts with `prefix`, by key.
+   *
+   * @param kind - `dataset` or `grant`.
+   * @param prefix - A key prefix (default: all).
+   * @returns The entities (copies of the stored bytes).
+   * @throws {@link DatapactError} CLOSED after `close()`.
+   */
+  async entities(kind: IndexedEntityKind, prefix = ''): Promise<IndexedEntity[]> {
+    this.#open()
+    const out: IndexedEntity[] = []
+    for (const [key, value] of this.#entities.get(kind) ?? [])
+      if (key.startsWith(prefix)) out.push({ kind, key, value: value.slice() })
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   }
 
   /**

@@ -32,9 +32,23 @@ export interface UsageQuery {
   limit?: number
 }
 
+/** The state an index keeps besides usage records: the catalog's datasets, and the grants. */
+export type IndexedEntityKind = 'dataset' | 'grant'
+
 /**
- * The storage of a member-side index: the usage records of this member's node, kept with the cursor they were read
- * up to. The client (`Datapact.open({ index })`) follows the ledger's events and hands them over page by page;
+ * A dataset or a grant as an index stores it: under its key (a dataset's id; a grant's `datasetId/grantee`), its
+ * canonical encoding (`encode` with the `dataset` or `grant` record schema of `@datapact/core/codec`). The store
+ * keeps the bytes as given; the client encodes and decodes them.
+ */
+export interface IndexedEntity {
+  kind: IndexedEntityKind
+  key: string
+  value: Uint8Array
+}
+
+/**
+ * The storage of a member-side index: the usage records of this member's node, and its datasets and grants as its
+ * events leave them, kept with the cursor they were read up to. The client (`Datapact.open({ index })`) follows the ledger's events and hands them over page by page;
  * statements and usage lists then read only the records they return, not the whole history.
  *
  * The API is asynchronous so that a store can live in a database server (PostgreSQL) as well as in process
@@ -60,16 +74,33 @@ export interface IndexStore {
    */
   position(): Promise<IndexPosition>
   /**
-   * Appends one page of events (in ledger order, following the stored cursor) and moves the cursor to `to`, in one
-   * transaction.
+   * Appends one page of events (in ledger order, following the stored cursor), stores the datasets and grants the
+   * page changed, and moves the cursor to `to`, in one transaction.
    *
    * @param from - The cursor the caller read after (the stored one); null for the first page.
    * @param events - The page's events; the store keeps their usage records.
    * @param to - The cursor to store: the page's last event's cursor.
+   * @param entities - The datasets and grants as the page leaves them (default: none): each replaces the stored one
+   *   of its kind and key.
    * @throws {@link DatapactError} CONFLICT (nothing stored) when the stored cursor is not `from`;
    *   LEDGER_UNAVAILABLE, CLOSED.
    */
-  append(from: string | null, events: readonly LedgerEventRecord[], to: string): Promise<void>
+  append(
+    from: string | null,
+    events: readonly LedgerEventRecord[],
+    to: string,
+    entities?: readonly IndexedEntity[],
+  ): Promise<void>
+  /**
+   * The stored entities of a kind whose key starts with `prefix` (all of them without it), in ascending key order
+   * (UTF-16 code units, which for ids and `datasetId/grantee` keys is byte order).
+   *
+   * @param kind - `dataset` or `grant`.
+   * @param prefix - A key prefix, such as `datasetId/` for the grants of one dataset.
+   * @returns The entities.
+   * @throws {@link DatapactError} LEDGER_UNAVAILABLE, CLOSED.
+   */
+  entities(kind: IndexedEntityKind, prefix?: string): Promise<IndexedEntity[]>
   /**
    * Usage records matching a query, in ledger order.
    *

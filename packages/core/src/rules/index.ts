@@ -222,6 +222,7 @@ export {
 export { checkChunkCount, checkUsageTime, chunkCountOf, pinTerms, priceOf, samePinnedTerms } from './checks.js'
 export { DEFAULT_SETTINGS, normalizeRoles } from './members.js'
 export type { StatePort } from './port.js'
+export { inCatalog, inGrantList } from './queries.js'
 export { REFUSALS, type Refusal, type RefusalId, WRITE_REFUSALS, type WriteRefusals } from './refusals.js'
 export { keys } from './state.js'
 export { periodOf } from './usage.js'

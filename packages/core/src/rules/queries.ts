@@ -1,5 +1,6 @@
 import * as r from '../codec/records.js'
 import { array, boolean, bytes, int, nullable, object, string } from '../codec/schema.js'
+import type { Dataset, DatasetId, Grant, MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import { payloadMeta } from './datasets.js'
 import { defineRule } from './define.js'
@@ -33,16 +34,26 @@ export const getDataset = defineRule(
 )
 
 /** The catalog: datasets filtered by owner, tag and listing, in id order. */
+/**
+ * Whether a dataset is in a catalog listing: the filter of `listDatasets`, which the client applies to the datasets
+ * of its member-side index too.
+ *
+ * @param ds - A dataset.
+ * @param a - Owner and tag (null: any) and whether only listed datasets count.
+ * @returns `true` when the dataset is listed under those filters.
+ */
+export const inCatalog = (
+  ds: Dataset,
+  a: { owner: MemberId | null; tag: string | null; listedOnly: boolean },
+): boolean =>
+  (a.owner === null || ds.owner === a.owner) &&
+  (a.tag === null || ds.metadata.tags.includes(a.tag)) &&
+  (!a.listedOnly || ds.listed)
+
 export const listDatasets = defineRule(
   object({ owner: nullable(r.memberId), tag: nullable(string(r.LIMITS.tag, 1)), listedOnly: boolean }),
   array(r.dataset, many),
-  async (state, a) =>
-    (await state.list(r.dataset, keys.datasets())).filter(
-      ds =>
-        (a.owner === null || ds.owner === a.owner) &&
-        (a.tag === null || ds.metadata.tags.includes(a.tag)) &&
-        (!a.listedOnly || ds.listed),
-    ),
+  async (state, a) => (await state.list(r.dataset, keys.datasets())).filter(ds => inCatalog(ds, a)),
 )
 
 export const getVersion = defineRule(
@@ -62,12 +73,23 @@ export const getGrant = defineRule(
 )
 
 /** Grants of one dataset, or all grants held by one grantee, or every grant. */
+/**
+ * Whether a grant is in a grants listing: the filter of `listGrants`, which the client applies to the grants of its
+ * member-side index too.
+ *
+ * @param g - A grant.
+ * @param a - Dataset and grantee (null: any).
+ * @returns `true` when the grant matches both.
+ */
+export const inGrantList = (g: Grant, a: { datasetId: DatasetId | null; grantee: MemberId | null }): boolean =>
+  (a.datasetId === null || g.datasetId === a.datasetId) && (a.grantee === null || g.grantee === a.grantee)
+
 export const listGrants = defineRule(
   object({ datasetId: nullable(r.datasetId), grantee: nullable(r.memberId) }),
   array(r.grant, many),
   async (state, a) =>
-    (await state.list(r.grant, a.datasetId === null ? keys.allGrants() : keys.grants(a.datasetId))).filter(
-      g => a.grantee === null || g.grantee === a.grantee,
+    (await state.list(r.grant, a.datasetId === null ? keys.allGrants() : keys.grants(a.datasetId))).filter(g =>
+      inGrantList(g, a),
     ),
 )
 

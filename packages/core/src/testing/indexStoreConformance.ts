@@ -218,6 +218,47 @@ export function describeIndexStoreConformance(
       }
     })
 
+    it('keeps datasets and grants by kind and key: the last value given wins, read by key prefix in key order', async () => {
+      const index = await open('entities')
+      const bytes = (...b: number[]) => Uint8Array.from(b)
+      await index.append(null, usagePage(0, [1n]), 'a', [
+        { kind: 'grant', key: 'd2/bob', value: bytes(1) },
+        { kind: 'grant', key: 'd1/bob', value: bytes(2) },
+        { kind: 'dataset', key: 'd1', value: bytes(3, 0, 255) },
+        { kind: 'grant', key: 'd1/alice', value: bytes(4) },
+        { kind: 'grant', key: 'd10/alice', value: bytes(5) },
+      ])
+      await index.append('a', [], 'b', [
+        { kind: 'grant', key: 'd1/bob', value: bytes(6, 6) },
+        { kind: 'dataset', key: 'd2', value: new Uint8Array(70_000).fill(9) },
+      ])
+      const keys = async (kind: 'dataset' | 'grant', prefix?: string) =>
+        (await index.entities(kind, prefix)).map(x => [x.key, [...x.value.subarray(0, 3)], x.value.length])
+      expect(await keys('grant')).toEqual([
+        ['d1/alice', [4], 1],
+        ['d1/bob', [6, 6], 2],
+        ['d10/alice', [5], 1],
+        ['d2/bob', [1], 1],
+      ])
+      expect(await keys('grant', 'd1/')).toEqual([
+        ['d1/alice', [4], 1],
+        ['d1/bob', [6, 6], 2],
+      ])
+      expect(await keys('dataset')).toEqual([
+        ['d1', [3, 0, 255], 3],
+        ['d2', [9, 9, 9], 70_000],
+      ])
+      expect(await index.entities('grant', 'nobody/')).toEqual([])
+      // A refused page stores none of its entities either.
+      await expect(index.append('a', [], 'c', [{ kind: 'dataset', key: 'd3', value: bytes(7) }])).rejects.toMatchObject(
+        {
+          code: 'CONFLICT',
+        },
+      )
+      expect(await keys('dataset')).toHaveLength(2)
+      expect(await index.position()).toEqual({ cursor: 'b', events: 1 })
+    })
+
     it('keeps amounts beyond 2^63 and every other field of a record exactly', async () => {
       const index = await open('amounts')
       const amounts = [0n, (1n << 63n) - 1n, 1n << 63n, 1n << 64n, (1n << 100n) + 7n, 10n ** 40n]

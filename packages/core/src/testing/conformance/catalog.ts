@@ -27,6 +27,53 @@ export function catalog(t: ConformanceContext): void {
       expect(report.violations).toEqual([])
       expect(report).toMatchObject({ ok: true, usageRecords: 1, settlements: 1, datasets: 1, versions: 1 })
     })
+    it('lists the catalog and the grants from the index exactly as the ledger holds them, after every kind of change', async () => {
+      const a = await granted()
+      const { id: b } = await register()
+      const { id: c } = await w.provider.client.datasets.register({ title: 'Unlisted', terms: TERMS, listed: false })
+      await w.provider.client.grants.grant(b, w.consumer.id, { maxAccesses: 5 })
+      await w.provider.client.grants.grant(b, w.consumer2.id)
+      await w.consumer.client.usage.record([
+        { datasetId: a, version: 1 },
+        { datasetId: b, version: 1 },
+        { datasetId: a, version: 1 },
+      ])
+      await w.provider.client.datasets.publish(a, testBytes(1000, 3))
+      await w.provider.client.datasets.update(b, { title: 'Renamed', terms: { pricePerAccess: 7n } })
+      const newTerms = (await w.consumer.client.datasets.get(b)).terms
+      await w.consumer.client.grants.acceptTerms(b, newTerms)
+      await w.provider.client.grants.revoke(b, w.consumer2.id)
+      await w.provider.client.grants.grant(b, w.consumer2.id, { maxAccesses: 1 })
+      await w.provider.client.datasets.retire(c)
+      const ledger = w.consumer.ledger
+      const views = (gs: readonly { datasetId: string; grantee: string }[]) =>
+        gs.map(g => `${g.datasetId}/${g.grantee}`).sort()
+      for (const listedOnly of [true, false]) {
+        const fromLedger = await ledger.query('listDatasets', { owner: null, tag: null, listedOnly })
+        const fromIndex = await w.consumer.client.datasets.catalog({ includeUnlisted: !listedOnly })
+        expect([...fromIndex].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual(
+          [...fromLedger].sort((x, y) => (x.id < y.id ? -1 : 1)),
+        )
+      }
+      for (const filter of [
+        {},
+        { datasetId: b },
+        { grantee: w.consumer2.id },
+        { datasetId: a, grantee: w.consumer.id },
+      ]) {
+        const fromLedger = await ledger.query('listGrants', {
+          datasetId: (filter as { datasetId?: DatasetId }).datasetId ?? null,
+          grantee: (filter as { grantee?: typeof w.consumer.id }).grantee ?? null,
+        })
+        const fromIndex = await w.consumer.client.grants.list(filter)
+        expect(views(fromIndex)).toEqual(views(fromLedger))
+        for (const g of fromIndex) {
+          const { effectiveState: _e, ...grant } = g
+          expect(grant).toEqual(fromLedger.find(x => x.datasetId === g.datasetId && x.grantee === g.grantee))
+        }
+      }
+      expect((await w.consumer.client.grants.list({ datasetId: a }))[0]).toMatchObject({ used: 2 })
+    })
     refuses(['registerDataset.notProvider'], 'refuses a dataset from a member without the provider role', async () => {
       await rejectsWith(register(w.consumer), 'ACCESS_DENIED')
     })
