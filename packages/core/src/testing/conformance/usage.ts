@@ -15,6 +15,16 @@ export function usage(t: ConformanceContext): void {
       wrapHash: ZERO32,
       ...extra,
     })
+    /** The consumer's totals with the provider in a period: count, amount, bytes. */
+    const countAmountBytes = async (period: number) => {
+      const t = await w.consumer.client.billing.totals({
+        provider: w.provider.id,
+        consumer: w.consumer.id,
+        period,
+        currency: 'CNY',
+      })
+      return [t.count, t.amount, t.bytes]
+    }
     it('records a batch in one transaction', async () => {
       const id = await granted()
       const receipts = await w.consumer.client.usage.record(
@@ -22,13 +32,7 @@ export function usage(t: ConformanceContext): void {
       )
       expect(receipts).toHaveLength(5)
       expect(new Set(receipts.map(r => r.txId)).size).toBe(1)
-      const totals = await w.consumer.client.billing.totals({
-        provider: w.provider.id,
-        consumer: w.consumer.id,
-        period: receipts[0]!.record.period,
-        currency: 'CNY',
-      })
-      expect([totals.count, totals.amount, totals.bytes]).toEqual([5, 500n, 15000])
+      expect(await countAmountBytes(receipts[0]!.record.period)).toEqual([5, 500n, 15000])
     })
     it('counts a batch over two datasets of one provider into each grant and one set of totals', async () => {
       const [a, b] = [await granted(), await granted()]
@@ -41,13 +45,7 @@ export function usage(t: ConformanceContext): void {
       expect([(await w.consumer.client.grants.get(a))?.used, (await w.consumer.client.grants.get(b))?.used]).toEqual([
         2, 1,
       ])
-      const totals = await w.consumer.client.billing.totals({
-        provider: w.provider.id,
-        consumer: w.consumer.id,
-        period: receipts[0]!.record.period,
-        currency: 'CNY',
-      })
-      expect([totals.count, totals.amount, totals.bytes]).toEqual([3, 300n, 9000])
+      expect(await countAmountBytes(receipts[0]!.record.period)).toEqual([3, 300n, 9000])
     })
     refuses(
       ['recordUsage.quota', 'recordUsage.amount'],
