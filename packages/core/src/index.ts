@@ -46,6 +46,11 @@ export {
   subscribeSafely,
 } from './ledger/index.js'
 export {
+  type CheckedAppend,
+  checkCurrenciesKey,
+  checkEntitiesQuery,
+  checkIndexAppend,
+  checkUsageQuery,
   type IndexedEntity,
   type IndexedEntityKind,
   type IndexedUsage,

@@ -1,4 +1,8 @@
 import {
+  checkCurrenciesKey,
+  checkEntitiesQuery,
+  checkIndexAppend,
+  checkUsageQuery,
   DatapactError,
   type DatasetId,
   type Digest,
@@ -357,8 +361,8 @@ export class PostgresIndexStore implements IndexStore {
    * @param events - The page.
    * @param to - The new cursor.
    * @param entities - The datasets and grants as the page leaves them.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT (nothing stored) when the stored
-   *   cursor is not `from`; LEDGER_UNAVAILABLE (nothing stored) when the server cannot be reached or refuses the
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (nothing stored) when an
+   *   argument is malformed; CONFLICT (nothing stored) when the stored cursor is not `from`; LEDGER_UNAVAILABLE (nothing stored) when the server cannot be reached or refuses the
    *   write; CLOSED after `close()`.
    */
   async append(
@@ -367,18 +371,20 @@ export class PostgresIndexStore implements IndexStore {
     to: string,
     entities: readonly IndexedEntity[] = [],
   ): Promise<void> {
+    this.#open()
+    const page = checkIndexAppend(from, events, to, entities)
     await this.ready()
     // One row a kind and key, the last given (one INSERT ... ON CONFLICT may not touch a row twice).
-    const latest = new Map(entities.map(x => [`${x.kind}\u0000${x.key}`, x]))
+    const latest = new Map(page.entities.map(x => [`${x.kind}\u0000${x.key}`, x]))
     try {
       await this.#transaction(async c => {
         const { rows } = await c.query<{ cursor: string | null; events: string }>(this.#sql.lockPosition)
         const at = rows[0]!
-        if (at.cursor !== from)
+        if (at.cursor !== page.from)
           throw new DatapactError('CONFLICT', 'the index moved on meanwhile: read its position again', {
             details: { argument: 'from' },
           })
-        const records = usageOf(events, Number(at.events))
+        const records = usageOf(page.events, Number(at.events))
         for (let i = 0; i < records.length; i += INSERT_BATCH)
           await c.query(this.#sql.insert, columns(records.slice(i, i + INSERT_BATCH)))
         if (latest.size > 0) {
@@ -389,7 +395,7 @@ export class PostgresIndexStore implements IndexStore {
             rows.map(x => Buffer.from(x.value)),
           ])
         }
-        await c.query(this.#sql.move, [to, events.length])
+        await c.query(this.#sql.move, [page.to, page.events.length])
       })
     } catch (e) {
       if (e instanceof DatapactError) throw e
@@ -403,10 +409,12 @@ export class PostgresIndexStore implements IndexStore {
    * @param kind - `dataset` or `grant`.
    * @param prefix - A key prefix (default: all).
    * @returns The entities.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the server cannot be
-   *   reached or read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an argument is malformed;
+   *   LEDGER_UNAVAILABLE when the server cannot be reached or read; CLOSED after `close()`.
    */
   async entities(kind: IndexedEntityKind, prefix = ''): Promise<IndexedEntity[]> {
+    this.#open()
+    checkEntitiesQuery(kind, prefix)
     await this.ready()
     try {
       const { rows } = await this.#pool.query<{ key: string; value: Buffer }>(this.#sql.entities, [
@@ -425,10 +433,12 @@ export class PostgresIndexStore implements IndexStore {
    *
    * @param query - Filters and page.
    * @returns The records.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the server cannot be
-   *   reached or read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the query is malformed;
+   *   LEDGER_UNAVAILABLE when the server cannot be reached or read; CLOSED after `close()`.
    */
   async usage(query: UsageQuery): Promise<IndexedUsage[]> {
+    this.#open()
+    query = checkUsageQuery(query)
     await this.ready()
     const given = FILTERS.filter(([k]) => query[k] !== undefined)
     const where = given.map(([, col], i) => (col === 'seq' ? `seq > $${i + 1}` : `${col} = $${i + 1}`))
@@ -449,10 +459,12 @@ export class PostgresIndexStore implements IndexStore {
    *
    * @param key - Provider, consumer, period.
    * @returns The distinct currencies, sorted.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the server cannot be
-   *   reached or read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the key is malformed;
+   *   LEDGER_UNAVAILABLE when the server cannot be reached or read; CLOSED after `close()`.
    */
   async currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]> {
+    this.#open()
+    key = checkCurrenciesKey(key)
     await this.ready()
     try {
       const { rows } = await this.#pool.query<{ currency: string }>(this.#sql.currencies, [

@@ -1,6 +1,6 @@
 import { createMemoryHarness } from '@datapact/adapter-memory'
-import { Datapact, toMemberId } from '@datapact/core'
-import { usagePage as page, TERMS, testBytes, world } from '@datapact/core/testing'
+import { Datapact, type DatasetId, toMemberId } from '@datapact/core'
+import { datasetEntity, usagePage as page, TERMS, testBytes, world } from '@datapact/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PostgresIndexStore, type PostgresIndexStoreOptions } from '../src/index.js'
@@ -166,8 +166,9 @@ describe('PostgresIndexStore', () => {
     const upgraded = new PostgresIndexStore({ pool: admin, prefix })
     expect(await upgraded.position()).toEqual({ cursor: null, events: 0 })
     expect(await upgraded.usage({})).toEqual([])
-    await upgraded.append(null, page(0, [5n]), 'one', [{ kind: 'dataset', key: 'd', value: Uint8Array.of(1) }])
-    expect((await upgraded.entities('dataset')).map(x => x.key)).toEqual(['d'])
+    const d = datasetEntity('d'.repeat(64) as DatasetId)
+    await upgraded.append(null, page(0, [5n]), 'one', [d])
+    expect(await upgraded.entities('dataset')).toEqual([d])
     await upgraded.close()
     const { rows } = await admin.query(`SELECT schema FROM ${prefix}meta`)
     expect(rows).toEqual([{ schema: 2 }])

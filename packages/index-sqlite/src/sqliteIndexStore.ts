@@ -1,4 +1,8 @@
 import {
+  checkCurrenciesKey,
+  checkEntitiesQuery,
+  checkIndexAppend,
+  checkUsageQuery,
   DatapactError,
   type DatasetId,
   type Digest,
@@ -257,7 +261,8 @@ export class SqliteIndexStore implements IndexStore {
    * @param events - The page.
    * @param to - The new cursor.
    * @param entities - The datasets and grants as the page leaves them.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} CONFLICT (nothing stored) when the stored cursor is not `from`;
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT (nothing stored) when an argument is malformed;
+   *   CONFLICT (nothing stored) when the stored cursor is not `from`;
    *   LEDGER_UNAVAILABLE (nothing stored) when the database refuses the write; CLOSED after `close()`.
    */
   async append(
@@ -267,8 +272,9 @@ export class SqliteIndexStore implements IndexStore {
     entities: readonly IndexedEntity[] = [],
   ): Promise<void> {
     this.#open()
+    const page = checkIndexAppend(from, events, to, entities)
     try {
-      this.#append(from, events, to, entities)
+      this.#append(page.from, page.events, page.to, page.entities)
     } catch (e) {
       if (e instanceof DatapactError) throw e
       throw unavailable('store a page of events', e)
@@ -281,10 +287,12 @@ export class SqliteIndexStore implements IndexStore {
    * @param kind - `dataset` or `grant`.
    * @param prefix - A key prefix (default: all).
    * @returns The entities.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when an argument is malformed;
+   *   LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
   async entities(kind: IndexedEntityKind, prefix = ''): Promise<IndexedEntity[]> {
     this.#open()
+    checkEntitiesQuery(kind, prefix)
     try {
       return this.#entities
         .all(kind, prefix.length, prefix)
@@ -299,10 +307,12 @@ export class SqliteIndexStore implements IndexStore {
    *
    * @param query - Filters and page.
    * @returns The records.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the query is malformed;
+   *   LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
   async usage(query: UsageQuery): Promise<IndexedUsage[]> {
     this.#open()
+    query = checkUsageQuery(query)
     const given = FILTERS.filter(([k]) => query[k] !== undefined)
     const shape = given.map(([k]) => k).join(',')
     let stmt = this.#queries.get(shape)
@@ -326,10 +336,12 @@ export class SqliteIndexStore implements IndexStore {
    *
    * @param key - Provider, consumer, period.
    * @returns The distinct currencies, sorted.
-   * @throws {@link @datapact/core!index.DatapactError | DatapactError} LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
+   * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when the key is malformed;
+   *   LEDGER_UNAVAILABLE when the database cannot be read; CLOSED after `close()`.
    */
   async currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]> {
     this.#open()
+    key = checkCurrenciesKey(key)
     try {
       return this.#currencies.all(key.provider, key.consumer, key.period).map(x => x.currency)
     } catch (cause) {

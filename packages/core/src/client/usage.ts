@@ -4,6 +4,7 @@ import { sha256 } from '../crypto/index.js'
 import type { Dataset, DatasetId, Digest, Grant, MemberId, Nonce, UsageRecord, Version } from '../domain/index.js'
 import { DatapactError, isDatapactError, LedgerError } from '../errors.js'
 import { describe, invalidArgument, readOptions } from '../internal/assert.js'
+import { checkUsageFields } from '../ledgerIndex/checks.js'
 import { priceOf } from '../rules/index.js'
 import { type ClientContext, requireDataset, requireVersion } from './context.js'
 import { createNonceSequence } from './nonces.js'
@@ -228,11 +229,9 @@ function checkUsageFilter(
   f: Partial<Record<(typeof USAGE_FILTER_FIELDS)[number], unknown>>,
   path: string,
 ): UsageFilter {
-  if (f.datasetId !== undefined) r.datasetId.check(f.datasetId, `${path}.datasetId`)
-  if (f.provider !== undefined) r.memberId.check(f.provider, `${path}.provider`)
-  if (f.consumer !== undefined) r.memberId.check(f.consumer, `${path}.consumer`)
-  if (f.period !== undefined) r.time.check(f.period, `${path}.period`)
-  return f as UsageFilter
+  // Only the filter's own fields: a page's cursor and limit are not part of it.
+  const { datasetId, provider, consumer, period } = f
+  return checkUsageFields({ datasetId, provider, consumer, period }, path) as UsageFilter
 }
 
 function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {

@@ -380,9 +380,12 @@ export const event = variant('type', {
 /** A transaction's events, in order. */
 export const events = array(event, 100_000)
 
+/** A `readEvents` cursor: an opaque position of 1..128 characters. */
+export const cursor = string(128, 1)
+
 /** A ledger event with its cursor, transaction id, ledger time and caller. */
 export const eventRecord = object({
-  cursor: string(128, 1),
+  cursor,
   txId: string(256, 1),
   at: time,
   caller: memberId,

@@ -1,4 +1,11 @@
 export {
+  type CheckedAppend,
+  checkCurrenciesKey,
+  checkEntitiesQuery,
+  checkIndexAppend,
+  checkUsageQuery,
+} from './checks.js'
+export {
   datasetAfter,
   datasetChangedBy,
   grantAfter,

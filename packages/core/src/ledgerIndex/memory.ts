@@ -1,5 +1,6 @@
 import type { LedgerEventRecord, MemberId } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
+import { checkCurrenciesKey, checkEntitiesQuery, checkIndexAppend, checkUsageQuery } from './checks.js'
 import {
   type IndexedEntity,
   type IndexedEntityKind,
@@ -55,7 +56,8 @@ export class MemoryIndexStore implements IndexStore {
    * @param events - The page.
    * @param to - The new cursor.
    * @param entities - The datasets and grants as the page leaves them.
-   * @throws {@link DatapactError} CONFLICT when the stored cursor is not `from`; CLOSED after `close()`.
+   * @throws {@link DatapactError} INVALID_INPUT (nothing stored) when an argument is malformed; CONFLICT when the stored cursor is not
+   *   `from`; CLOSED after `close()`.
    */
   async append(
     from: string | null,
@@ -64,24 +66,25 @@ export class MemoryIndexStore implements IndexStore {
     entities: readonly IndexedEntity[] = [],
   ): Promise<void> {
     this.#open()
-    if (from !== this.#cursor)
+    const page = checkIndexAppend(from, events, to, entities)
+    if (page.from !== this.#cursor)
       throw new DatapactError('CONFLICT', 'the index moved on meanwhile: read its position again', {
         details: { argument: 'from' },
       })
-    for (const x of usageOf(events, this.#events)) {
+    for (const x of usageOf(page.events, this.#events)) {
       this.#all.push(x)
       const k = keyOf(x.record.provider, x.record.consumer, x.record.period)
       const list = this.#byKey.get(k)
       if (list) list.push(x)
       else this.#byKey.set(k, [x])
     }
-    for (const x of entities) {
+    for (const x of page.entities) {
       const byKey = this.#entities.get(x.kind) ?? new Map<string, Uint8Array>()
       this.#entities.set(x.kind, byKey)
-      byKey.set(x.key, x.value.slice())
+      byKey.set(x.key, x.value)
     }
-    this.#events += events.length
-    this.#cursor = to
+    this.#events += page.events.length
+    this.#cursor = page.to
   }
 
   /**
@@ -90,10 +93,11 @@ export class MemoryIndexStore implements IndexStore {
    * @param kind - `dataset` or `grant`.
    * @param prefix - A key prefix (default: all).
    * @returns The entities (copies of the stored bytes).
-   * @throws {@link DatapactError} CLOSED after `close()`.
+   * @throws {@link DatapactError} INVALID_INPUT when an argument is malformed; CLOSED after `close()`.
    */
   async entities(kind: IndexedEntityKind, prefix = ''): Promise<IndexedEntity[]> {
     this.#open()
+    checkEntitiesQuery(kind, prefix)
     const out: IndexedEntity[] = []
     for (const [key, value] of this.#entities.get(kind) ?? [])
       if (key.startsWith(prefix)) out.push({ kind, key, value: value.slice() })
@@ -105,10 +109,11 @@ export class MemoryIndexStore implements IndexStore {
    *
    * @param query - Filters and page.
    * @returns The records.
-   * @throws {@link DatapactError} CLOSED after `close()`.
+   * @throws {@link DatapactError} INVALID_INPUT when the query is malformed; CLOSED after `close()`.
    */
   async usage(query: UsageQuery): Promise<IndexedUsage[]> {
     this.#open()
+    query = checkUsageQuery(query)
     const source =
       query.provider !== undefined && query.consumer !== undefined && query.period !== undefined
         ? (this.#byKey.get(keyOf(query.provider, query.consumer, query.period)) ?? [])
@@ -130,10 +135,11 @@ export class MemoryIndexStore implements IndexStore {
    *
    * @param key - Provider, consumer, period.
    * @returns The distinct currencies, sorted.
-   * @throws {@link DatapactError} CLOSED after `close()`.
+   * @throws {@link DatapactError} INVALID_INPUT when the key is malformed; CLOSED after `close()`.
    */
   async currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]> {
     this.#open()
+    key = checkCurrenciesKey(key)
     const list = this.#byKey.get(keyOf(key.provider, key.consumer, key.period)) ?? []
     return [...new Set(list.map(x => x.record.currency))].sort()
   }

@@ -57,6 +57,9 @@ export interface IndexedEntity {
  *   between them can neither skip nor double-count a record. It refuses (CONFLICT, nothing stored) when the stored
  *   cursor is not `from`: another client sharing the store got there first.
  * - `usage` returns records in ascending `seq`, exactly as given to `append`.
+ * - Every method checks its arguments first with the checks `@datapact/core` exports (`checkIndexAppend`,
+ *   `checkUsageQuery`, `checkEntitiesQuery`, `checkCurrenciesKey`) and stores what they return:
+ *   a malformed call is INVALID_INPUT and changes nothing. A closed store answers CLOSED before it looks at them.
  * - Throw {@link DatapactError} LEDGER_UNAVAILABLE (cause attached) when the database cannot be reached, CLOSED
  *   after `close()`.
  *
@@ -82,8 +85,8 @@ export interface IndexStore {
    * @param to - The cursor to store: the page's last event's cursor.
    * @param entities - The datasets and grants as the page leaves them (default: none): each replaces the stored one
    *   of its kind and key.
-   * @throws {@link DatapactError} CONFLICT (nothing stored) when the stored cursor is not `from`;
-   *   LEDGER_UNAVAILABLE, CLOSED.
+   * @throws {@link DatapactError} INVALID_INPUT (nothing stored) when an argument is malformed; CONFLICT (nothing
+   *   stored) when the stored cursor is not `from`; LEDGER_UNAVAILABLE, CLOSED.
    */
   append(
     from: string | null,
@@ -98,7 +101,7 @@ export interface IndexStore {
    * @param kind - `dataset` or `grant`.
    * @param prefix - A key prefix, such as `datasetId/` for the grants of one dataset.
    * @returns The entities.
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE, CLOSED.
+   * @throws {@link DatapactError} INVALID_INPUT when an argument is malformed; LEDGER_UNAVAILABLE, CLOSED.
    */
   entities(kind: IndexedEntityKind, prefix?: string): Promise<IndexedEntity[]>
   /**
@@ -106,7 +109,7 @@ export interface IndexStore {
    *
    * @param query - Filters and the page.
    * @returns The records with their positions.
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE, CLOSED.
+   * @throws {@link DatapactError} INVALID_INPUT when an argument is malformed; LEDGER_UNAVAILABLE, CLOSED.
    */
   usage(query: UsageQuery): Promise<IndexedUsage[]>
   /**
@@ -114,7 +117,7 @@ export interface IndexStore {
    *
    * @param key - Provider, consumer and period.
    * @returns The distinct currencies.
-   * @throws {@link DatapactError} LEDGER_UNAVAILABLE, CLOSED.
+   * @throws {@link DatapactError} INVALID_INPUT when an argument is malformed; LEDGER_UNAVAILABLE, CLOSED.
    */
   currencies(key: { provider: MemberId; consumer: MemberId; period: number }): Promise<string[]>
   /**

@@ -14,6 +14,7 @@ import { MemoryPayloadStore } from '../stores/memoryStore.js'
 import { fastCheck } from './fastCheck.js'
 import { TERMS, testBytes, type World, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
+import { datasetEntity, grantEntity, usagePage } from './indexStoreConformance.js'
 import { refusal } from './ledgerSweep.js'
 import { applyMutation, at, describeMutation, type Mutation, mutation } from './malformed.js'
 import { bindRunner, type ConformanceRunner } from './runner.js'
@@ -27,6 +28,8 @@ export interface ClientFixture {
   storeAddress: string
   memoryStore: MemoryPayloadStore
   fsStore: FileSystemPayloadStore
+  /** An index store holding one page, at cursor `first`. */
+  index: MemoryIndexStore
 }
 
 /** One public entry point: who calls it, with which valid arguments, and how it refuses malformed ones. */
@@ -266,6 +269,27 @@ export const CLIENT_ENTRY_POINTS: Record<string, ClientEntryPoint> = {
       for await (const _ of f.fsStore.get(a[0] as never, a[1] as never));
     },
   },
+  'MemoryIndexStore.append': {
+    args: () => [
+      'first',
+      usagePage(1, [5n, null]).map(e => ({ ...e, cursor: `${e.cursor}x` })),
+      'second',
+      [datasetEntity('ab'.repeat(32) as DatasetId), grantEntity('ab'.repeat(32) as DatasetId, 'mem:b', 1)],
+    ],
+    call: (f, a) => f.index.append(a[0] as never, a[1] as never, a[2] as never, a[3] as never),
+  },
+  'MemoryIndexStore.usage': {
+    args: f => [{ provider: f.w.provider.id, consumer: f.w.consumer.id, period: 2, afterSeq: 0, limit: 5 }],
+    call: (f, a) => f.index.usage(a[0] as never),
+  },
+  'MemoryIndexStore.entities': {
+    args: () => ['grant', `${'ab'.repeat(32)}/`],
+    call: (f, a) => f.index.entities(a[0] as never, a[1] as never),
+  },
+  'MemoryIndexStore.currencies': {
+    args: f => [{ provider: f.w.provider.id, consumer: f.w.consumer.id, period: 2 }],
+    call: (f, a) => f.index.currencies(a[0] as never),
+  },
   'LedgerPayloadStore.constructor': {
     args: f => [f.w.provider.ledger],
     call: (_f, a) => new LedgerPayloadStore(a[0] as never),
@@ -416,7 +440,9 @@ export function describeClientInputSweep(
         storeAddress,
         memoryStore,
         fsStore: new FileSystemPayloadStore(dir, 'fs'),
+        index: new MemoryIndexStore(),
       }
+      await f.index.append(null, usagePage(0, [1n]), 'first')
     }, timeout)
     afterAll(async () => {
       if (dir) rmSync(dir, { recursive: true, force: true })
@@ -434,7 +460,11 @@ export function describeClientInputSweep(
     const state = async () => {
       const ledger = options.snapshot ? bytesToHex(await options.snapshot(h)) : ''
       const stores = [f.w.store.snapshot(), f.memoryStore.snapshot()].map(bytesToHex).join('/')
-      return `${ledger}|${stores}`
+      const index = JSON.stringify(
+        [await f.index.position(), await f.index.usage({}), await f.index.entities('dataset')],
+        (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? bytesToHex(v) : v),
+      )
+      return `${ledger}|${stores}|${index}`
     }
 
     for (const [entry, e] of Object.entries(CLIENT_ENTRY_POINTS))

@@ -42,7 +42,9 @@ export {
 } from './fixtures.js'
 export type { LedgerHarness } from './harness.js'
 export {
+  datasetEntity,
   describeIndexStoreConformance,
+  grantEntity,
   type IndexStoreConformanceOptions,
   type IndexStoreHarness,
   usagePage,

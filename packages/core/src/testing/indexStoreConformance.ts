@@ -1,18 +1,36 @@
 import type { Arbitrary } from 'fast-check'
 import { readAllEvents } from '../client/events.js'
 import { buildStatement, Datapact } from '../client/index.js'
-import type { DatasetId, Digest, LedgerEventRecord, MemberId, Nonce, UsageRecord } from '../domain/index.js'
+import { decode, encode } from '../codec/cbor.js'
+import * as r from '../codec/records.js'
+import type {
+  Dataset,
+  DatasetId,
+  Digest,
+  Grant,
+  LedgerEventRecord,
+  MemberId,
+  Nonce,
+  UsageRecord,
+} from '../domain/index.js'
+import { MAX_AMOUNT } from '../internal/assert.js'
 import type { LedgerAdapter } from '../ledger/index.js'
-import { type IndexStore, MemoryIndexStore, type UsageQuery } from '../ledgerIndex/index.js'
+import {
+  grantKey,
+  type IndexedEntity,
+  type IndexStore,
+  MemoryIndexStore,
+  type UsageQuery,
+} from '../ledgerIndex/index.js'
 import { fastCheck } from './fastCheck.js'
 import { TERMS, testBytes, world } from './fixtures.js'
 import type { LedgerHarness } from './harness.js'
 import { bindRunner, type ConformanceRunner } from './runner.js'
 
-// The index stores keep what the ledger gave them and check none of it, so these fixtures use short stand-in ids
-// (not valid on a ledger), typed as the ledger's ids.
+// The index stores check what they are given as a ledger would have written it, so the fixtures' ids are valid
+// ledger ids: short member ids, and dataset ids of 64 hex characters ending in the given tag (`d1` ...).
 const member = (id: string) => id as MemberId
-const dataset = (id: string) => id as DatasetId
+const dataset = (tag: string) => tag.padStart(64, '0') as DatasetId
 const nonceOf = (n: number) => n.toString(16).padStart(32, '0') as Nonce
 const digestOf = (fill: number) => new Uint8Array(32).fill(fill) as Digest
 
@@ -70,6 +88,55 @@ export function usagePage(n: number, amounts: ReadonlyArray<bigint | null>): Led
     }
     return { ...common, event: { type: 'UsageRecorded', record } }
   })
+}
+
+/**
+ * A dataset as an index store is given it: its canonical bytes under its id (owner `p1`, title `T`).
+ *
+ * @param id - The dataset id.
+ * @param description - Its description (default empty): a long one makes a large value.
+ * @returns The entity.
+ */
+export function datasetEntity(id: DatasetId, description = ''): IndexedEntity {
+  const value: Dataset = {
+    id,
+    owner: member('p1'),
+    metadata: { title: 'T', description, tags: [], mediaType: '', schema: '' },
+    terms: { pricePerAccess: 1n, pricePerByte: 0n, currency: 'CNY', licence: '' },
+    listed: true,
+    status: 'active',
+    latestVersion: 1,
+    grantCount: 0,
+    createdAt: 1000,
+  }
+  return { kind: 'dataset', key: id, value: encode(r.dataset, value) }
+}
+
+/**
+ * A grant as an index store is given it: its canonical bytes under `datasetId/grantee` (sequence 1, active).
+ *
+ * @param datasetId - The dataset.
+ * @param grantee - The grantee's member id.
+ * @param used - Accesses used so far (default 0).
+ * @returns The entity.
+ */
+export function grantEntity(datasetId: DatasetId, grantee: string, used = 0): IndexedEntity {
+  const value: Grant = {
+    datasetId,
+    grantee: member(grantee),
+    seq: 1,
+    scope: { kind: 'all', version: 0 },
+    expiresAt: null,
+    maxAccesses: null,
+    priceOverride: null,
+    terms: { pricePerAccess: 1n, pricePerByte: 0n, currency: 'CNY' },
+    used,
+    state: 'active',
+    grantedAt: 1000,
+    revokedAt: null,
+    lastUsedAt: null,
+  }
+  return { kind: 'grant', key: grantKey(datasetId, value.grantee), value: encode(r.grant, value) }
 }
 
 /** Every `after` cursor a ledger connection was asked to read from: the index's resume point, observed. */
@@ -220,48 +287,131 @@ export function describeIndexStoreConformance(
 
     it('keeps datasets and grants by kind and key: the last value given wins, read by key prefix in key order', async () => {
       const index = await open('entities')
-      const bytes = (...b: number[]) => Uint8Array.from(b)
+      const [d1, d2, d3] = [dataset('d1'), dataset('d2'), dataset('d3')]
       await index.append(null, usagePage(0, [1n]), 'a', [
-        { kind: 'grant', key: 'd2/bob', value: bytes(1) },
-        { kind: 'grant', key: 'd1/bob', value: bytes(2) },
-        { kind: 'dataset', key: 'd1', value: bytes(3, 0, 255) },
-        { kind: 'grant', key: 'd1/alice', value: bytes(4) },
-        { kind: 'grant', key: 'd10/alice', value: bytes(5) },
+        grantEntity(d2, 'bob'),
+        grantEntity(d1, 'bob', 2),
+        datasetEntity(d1),
+        grantEntity(d1, 'alice', 4),
+        grantEntity(d1, 'Zed', 5),
       ])
-      await index.append('a', [], 'b', [
-        { kind: 'grant', key: 'd1/bob', value: bytes(6, 6) },
-        { kind: 'dataset', key: 'd2', value: new Uint8Array(70_000).fill(9) },
+      const large = datasetEntity(d2, '数据'.repeat(r.LIMITS.description / 2))
+      await index.append('a', [], 'b', [grantEntity(d1, 'bob', 6), large])
+      const grants = async (prefix?: string) =>
+        (await index.entities('grant', prefix)).map(x => [x.key, decode(r.grant, x.value).used])
+      // Key order is UTF-16 code unit order: 'Zed' before 'alice', whatever the locale says.
+      expect(await grants()).toEqual([
+        [`${d1}/Zed`, 5],
+        [`${d1}/alice`, 4],
+        [`${d1}/bob`, 6],
+        [`${d2}/bob`, 0],
       ])
-      const keys = async (kind: 'dataset' | 'grant', prefix?: string) =>
-        (await index.entities(kind, prefix)).map(x => [x.key, [...x.value.subarray(0, 3)], x.value.length])
-      expect(await keys('grant')).toEqual([
-        ['d1/alice', [4], 1],
-        ['d1/bob', [6, 6], 2],
-        ['d10/alice', [5], 1],
-        ['d2/bob', [1], 1],
+      expect(await grants(`${d1}/`)).toEqual([
+        [`${d1}/Zed`, 5],
+        [`${d1}/alice`, 4],
+        [`${d1}/bob`, 6],
       ])
-      expect(await keys('grant', 'd1/')).toEqual([
-        ['d1/alice', [4], 1],
-        ['d1/bob', [6, 6], 2],
-      ])
-      expect(await keys('dataset')).toEqual([
-        ['d1', [3, 0, 255], 3],
-        ['d2', [9, 9, 9], 70_000],
-      ])
+      const datasets = await index.entities('dataset')
+      expect(datasets.map(x => x.key)).toEqual([d1, d2])
+      expect(datasets[1]).toEqual(large) // every byte of a value of over 12 KB
       expect(await index.entities('grant', 'nobody/')).toEqual([])
       // A refused page stores none of its entities either.
-      await expect(index.append('a', [], 'c', [{ kind: 'dataset', key: 'd3', value: bytes(7) }])).rejects.toMatchObject(
-        {
-          code: 'CONFLICT',
-        },
-      )
-      expect(await keys('dataset')).toHaveLength(2)
+      await expect(index.append('a', [], 'c', [datasetEntity(d3)])).rejects.toMatchObject({ code: 'CONFLICT' })
+      expect(await index.entities('dataset')).toHaveLength(2)
       expect(await index.position()).toEqual({ cursor: 'b', events: 1 })
     })
 
-    it('keeps amounts beyond 2^63 and every other field of a record exactly', async () => {
+    it('refuses malformed arguments with INVALID_INPUT and changes nothing; keeps no reference to what it was given', async () => {
+      const index = await open('malformed')
+      const events = usagePage(0, [1n, null])
+      await index.append(null, events, 'a', [datasetEntity(dataset('d1'))])
+      const before = { position: await index.position(), usage: await index.usage({}) }
+      const entitiesBefore = await index.entities('dataset')
+      const valid = usagePage(2, [2n])[0]!
+      const usage = (change: (record: Record<string, unknown>) => void) => {
+        const record: Record<string, unknown> = { ...(valid.event as { record: UsageRecord }).record }
+        change(record)
+        return [{ ...valid, event: { type: 'UsageRecorded', record } }]
+      }
+      const badAppends: Array<[string, unknown[]]> = [
+        ['from', [5, [], 'b']],
+        ['from', ['', [], 'b']],
+        ['events', ['a', 'not events', 'b']],
+        ['events', ['a', [null], 'b']],
+        ['events', ['a', [{ ...valid, cursor: undefined }], 'b']],
+        ['events', ['a', [{ ...valid, event: { type: 'NoSuchEvent' } }], 'b']],
+        ['events', ['a', usage(x => (x.datasetId = 'd1')), 'b']],
+        ['events', ['a', usage(x => (x.amount = MAX_AMOUNT + 1n)), 'b']],
+        ['events', ['a', usage(x => (x.amount = 5)), 'b']],
+        ['events', ['a', usage(x => (x.wrapHash = 'not bytes')), 'b']],
+        ['events', ['a', usage(x => (x.extra = 1)), 'b']],
+        ['to', ['a', [], null]],
+        ['to', ['a', [], 'x'.repeat(129)]],
+        ['entities', ['a', [], 'b', 'not entities']],
+        ['entities', ['a', [], 'b', [{ ...datasetEntity(dataset('d2')), kind: 'member' }]]],
+        ['entities', ['a', [], 'b', [{ ...datasetEntity(dataset('d2')), key: dataset('d3') }]]],
+        ['entities', ['a', [], 'b', [{ ...datasetEntity(dataset('d2')), value: 'bytes' }]]],
+        ['entities', ['a', [], 'b', [{ ...datasetEntity(dataset('d2')), value: Uint8Array.of(1, 2, 3) }]]],
+        ['entities', ['a', [], 'b', [{ ...grantEntity(dataset('d2'), 'bob'), kind: 'dataset' }]]],
+      ]
+      /** How a call was refused, labelled so that a failure names the call. */
+      const refusal = async (call: string, run: () => Promise<unknown>) => {
+        type Refused = { code?: string; details?: { argument?: string } } | undefined
+        const e = await run().then(
+          () => undefined,
+          (x: unknown) => x as Refused,
+        )
+        return { call, code: e?.code, argument: e?.details?.argument?.split(/[.[]/)[0] }
+      }
+      const append = (index.append as (...a: unknown[]) => Promise<void>).bind(index)
+      for (const [argument, args] of badAppends)
+        expect(await refusal(`append ${argument}`, () => append(...args))).toEqual({
+          call: `append ${argument}`,
+          code: 'INVALID_INPUT',
+          argument,
+        })
+      const invalid = async (call: string, run: () => Promise<unknown>) =>
+        expect(await refusal(call, run)).toMatchObject({ call, code: 'INVALID_INPUT' })
+      for (const q of [
+        'query',
+        null,
+        { limit: -1 },
+        { offset: 1.5 },
+        { afterSeq: -2 },
+        { provider: 5 },
+        { datasetId: 'd1' },
+        { currency: 'cny' },
+        { period: -1 },
+        { unknown: 1 },
+      ])
+        await invalid(`usage ${JSON.stringify(q)}`, () => index.usage(q as UsageQuery))
+      for (const [kind, prefix] of [
+        ['member', ''],
+        ['dataset', 5],
+        ['grant', 'x'.repeat(600)],
+      ] as const)
+        await invalid(`entities ${kind} ${prefix}`, () => index.entities(kind as 'grant', prefix as string))
+      for (const key of [
+        undefined,
+        {},
+        { provider: 'p1', consumer: 'c1' },
+        { provider: 'p1', consumer: 'c1', period: 'x' },
+      ])
+        await invalid(`currencies ${JSON.stringify(key)}`, () => index.currencies(key as never))
+      expect(await index.position()).toEqual(before.position)
+      expect(await index.usage({})).toEqual(before.usage)
+      expect(await index.entities('dataset')).toEqual(entitiesBefore)
+      // What the store keeps is its own: changing the given events and bytes afterwards changes nothing stored.
+      const given = events[0]!.event as { record: UsageRecord }
+      given.record.amount = 99n
+      given.record.wrapHash.fill(0xff)
+      expect(await index.usage({})).toEqual(before.usage)
+      expect(before.usage[0]!.record.amount).toBe(1n)
+    })
+
+    it('keeps amounts beyond 2^63, up to the largest a ledger takes, and every other field of a record exactly', async () => {
       const index = await open('amounts')
-      const amounts = [0n, (1n << 63n) - 1n, 1n << 63n, 1n << 64n, (1n << 100n) + 7n, 10n ** 40n]
+      const amounts = [0n, (1n << 63n) - 1n, 1n << 63n, 1n << 64n, (1n << 100n) + 7n, MAX_AMOUNT]
       const events = usagePage(0, [...amounts, null])
       await index.append(null, events, 'end')
       const stored = await index.usage({})
