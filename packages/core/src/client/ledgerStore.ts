@@ -1,14 +1,16 @@
 import { randomBytes } from '@noble/hashes/utils.js'
+import { LIMITS } from '../codec/records.js'
 import { DatapactError } from '../errors.js'
 import { invalidArgument } from '../internal/assert.js'
 import { bytesToHex } from '../internal/bytes.js'
 import type { LedgerAdapter, PayloadStore } from '../ledger/index.js'
 import { checkGetArguments, storedChunks } from '../stores/checks.js'
 
-/** Most chunks and bytes one storePayload transaction carries, and most chunks one read returns (gRPC and Fabric cap messages at a few MiB). */
+/** Most chunks and bytes one storePayload transaction carries (gRPC and Fabric cap messages at a few MiB). */
 const BATCH_CHUNKS = 32
 const BATCH_BYTES = 2 * 1024 * 1024
-const READ_CHUNKS = 16
+/** About how many bytes one getPayload read returns: a few MiB, whatever the chunk size. */
+const READ_BYTES = 4 * 1024 * 1024
 /** Room each chunk takes in a transaction beyond its bytes (length prefixes, ABI offsets and padding). */
 const CHUNK_OVERHEAD = 128
 
@@ -76,9 +78,17 @@ export class LedgerPayloadStore implements PayloadStore {
 
   async *get(address: string, chunkCount: number): AsyncIterable<Uint8Array> {
     checkGetArguments(address, chunkCount)
-    for (let first = 0; first < chunkCount; first += READ_CHUNKS) {
-      const count = Math.min(READ_CHUNKS, chunkCount - first)
-      yield* await this.#ledger.query('getPayload', { upload: address, first, count })
+    // The chunk size is not known here: the first read takes one chunk, and every later one as many as fit in
+    // READ_BYTES at the largest chunk seen (at most the ledger's batch), so a read of 64 KiB chunks takes 63 of them
+    // and one of 16 MiB chunks takes one: fewer round trips for small chunks, no message over the caps for large.
+    let largest = 0
+    let count = 1
+    for (let first = 0; first < chunkCount; first += count) {
+      if (first > 0) count = Math.max(1, Math.min(LIMITS.payloadBatch, Math.floor(READ_BYTES / largest)))
+      count = Math.min(count, chunkCount - first)
+      const chunks = await this.#ledger.query('getPayload', { upload: address, first, count })
+      for (const c of chunks) largest = Math.max(largest, c.length)
+      yield* chunks
     }
   }
 }
