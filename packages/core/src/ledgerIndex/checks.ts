@@ -1,8 +1,8 @@
 import { decode } from '../codec/cbor.js'
 import * as r from '../codec/records.js'
-import { array, bytes, literal, object, string } from '../codec/schema.js'
+import { array, bytes, int, literal, object, string } from '../codec/schema.js'
 import type { LedgerEventRecord, MemberId } from '../domain/index.js'
-import { assertInteger, assertOneOf, describe, invalidArgument, readOptions } from '../internal/assert.js'
+import { assertOneOf, describe, invalidArgument, readParams } from '../internal/assert.js'
 import { grantKey } from './entities.js'
 import type { IndexedEntity, IndexedEntityKind, UsageQuery } from './store.js'
 
@@ -20,6 +20,9 @@ const MAX_PAGE = 100_000
 const MAX_KEY = 64 + 1 + r.LIMITS.memberId
 // Genuine, dense arrays only (no holes, no extra properties, no Proxy that throws), as the codec's arrays.
 const page = array(r.eventRecord, MAX_PAGE)
+const prefixSchema = string(MAX_KEY)
+const afterSeq = int(-1, Number.MAX_SAFE_INTEGER)
+const count = int(0, Number.MAX_SAFE_INTEGER)
 const entityList = array(
   object({ kind: literal(...KINDS), key: string(MAX_KEY, 1), value: bytes({ min: 1, max: 1 << 20 }) }),
   MAX_PAGE,
@@ -79,8 +82,7 @@ const USAGE_QUERY_FIELDS = [
  * @throws {@link DatapactError} INVALID_INPUT naming the first field that is not so.
  */
 export function checkUsageQuery(query: unknown): UsageQuery {
-  if (query === undefined) throw invalidArgument('query', 'an object', 'undefined')
-  return checkUsageFields(readOptions(query, 'query', USAGE_QUERY_FIELDS), 'query')
+  return checkUsageFields(readParams(query, 'query', USAGE_QUERY_FIELDS), 'query')
 }
 
 /**
@@ -100,18 +102,9 @@ export function checkUsageFields(
   if (q.datasetId !== undefined) out.datasetId = r.datasetId.check(q.datasetId, `${path}.datasetId`)
   if (q.period !== undefined) out.period = r.time.check(q.period, `${path}.period`)
   if (q.currency !== undefined) out.currency = r.currency.check(q.currency, `${path}.currency`)
-  if (q.afterSeq !== undefined) {
-    assertInteger(q.afterSeq, `${path}.afterSeq`, -1, Number.MAX_SAFE_INTEGER)
-    out.afterSeq = q.afterSeq
-  }
-  if (q.offset !== undefined) {
-    assertInteger(q.offset, `${path}.offset`, 0, Number.MAX_SAFE_INTEGER)
-    out.offset = q.offset
-  }
-  if (q.limit !== undefined) {
-    assertInteger(q.limit, `${path}.limit`, 0, Number.MAX_SAFE_INTEGER)
-    out.limit = q.limit
-  }
+  if (q.afterSeq !== undefined) out.afterSeq = afterSeq.check(q.afterSeq, `${path}.afterSeq`)
+  if (q.offset !== undefined) out.offset = count.check(q.offset, `${path}.offset`)
+  if (q.limit !== undefined) out.limit = count.check(q.limit, `${path}.limit`)
   return out
 }
 
@@ -120,10 +113,9 @@ export function checkUsageFields(
  *
  * @throws {@link DatapactError} INVALID_INPUT naming the argument.
  */
-export function checkEntitiesQuery(kind: unknown, prefix: unknown): { kind: IndexedEntityKind; prefix: string } {
+export function checkEntitiesQuery(kind: unknown, prefix: unknown): void {
   assertOneOf(kind, 'kind', KINDS)
-  const p = string(MAX_KEY).check(prefix, 'prefix')
-  return { kind, prefix: p }
+  prefixSchema.check(prefix, 'prefix')
 }
 
 /**
@@ -133,8 +125,7 @@ export function checkEntitiesQuery(kind: unknown, prefix: unknown): { kind: Inde
  * @throws {@link DatapactError} INVALID_INPUT naming the field.
  */
 export function checkCurrenciesKey(key: unknown): { provider: MemberId; consumer: MemberId; period: number } {
-  const k = readOptions(key, 'key', ['provider', 'consumer', 'period'])
-  if (key === undefined) throw invalidArgument('key', 'an object', 'undefined')
+  const k = readParams(key, 'key', ['provider', 'consumer', 'period'])
   return {
     provider: r.memberId.check(k.provider, 'key.provider'),
     consumer: r.memberId.check(k.consumer, 'key.consumer'),

@@ -14,6 +14,12 @@ import {
 
 const keyOf = (provider: string, consumer: string, period: number) => `${provider}|${consumer}|${period}`
 
+/** A record as the caller gets it: its own copy, as a database store returns fresh rows (wrapHash is its one array). */
+const copyOf = ({ seq, record }: IndexedUsage): IndexedUsage => ({
+  seq,
+  record: { ...record, wrapHash: record.wrapHash.slice() as typeof record.wrapHash },
+})
+
 /**
  * The index kept in process memory: the default of `Datapact.open` when no `index` is given. It starts empty at
  * every open (the first read catches up from genesis, as a replay does) and then reads only the new events.
@@ -108,7 +114,7 @@ export class MemoryIndexStore implements IndexStore {
    * Usage records matching a query, in ledger order.
    *
    * @param query - Filters and page.
-   * @returns The records.
+   * @returns The records (copies: changing them changes nothing stored).
    * @throws {@link DatapactError} INVALID_INPUT when the query is malformed; CLOSED after `close()`.
    */
   async usage(query: UsageQuery): Promise<IndexedUsage[]> {
@@ -125,7 +131,7 @@ export class MemoryIndexStore implements IndexStore {
       if (out.length >= limit) break
       if (!matchesUsage(query, x)) continue
       if (skip > 0) skip--
-      else out.push(x)
+      else out.push(copyOf(x))
     }
     return out
   }

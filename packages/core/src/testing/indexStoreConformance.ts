@@ -409,6 +409,25 @@ export function describeIndexStoreConformance(
       expect(before.usage[0]!.record.amount).toBe(1n)
     })
 
+    it('hands out copies: changing what usage and entities return changes nothing stored', async () => {
+      const index = await open('copies')
+      await index.append(null, usagePage(0, [7n, 8n]), 'a', [datasetEntity(dataset('d1'))])
+      const first = await index.usage({})
+      first[0]!.seq = 99
+      first[0]!.record.amount = 1n
+      first[0]!.record.consumer = member('mallory')
+      first[0]!.record.wrapHash.fill(0xee)
+      first.pop()
+      ;(await index.entities('dataset'))[0]!.value.fill(0)
+      const again = await index.usage({})
+      expect(again.map(x => [x.seq, x.record.amount, x.record.consumer, x.record.wrapHash[0]])).toEqual([
+        [0, 7n, 'c1', 0],
+        [1, 8n, 'c1', 1],
+      ])
+      expect(await index.usage({ consumer: member('c1'), provider: member('p1'), period: 2 })).toEqual(again)
+      expect(await index.entities('dataset')).toEqual([datasetEntity(dataset('d1'))])
+    })
+
     it('keeps amounts beyond 2^63, up to the largest a ledger takes, and every other field of a record exactly', async () => {
       const index = await open('amounts')
       const amounts = [0n, (1n << 63n) - 1n, 1n << 63n, 1n << 64n, (1n << 100n) + 7n, MAX_AMOUNT]
