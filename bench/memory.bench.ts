@@ -70,7 +70,7 @@ async function fetch64(): Promise<BenchRow> {
     value,
     'MiB/s',
     baseline,
-    'client fetch alone (read, verify, decrypt, digest, meter); baseline: decrypt pipeline in the same run; target >= 0.6',
+    'client fetch alone (read, verify, decrypt with the helper thread, digest, meter); baseline: the one-thread decrypt pipeline in the same run; target >= 0.6',
   )
 }
 

@@ -2,13 +2,16 @@
  * Runs every `bench/*.bench.ts` module (or those whose file name contains one of the CLI arguments), prints a table
  * and writes `bench-results.json` at the repository root (an array of {@link BenchRow}; a filtered run replaces only
  * its own rows). A failing bench module is reported and the run exits non-zero, but the other results are kept.
+ * Each module runs in a process of its own, so no module measures on a heap or a cache another one left behind.
  *
  *   pnpm bench            # all benches
  *   pnpm bench crypto     # only files whose name contains "crypto"
  *
  * A bench module exports `async function run(ctx: BenchContext): Promise<BenchRow[]>`; see `bench/types.ts`.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { BenchContext, BenchModule, BenchRow } from './types.js'
@@ -17,6 +20,25 @@ export type { BenchContext, BenchModule, BenchRow } from './types.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = dirname(here)
+
+/** Rows of a JSON file, or none when it does not exist. */
+const readRows = (path: string): BenchRow[] =>
+  existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as BenchRow[]) : []
+
+const contextFor = (known: BenchRow[]): BenchContext => ({
+  root,
+  log: message => process.stderr.write(`  ${message}\n`),
+  value: name => known.find(r => r.name === name)?.value,
+})
+
+// A child runs one module: `run.ts --module <file> <rows known so far> <where its rows go>`.
+if (process.argv[2] === '--module') {
+  const [, , , file, knownPath, outPath] = process.argv as [string, string, string, string, string, string]
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as BenchModule
+  writeFileSync(outPath, JSON.stringify(await mod.run(contextFor(readRows(knownPath)))))
+  process.exit(0)
+}
+
 const filters = process.argv.slice(2)
 
 const files = readdirSync(here)
@@ -30,25 +52,35 @@ if (files.length === 0) {
 }
 
 const out = join(root, 'bench-results.json')
-const previous: BenchRow[] = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as BenchRow[]) : []
+const previous = readRows(out)
 const rows: BenchRow[] = []
-const ctx: BenchContext = {
-  root,
-  log: message => process.stderr.write(`  ${message}\n`),
-  value: name => (rows.find(r => r.name === name) ?? previous.find(r => r.name === name))?.value,
-}
 const started = performance.now()
 const failed: string[] = []
-for (const file of files) {
-  process.stderr.write(`${file}\n`)
-  try {
-    const mod = (await import(pathToFileURL(join(here, file)).href)) as BenchModule
-    rows.push(...(await mod.run(ctx)))
-  } catch (e) {
-    // One broken bench must not hide the others' results.
-    failed.push(file)
-    process.stderr.write(`  FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+const scratch = mkdtempSync(join(tmpdir(), 'datapact-bench-'))
+try {
+  for (const file of files) {
+    process.stderr.write(`${file}\n`)
+    // What a module may read of other rows: this run's first, then the previous file's.
+    const known = join(scratch, 'known.json')
+    const got = join(scratch, 'rows.json')
+    writeFileSync(known, JSON.stringify([...rows, ...previous.filter(p => !rows.some(r => r.name === p.name))]))
+    rmSync(got, { force: true })
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--module', file, known, got],
+      {
+        stdio: 'inherit',
+      },
+    )
+    if (child.status === 0 && existsSync(got)) rows.push(...readRows(got))
+    else {
+      // One broken bench must not hide the others' results; the child printed its error.
+      failed.push(file)
+      process.stderr.write(`  FAILED: exit ${child.status ?? child.signal}\n`)
+    }
   }
+} finally {
+  rmSync(scratch, { recursive: true, force: true })
 }
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2))

@@ -9,7 +9,7 @@ import { MemoryLedger } from '../src/index.js'
 const CHUNK = 1024
 const payload = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff)
 
-async function world() {
+async function world(size = 8 * CHUNK, chunkSize = CHUNK) {
   const ledger = new MemoryLedger()
   const store = new MemoryPayloadStore('shared')
   const provider = await Datapact.open({ ledger: ledger.as('mem:p'), keys: generateMemberKeys(), stores: [store] })
@@ -19,8 +19,8 @@ async function world() {
   const { id } = await provider.datasets.register({
     title: 'T',
     terms: { pricePerAccess: 2n, currency: 'CNY' },
-    data: payload(8 * CHUNK),
-    chunkSize: CHUNK,
+    data: payload(size),
+    chunkSize,
     store: 'shared',
   })
   await provider.grants.grant(id, consumer.memberId, { maxAccesses: 5 })
@@ -56,6 +56,34 @@ describe('AbortSignal', () => {
     // The same client fetches normally afterwards, and that access is the only one billed.
     const { bytes, receipt } = await consumer.data.fetch(id)
     expect(bytes).toEqual(payload(8 * CHUNK))
+    expect(receipt?.record.amount).toBe(2n)
+    expect(await consumer.usage.list()).toHaveLength(1)
+  })
+
+  it('fetch of a payload large enough for two threads, aborted mid-payload: ABORTED, nothing metered', async () => {
+    const size = 6 * 1024 * 1024 + 5
+    const { consumer, id } = await world(size, 64 * 1024)
+    const controller = new AbortController()
+    const reason = new Error('user went away')
+    const seen: number[] = []
+    await aborted(
+      consumer.data.fetch(id, {
+        signal: controller.signal,
+        onProgress: p => {
+          seen.push(p.chunks)
+          if (p.chunks === 2) controller.abort(reason)
+        },
+      }),
+      reason,
+    )
+    expect(seen.slice(0, 2)).toEqual([1, 2])
+    expect(await consumer.usage.list()).toEqual([])
+    const progress: number[] = []
+    const { bytes, receipt } = await consumer.data.fetch(id, { onProgress: p => progress.push(p.chunks) })
+    expect(bytes.length).toBe(size)
+    expect(Buffer.from(bytes).equals(Buffer.from(payload(size)))).toBe(true)
+    // Every chunk reported once, in order, the last after the whole payload matched the ledger.
+    expect(progress).toEqual(Array.from({ length: 97 }, (_, i) => i + 1))
     expect(receipt?.record.amount).toBe(2n)
     expect(await consumer.usage.list()).toHaveLength(1)
   })

@@ -1,5 +1,6 @@
 import * as r from '../codec/records.js'
 import { checkKeyCommitment, decryptChunks, merkleLeafHash } from '../crypto/index.js'
+import { decryptWhole } from '../crypto/whole.js'
 import type { DatasetId, Digest, Nonce, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import {
@@ -71,7 +72,9 @@ export class Data {
    * Fetches a version: unwraps this member's key and checks it against the version's key commitment, then in one
    * pass reads and decrypts the ciphertext, checking its Merkle root and the plaintext digest against the ledger,
    * and only then records the access on the ledger (grantees only): a consumer is never billed for data it cannot
-   * read. Works with the provider offline: everything comes from this member's node and the replicated store.
+   * read. Works with the provider offline: everything comes from this member's node and the replicated store. On
+   * Node, a payload of 4 MiB or more is decrypted with a helper thread (one per process, started on first use) while
+   * this thread reads the store: the same checks, about half the wall time on two cores.
    *
    * @param datasetId - The dataset.
    * @param fetchOptions - Version (default: the newest readable), progress callback, `maxAmount` (the most one access
@@ -95,26 +98,21 @@ export class Data {
       const store = storeFor(this.#ctx, version.location.store)
       // One pass over the store: the decryptor authenticates every chunk, and before its last chunk checks the
       // chunk count, the Merkle root of the ciphertext chunks and the plaintext size and digest against the ledger.
-      // The plaintext stays in this private buffer (wiped on failure) until all of that holds, and only then is the
-      // access metered: no bill for bad data, no unverified plaintext released. The size is on the ledger and
-      // decryption refuses anything else, so one exact allocation holds the plaintext.
-      const bytes = new Uint8Array(version.size)
-      let offset = 0
-      try {
-        for await (const p of this.#decrypt(
-          version,
-          key,
-          abortable(store.get(version.location.address, version.chunkCount), signal, 'fetch'),
-          options,
-        )) {
-          if (offset + p.length > bytes.length) throw sizeMismatch(version)
-          bytes.set(p, offset)
-          offset += p.length
-        }
-      } catch (e) {
-        bytes.fill(0)
-        throw e
-      }
+      // The plaintext stays private (wiped on failure) until all of that holds, and only then is the access
+      // metered: no bill for bad data, no unverified plaintext released. A large payload is decrypted on two
+      // threads where the runtime has them (see crypto/whole.ts).
+      const bytes = await decryptWhole({
+        key,
+        header: version.header,
+        expected: {
+          plaintextDigest: version.plaintextDigest,
+          merkleRoot: version.merkleRoot,
+          plaintextSize: version.size,
+          chunkCount: version.chunkCount,
+        },
+        read: () => abortable(store.get(version.location.address, version.chunkCount), signal, 'fetch'),
+        onProgress: options.onProgress,
+      })
       if (signal?.aborted) bytes.fill(0)
       throwIfAborted(signal, 'fetch')
       const receipt = metered ? await this.#meter(access, options) : null
@@ -264,11 +262,6 @@ export class Data {
     })
   }
 }
-
-const sizeMismatch = (v: Version) =>
-  new DatapactError('INTEGRITY', `the plaintext of version ${v.number} is larger than its size on the ledger`, {
-    details: { datasetId: v.datasetId, version: v.number, size: v.size },
-  })
 
 /** A ciphertext chunk that differs on the second read from the one verified on the first. */
 const changedChunk = (v: Version, index: number, receipt: Receipt | null) =>

@@ -62,7 +62,8 @@ export interface StreamProgress {
 }
 
 /** A progress report with the total when there is one. */
-const progressOf = (bytes: number, chunks: number, total: number | undefined): StreamProgress =>
+/** Internal: the progress report after `chunks` chunks and `bytes` plaintext bytes. */
+export const progressOf = (bytes: number, chunks: number, total: number | undefined): StreamProgress =>
   total === undefined ? { bytes, chunks } : { bytes, chunks, total }
 
 /** The fingerprint of one encrypted payload, computed in the same pass as the encryption. */
@@ -195,17 +196,36 @@ interface StreamKeys {
   nonce: Uint8Array
 }
 
-function deriveStreamKeys(node: NodeCryptoModule | undefined, key: Uint8Array, header: Uint8Array, salt: Uint8Array) {
+/**
+ * Internal: the per-header ChaCha20-Poly1305 key and the nonce (prefix set, counter zero), derived from the data key
+ * by HKDF. The caller wipes `aeadKey` when done.
+ *
+ * @param key - The 32-byte data key.
+ * @param header - The encoded header.
+ * @param salt - The header's salt.
+ * @returns The AEAD key and the nonce to pass to {@link setNonce}.
+ */
+export function deriveStreamSecrets(key: Uint8Array, header: Uint8Array, salt: Uint8Array) {
   const okm = hkdf(nobleSha256, key, salt, concatBytes(PAYLOAD_INFO, header), AEAD_KEY_LENGTH + NONCE_PREFIX_LENGTH)
   const nonce = new Uint8Array(AEAD_NONCE_LENGTH)
   nonce.set(okm.subarray(AEAD_KEY_LENGTH), 0)
-  const keys: StreamKeys = { aead: chacha20poly1305On(node, okm.subarray(0, AEAD_KEY_LENGTH)), nonce }
+  const aeadKey = okm.slice(0, AEAD_KEY_LENGTH)
   okm.fill(0)
+  return { aeadKey, nonce }
+}
+
+function deriveStreamKeys(node: NodeCryptoModule | undefined, key: Uint8Array, header: Uint8Array, salt: Uint8Array) {
+  const { aeadKey, nonce } = deriveStreamSecrets(key, header, salt)
+  const keys: StreamKeys = { aead: chacha20poly1305On(node, aeadKey), nonce }
+  aeadKey.fill(0)
   return keys
 }
 
-/** Writes counter and last flag into the reusable nonce (the AEAD reads it immediately). */
-function setNonce(nonce: Uint8Array, index: number, last: boolean): void {
+/**
+ * Internal: writes chunk counter and last flag into a nonce from {@link deriveStreamSecrets} (the AEAD reads it
+ * immediately, so one array serves every chunk).
+ */
+export function setNonce(nonce: Uint8Array, index: number, last: boolean): void {
   nonce[7] = index >>> 24
   nonce[8] = (index >>> 16) & 0xff
   nonce[9] = (index >>> 8) & 0xff
@@ -327,7 +347,8 @@ export function createEncryptor(params: EncryptorParameters): Encryptor {
   return createEncryptorWithSalt(params, randomBytes(SALT_LENGTH))
 }
 
-const integrity = (message: string, details?: Record<string, number | boolean>, cause?: unknown) =>
+/** Internal: an INTEGRITY error of the payload stream. */
+export const integrity = (message: string, details?: Record<string, number | boolean>, cause?: unknown) =>
   new DatapactError('INTEGRITY', message, {
     ...(details === undefined ? {} : { details }),
     ...(cause === undefined ? {} : { cause }),
@@ -343,7 +364,8 @@ function assertExpected(value: unknown): asserts value is ExpectedPayload | unde
   if (chunkCount !== undefined) assertInteger(chunkCount, 'expected.chunkCount', 1, MAX_CHUNKS)
 }
 
-function mismatch(summary: PayloadSummary, expected: ExpectedPayload | undefined): string | undefined {
+/** Internal: the first field of `expected` the summary does not match, if any. */
+export function mismatch(summary: PayloadSummary, expected: ExpectedPayload | undefined): string | undefined {
   if (expected === undefined) return undefined
   if (expected.plaintextSize !== undefined && expected.plaintextSize !== summary.plaintextSize) return 'plaintextSize'
   if (expected.chunkCount !== undefined && expected.chunkCount !== summary.chunkCount) return 'chunkCount'
@@ -351,6 +373,49 @@ function mismatch(summary: PayloadSummary, expected: ExpectedPayload | undefined
   if (expected.plaintextDigest !== undefined && !equalBytes(expected.plaintextDigest, summary.plaintextDigest))
     return 'plaintextDigest'
   return undefined
+}
+
+/** Internal: a chunk whose tag does not verify, as a non-final chunk or as the final one. */
+export const chunkAuthFailed = (index: number, last: boolean, cause?: unknown) =>
+  integrity(
+    last
+      ? `chunk ${index} failed authentication as the final chunk: the payload was truncated, extended or altered, or the key or header does not match`
+      : `chunk ${index} failed authentication: the payload was altered, reordered or spliced, or the key or header does not match`,
+    { chunk: index, last },
+    cause,
+  )
+
+/** Internal: the ciphertext ended on a chunk boundary, before any final chunk. */
+export const endsWithoutFinal = (index: number) =>
+  integrity(`the payload ends after chunk ${index - 1} without a final chunk: it was truncated`, { chunk: index })
+
+/**
+ * Internal: the final chunk's sealed length must hold a tag, and more than a tag unless it is the only chunk.
+ *
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY otherwise.
+ */
+export function checkFinalLength(length: number, index: number): void {
+  if (length < AEAD_TAG_LENGTH)
+    throw integrity(`chunk ${index} is shorter than a tag: the payload was truncated`, { chunk: index })
+  if (index > 0 && length === AEAD_TAG_LENGTH)
+    throw integrity(`chunk ${index} is an empty final chunk, which encryption never produces`, { chunk: index })
+}
+
+/** Internal: the decrypted payload differs from `expected` in `field`. */
+export const mismatchError = (field: string, lastChunk: number) =>
+  integrity(`the decrypted payload does not match the expected ${field}`, { chunk: lastChunk })
+
+/**
+ * Internal: decodes a payload header; a malformed one means altered data.
+ *
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY when `header` is not a valid header.
+ */
+export function readHeader(header: Uint8Array): PayloadHeader {
+  try {
+    return decodeHeader(header)
+  } catch (e) {
+    throw integrity('the payload header is malformed (altered or not a Datapact payload)', undefined, e)
+  }
 }
 
 /**
@@ -376,12 +441,7 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
   assertExpected(expected)
   const expectedValues = expected
   const node = resolveBackend(backend, 'backend')
-  let headerFields: PayloadHeader
-  try {
-    headerFields = decodeHeader(header)
-  } catch (e) {
-    throw integrity('the payload header is malformed (altered or not a Datapact payload)', undefined, e)
-  }
+  const headerFields = readHeader(header)
   const headerBytes = header.slice()
   const { aead, nonce } = deriveStreamKeys(node, key, headerBytes, headerFields.salt)
   const progress = onProgress as DecryptorParameters['onProgress']
@@ -402,13 +462,7 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
       return aead.open(nonce, sealed, headerBytes)
     } catch (e) {
       if (tentative) return undefined
-      throw integrity(
-        last
-          ? `chunk ${index} failed authentication as the final chunk: the payload was truncated, extended or altered, or the key or header does not match`
-          : `chunk ${index} failed authentication: the payload was altered, reordered or spliced, or the key or header does not match`,
-        { chunk: index, last },
-        e,
-      )
+      throw chunkAuthFailed(index, last, e)
     }
   }
 
@@ -458,14 +512,8 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
       }
     }
     const sealed = held ?? (staging === undefined ? new Uint8Array(0) : staging.subarray(0, fill))
-    if (held === undefined && fill === 0 && index > 0)
-      throw integrity(`the payload ends after chunk ${index - 1} without a final chunk: it was truncated`, {
-        chunk: index,
-      })
-    if (sealed.length < AEAD_TAG_LENGTH)
-      throw integrity(`chunk ${index} is shorter than a tag: the payload was truncated`, { chunk: index })
-    if (index > 0 && sealed.length === AEAD_TAG_LENGTH)
-      throw integrity(`chunk ${index} is an empty final chunk, which encryption never produces`, { chunk: index })
+    if (held === undefined && fill === 0 && index > 0) throw endsWithoutFinal(index)
+    checkFinalLength(sealed.length, index)
     if (index >= MAX_CHUNKS) throw integrity('the payload has more chunks than the format allows')
     const plaintext = open(sealed, index, true, false)!
     accept(sealed, plaintext)
@@ -479,7 +527,7 @@ export function createDecryptor(params: DecryptorParameters): Decryptor {
     const field = mismatch(summary, expectedValues)
     if (field !== undefined) {
       plaintext.fill(0)
-      throw integrity(`the decrypted payload does not match the expected ${field}`, { chunk: index - 1 })
+      throw mismatchError(field, index - 1)
     }
     result = summary
     progress?.(progressOf(bytes, index, total))
