@@ -17,6 +17,7 @@ import { nodeCrypto } from './native.js'
  *   { op: 'open', job, ring: SharedArrayBuffer, key: Uint8Array(32), aad: Uint8Array, size }
  *   { op: 'chunks', job, offsets: number[], lengths: number[], nonces: Uint8Array(12 * n) }
  *   { op: 'finish', job } and { op: 'drop', job }
+ *   { op: 'hold', flag: Int32Array } (tests): the worker waits until flag[0] is no longer 0
  * Replies: one per 'chunks' ({ job, failed, beyond }: failed is -1, or the position of the first chunk that did not
  * open, beyond whether it would have gone past the plaintext size) and one per
  * 'finish' ({ job, digest, size, buffer }, the buffer transferred).
@@ -55,6 +56,10 @@ function fail(i, beyond) {
   return { failed: i, beyond }
 }
 parentPort.on('message', m => {
+  if (m.op === 'hold') {
+    Atomics.wait(m.flag, 0, 0)
+    return
+  }
   if (m.op === 'open') {
     job = { id: m.job, ring: new Uint8Array(m.ring), key: createSecretKey(m.key), aad: m.aad, out: new Uint8Array(m.size), at: 0, hash: createHash('sha256'), failed: false }
     m.key.fill(0)
@@ -254,4 +259,21 @@ export async function stopDecryptWorker(): Promise<void> {
   if (w === undefined) return
   loseWorker(w)
   await w.terminate()
+}
+
+/**
+ * Internal (tests): makes the worker wait before its next message until `release` is called, so a test can see what
+ * the calling thread does while the helper is slow, without depending on timing.
+ *
+ * @returns The release, or undefined when no worker can run here.
+ */
+export function holdDecryptWorker(): (() => void) | undefined {
+  const w = startWorker()
+  if (w === undefined) return undefined
+  const flag = new Int32Array(new SharedArrayBuffer(4))
+  w.postMessage({ op: 'hold', flag })
+  return () => {
+    Atomics.store(flag, 0, 1)
+    Atomics.notify(flag, 0)
+  }
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { equalBytes } from '../internal/bytes.js'
-import { decryptWorkerState, stopDecryptWorker } from './decryptWorker.js'
+import { decryptWorkerState, holdDecryptWorker, stopDecryptWorker } from './decryptWorker.js'
 import { createEncryptor, decryptChunks, generateDataKey } from './stream.js'
 import { codeOf, drain, join, pseudoRandom, splitAt } from './testHelpers.js'
 import { decryptWhole, setParallelThreshold, type WholePayload } from './whole.js'
@@ -93,15 +93,39 @@ describe('decryptWhole', () => {
   })
 
   it('decrypts many groups through the ring, chunk sizes from the smallest to 1 MiB', async () => {
+    // The ring holds at most 16 groups of about 1 MiB: the two larger payloads go round it more than once.
     for (const [size, chunkSize] of [
       [600 * CS, CS],
-      [3 * 1024 * CS + 5, 64 * CS],
-      [5 * 1024 * CS, 1024 * CS],
+      [20 * 1024 * CS + 5, 64 * CS],
+      [20 * 1024 * CS, 1024 * CS],
     ] as const) {
       const p = await payload(size, chunkSize, 7)
       const { two } = await bothWays(p, p.chunks)
       expectSame(two.bytes, p.plaintext)
     }
+  })
+
+  it('writes a ring slot again only once the helper has answered for the chunk in it', async () => {
+    // 320 chunks of 64 KiB: the ring holds 16 groups of 15 chunks, 240 slots.
+    const p = await payload(20 * 1024 * CS, 64 * CS, 5)
+    const release = holdDecryptWorker()!
+    let pulled = 0
+    const read = async function* () {
+      for (const c of p.chunks) {
+        pulled++
+        yield c
+      }
+    }
+    const done = decryptWhole({ key: p.key, header: p.header, expected: p.expected, read })
+    done.catch(() => undefined)
+    try {
+      // With the helper held, this thread goes as far as it can: every turn of the event loop is given to it.
+      for (let i = 0; i < 20; i++) await new Promise(resolve => setImmediate(resolve))
+      expect(pulled).toBe(241) // the ring full, and the next chunk waiting for its slot
+    } finally {
+      release()
+    }
+    expectSame(await done, p.plaintext)
   })
 
   it('refuses every altered payload with the same INTEGRITY error as the one-thread decryptor', async () => {

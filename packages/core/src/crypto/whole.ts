@@ -47,8 +47,11 @@ export interface DecryptWholeParameters {
 
 /** About how many ciphertext bytes go to the helper thread in one message. */
 const GROUP_BYTES = 1024 * 1024
-/** Groups the ring holds: one being filled here while the others are opened there. */
-const GROUPS = 4
+/**
+ * Groups the ring holds at most: one being filled here while the others wait or are opened there. A deep ring lets
+ * the helper go on through a pause of this thread (a garbage collection, a store read of several MiB at once).
+ */
+const GROUPS = 16
 
 /** Below this plaintext size a payload is decrypted on this thread: the messages would cost more than they save. */
 let parallelFrom = 4 * 1024 * 1024
@@ -121,7 +124,8 @@ async function onTwoThreads(params: DecryptWholeParameters): Promise<Uint8Array 
   const fields = readHeader(header)
   const frameSize = fields.chunkSize + AEAD_TAG_LENGTH
   const perGroup = Math.max(1, Math.floor(GROUP_BYTES / frameSize))
-  const slots = perGroup * GROUPS
+  // No more slots than the payload has chunks, rounded up to whole groups.
+  const slots = perGroup * Math.max(1, Math.min(GROUPS, Math.ceil(expected.chunkCount / perGroup)))
   const { aeadKey, nonce } = deriveStreamSecrets(key, header, fields.salt)
   let job: DecryptJob | undefined
   try {
