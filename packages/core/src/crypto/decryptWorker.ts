@@ -200,11 +200,11 @@ export function startDecryptJob(
     current = 0
     if (worker === w) w.unref()
   }
-  const ask = (message: Record<string, unknown>, transfer?: ArrayBuffer[]) =>
+  const ask = (message: Record<string, unknown>) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       if (!open || worker !== w) return reject(new WorkerLost('the decrypt worker stopped'))
       pending.push({ resolve, reject })
-      w.postMessage(message, transfer)
+      w.postMessage(message)
     })
   const keyCopy = key.slice()
   w.postMessage({ op: 'open', job, ring, key: keyCopy, aad, size }, [keyCopy.buffer])
