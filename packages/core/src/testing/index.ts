@@ -26,6 +26,7 @@ export { describeFaultsConformance } from './conformance/faults.js'
 export { describeLedgerConformance } from './conformance/index.js'
 export { describeMembersConformance } from './conformance/members.js'
 export { describeUsageConformance } from './conformance/usage.js'
+export { flipByteNearEnd } from './files.js'
 export {
   eventCount,
   fakeWrap,
