@@ -83,7 +83,8 @@ export class Data {
    * @throws {@link DatapactError} NOT_FOUND; ACCESS_DENIED, GRANT_REVOKED, GRANT_EXPIRED, QUOTA_EXCEEDED (refused by
    *   the ledger, nothing returned); AMOUNT_MISMATCH (the access would cost more than `maxAmount`; nothing sent);
    *   INTEGRITY (key, payload or plaintext do not match the ledger; nothing is metered); NONCE_REUSED (the nonce was
-   *   used for another access); INVALID_INPUT; LEDGER_UNAVAILABLE (with `details.nonces` for the retry); ABORTED
+   *   used for another access); INVALID_INPUT (also when the version is larger than one buffer here can hold: read
+   *   it with {@link Data.stream}; nothing is read or metered); LEDGER_UNAVAILABLE (with `details.nonces` for the retry); ABORTED
    *   (`options.signal` fired before the access was metered: nothing recorded, nothing returned).
    * @example
    * ```ts

@@ -1,9 +1,9 @@
 /**
  * A helper thread for decrypting one large payload: it opens ChaCha20-Poly1305 chunks out of a shared ring, writes
- * their plaintext into a result it owns and keeps the SHA-256 of that plaintext, while the calling thread reads the
- * store, frames the ciphertext into the ring and builds the Merkle tree. It knows nothing of the payload format: the
- * caller gives every chunk's nonce and the associated data, and checks everything the worker reports against the
- * ledger.
+ * their plaintext into the caller's result (its memory moved to the worker for the job) and keeps the SHA-256 of
+ * that plaintext, while the calling thread reads the store, frames the ciphertext into the ring and builds the
+ * Merkle tree. It knows nothing of the payload format: the caller gives every chunk's nonce and the associated data,
+ * and checks everything the worker reports against the ledger.
  *
  * The worker runs from source text with node:crypto alone, so it starts the same from the ESM and CJS builds and
  * from the TypeScript sources. One worker serves the process, one payload at a time; it holds no reference on the
@@ -14,13 +14,14 @@ import { nodeCrypto } from './native.js'
 
 /**
  * Messages in (all for the current job):
- *   { op: 'open', job, ring: SharedArrayBuffer, key: Uint8Array(32), aad: Uint8Array, size }
+ *   { op: 'open', job, ring: SharedArrayBuffer, key: Uint8Array(32), aad: Uint8Array, out: ArrayBuffer }
  *   { op: 'chunks', job, offsets: number[], lengths: number[], nonces: Uint8Array(12 * n) }
  *   { op: 'finish', job } and { op: 'drop', job }
  *   { op: 'hold', flag: Int32Array } (tests): the worker waits until flag[0] is no longer 0
  * Replies: one per 'chunks' ({ job, failed, beyond }: failed is -1, or the position of the first chunk that did not
  * open, beyond whether it would have gone past the plaintext size) and one per
- * 'finish' ({ job, digest, size, buffer }, the buffer transferred).
+ * 'finish' ({ job, digest, size, buffer }, the buffer transferred back).
+ * Once its handler is in place the worker says { ready: true }.
  */
 const SOURCE = `'use strict'
 const { parentPort } = require('node:worker_threads')
@@ -61,7 +62,7 @@ parentPort.on('message', m => {
     return
   }
   if (m.op === 'open') {
-    job = { id: m.job, ring: new Uint8Array(m.ring), key: createSecretKey(m.key), aad: m.aad, out: new Uint8Array(m.size), at: 0, hash: createHash('sha256'), failed: false }
+    job = { id: m.job, ring: new Uint8Array(m.ring), key: createSecretKey(m.key), aad: m.aad, out: new Uint8Array(m.out), at: 0, hash: createHash('sha256'), failed: false }
     m.key.fill(0)
     return
   }
@@ -76,6 +77,7 @@ parentPort.on('message', m => {
     job = null
   }
 })
+parentPort.postMessage({ ready: true })
 `
 
 /** The worker went away (crashed, was terminated, ran out of memory) with a job open. */
@@ -147,14 +149,15 @@ function startWorker(): NodeWorker | undefined {
   } catch {
     return undefined
   }
-  let answered = false
+  let ready = false
   w.on('message', (reply: Record<string, unknown>) => {
-    answered = true
-    if (reply.job === current) pending.shift()?.resolve(reply)
+    if (reply.ready === true) ready = true
+    else if (reply.job === current) pending.shift()?.resolve(reply)
   })
   w.on('error', () => {
-    // A worker that fails before its first answer cannot run here (no eval, a locked-down runtime): stop trying.
-    if (!answered) unavailable = true
+    // A worker that fails before it is ready cannot run here (no eval, a locked-down runtime): stop trying. One
+    // that fails later (out of memory) is started afresh next time.
+    if (!ready) unavailable = true
     loseWorker(w)
   })
   w.on('exit', () => loseWorker(w))
@@ -171,15 +174,17 @@ let spareRing: SharedArrayBuffer | undefined
  *
  * @param ringBytes - Size of the shared ring the caller writes sealed chunks into.
  * @param key - The ChaCha20-Poly1305 key (copied to the worker; the caller wipes its own).
- * @param aad - The associated data of every chunk.
- * @param size - The plaintext size: the worker refuses chunks beyond it.
+ * @param aad - The associated data of every chunk (copied to the worker).
+ * @param result - Where the plaintext goes, exactly its size: the worker refuses chunks beyond it. Its memory moves
+ *   to the worker (the caller's view is empty afterwards) and comes back with {@link DecryptJob.finish}; it is left
+ *   as it was when the job does not start.
  * @returns The job, or undefined when no worker can run here or the worker is busy with another payload.
  */
 export function startDecryptJob(
   ringBytes: number,
   key: Uint8Array,
   aad: Uint8Array,
-  size: number,
+  result: Uint8Array,
 ): DecryptJob | undefined {
   if (busy) return undefined
   const w = startWorker()
@@ -207,7 +212,8 @@ export function startDecryptJob(
       w.postMessage(message)
     })
   const keyCopy = key.slice()
-  w.postMessage({ op: 'open', job, ring, key: keyCopy, aad, size }, [keyCopy.buffer])
+  const out = result.buffer as ArrayBuffer
+  w.postMessage({ op: 'open', job, ring, key: keyCopy, aad, out }, [keyCopy.buffer, out])
   return {
     ring,
     async chunks(offsets, lengths, nonces) {

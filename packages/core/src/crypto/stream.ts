@@ -61,8 +61,7 @@ export interface StreamProgress {
   total?: number
 }
 
-/** A progress report with the total when there is one. */
-/** Internal: the progress report after `chunks` chunks and `bytes` plaintext bytes. */
+/** Internal: the progress report after `chunks` chunks and `bytes` plaintext bytes, with the total when there is one. */
 export const progressOf = (bytes: number, chunks: number, total: number | undefined): StreamProgress =>
   total === undefined ? { bytes, chunks } : { bytes, chunks, total }
 

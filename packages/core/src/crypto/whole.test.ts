@@ -170,6 +170,30 @@ describe('decryptWhole', () => {
     }
   })
 
+  it('refuses a size no buffer here can hold before it reads anything: INVALID_INPUT, and the helper stays usable', async () => {
+    // A dishonest provider can announce any size up to 2^53 - 1 for a payload in an external store.
+    const p = await payload(8 * CS)
+    for (const threshold of [0, Number.POSITIVE_INFINITY]) {
+      setParallelThreshold(threshold)
+      let reads = 0
+      const error = await decryptWhole({
+        key: p.key,
+        header: p.header,
+        expected: { ...p.expected, plaintextSize: Number.MAX_SAFE_INTEGER },
+        read: () => {
+          reads++
+          return p.chunks
+        },
+      }).catch((e: unknown) => e)
+      expect(codeOf(error)).toBe('INVALID_INPUT')
+      expect((error as Error).message).toMatch(/data\.stream/)
+      expect(reads).toBe(0)
+    }
+    setParallelThreshold(0)
+    const { two } = await bothWays(p, p.chunks)
+    expectSame(two.bytes, p.plaintext)
+  })
+
   it('passes on what reading the ciphertext throws, and frees the worker for the next payload', async () => {
     const p = await payload(30 * CS)
     const boom = new Error('store down')

@@ -4,6 +4,7 @@
  * the Merkle tree; a helper thread ({@link startDecryptJob}) opens the chunks, writes the plaintext and hashes it.
  * Elsewhere, for small payloads, or when the helper is busy, the same checks run on this thread alone.
  */
+import { DatapactError } from '../errors.js'
 import { AEAD_TAG_LENGTH } from './aead.js'
 import { type ChunksReply, type DecryptJob, startDecryptJob, WorkerLost } from './decryptWorker.js'
 import { leafHashOn, MerkleBuilder } from './merkle.js'
@@ -75,25 +76,45 @@ export function setParallelThreshold(bytes: number): number {
  *
  * @param params - Key, header, what the ledger holds, and the ciphertext.
  * @returns The plaintext.
- * @throws {@link @datapact/core!index.DatapactError | DatapactError} INTEGRITY as {@link decryptChunks}; whatever
- * reading the ciphertext throws.
+ * @throws {@link @datapact/core!index.DatapactError | DatapactError} INVALID_INPUT when no buffer here can hold
+ * `expected.plaintextSize` bytes (nothing is read); INTEGRITY as {@link decryptChunks}; whatever reading the
+ * ciphertext throws.
  */
 export async function decryptWhole(params: DecryptWholeParameters): Promise<Uint8Array> {
+  // One result for either path, allocated before anything is read: a size announced beyond what this runtime can
+  // hold is a typed refusal, not a RangeError from deep inside (and never a helper thread lost to it).
+  const bytes = allocate(params.expected.plaintextSize)
   if (params.expected.plaintextSize >= parallelFrom && nodeCrypto() !== undefined) {
     try {
-      const bytes = await onTwoThreads(params)
-      if (bytes !== undefined) return bytes
+      const done = await onTwoThreads(params, bytes)
+      if (done !== undefined) return done
     } catch (e) {
-      // The helper thread died: nothing was released, so read the payload again on this thread.
+      // The helper thread died: nothing was released, so read the payload again on this thread, into a new
+      // result when the first one went to the helper.
       if (!(e instanceof WorkerLost)) throw e
+      if (bytes.byteLength === 0) return onThisThread(params, allocate(params.expected.plaintextSize))
     }
   }
-  return onThisThread(params)
+  return onThisThread(params, bytes)
 }
 
-async function onThisThread(params: DecryptWholeParameters): Promise<Uint8Array> {
+function allocate(size: number): Uint8Array {
+  try {
+    return new Uint8Array(size)
+  } catch (e) {
+    throw new DatapactError(
+      'INVALID_INPUT',
+      `a payload of ${size} bytes does not fit in memory here: read it with data.stream instead`,
+      {
+        details: { argument: 'plaintextSize', expected: 'a size this runtime can hold', got: `${size} bytes` },
+        cause: e,
+      },
+    )
+  }
+}
+
+async function onThisThread(params: DecryptWholeParameters, bytes: Uint8Array): Promise<Uint8Array> {
   const { key, header, expected, onProgress } = params
-  const bytes = new Uint8Array(expected.plaintextSize)
   let offset = 0
   let chunk = 0
   try {
@@ -118,7 +139,8 @@ interface InFlight {
   lengths: number[]
 }
 
-async function onTwoThreads(params: DecryptWholeParameters): Promise<Uint8Array | undefined> {
+/** Decrypts into `result`, which goes to the helper and comes back; undefined (result untouched) if the helper is busy. */
+async function onTwoThreads(params: DecryptWholeParameters, result: Uint8Array): Promise<Uint8Array | undefined> {
   const { key, header, expected, onProgress } = params
   const node = nodeCrypto()!
   const fields = readHeader(header)
@@ -129,7 +151,7 @@ async function onTwoThreads(params: DecryptWholeParameters): Promise<Uint8Array 
   const { aeadKey, nonce } = deriveStreamSecrets(key, header, fields.salt)
   let job: DecryptJob | undefined
   try {
-    job = startDecryptJob(slots * frameSize, aeadKey, header.slice(), expected.plaintextSize)
+    job = startDecryptJob(slots * frameSize, aeadKey, header, result)
   } finally {
     aeadKey.fill(0)
   }
@@ -212,21 +234,21 @@ async function onTwoThreads(params: DecryptWholeParameters): Promise<Uint8Array 
       frame(fill, true)
     }
     while (inFlight.length > 0) await settle()
-    const result = await job.finish()
+    const done = await job.finish()
     const summary = {
-      plaintextDigest: result.digest,
+      plaintextDigest: done.digest,
       merkleRoot: merkle.root(),
-      plaintextSize: result.size,
+      plaintextSize: done.size,
       chunkCount: index,
-      ciphertextSize: result.size + index * AEAD_TAG_LENGTH,
+      ciphertextSize: done.size + index * AEAD_TAG_LENGTH,
     }
     const field = mismatch(summary, expected)
     if (field !== undefined) {
-      result.bytes.fill(0)
+      done.bytes.fill(0)
       throw mismatchError(field, index - 1)
     }
-    onProgress?.(progressOf(result.size, index, plaintextSize))
-    return result.bytes
+    onProgress?.(progressOf(done.size, index, plaintextSize))
+    return done.bytes
   } finally {
     job.drop()
   }
