@@ -1,6 +1,6 @@
 import * as r from '../codec/records.js'
 import { checkKeyCommitment, decryptChunks, merkleLeafHash } from '../crypto/index.js'
-import { decryptWhole } from '../crypto/whole.js'
+import { decryptWhole, type WholePayload } from '../crypto/whole.js'
 import type { DatasetId, Digest, Nonce, Version } from '../domain/index.js'
 import { DatapactError } from '../errors.js'
 import {
@@ -73,8 +73,8 @@ export class Data {
    * pass reads and decrypts the ciphertext, checking its Merkle root and the plaintext digest against the ledger,
    * and only then records the access on the ledger (grantees only): a consumer is never billed for data it cannot
    * read. Works with the provider offline: everything comes from this member's node and the replicated store. On
-   * Node, a payload of 4 MiB or more is decrypted with a helper thread (one per process, started on first use) while
-   * this thread reads the store: the same checks, about half the wall time on two cores.
+   * Node, a payload of 4 MiB or more is decrypted by a helper thread (one per process, started on first use) while
+   * this thread reads the store: the same checks, done side by side on two cores.
    *
    * @param datasetId - The dataset.
    * @param fetchOptions - Version (default: the newest readable), progress callback, `maxAmount` (the most one access
@@ -84,8 +84,8 @@ export class Data {
    *   the ledger, nothing returned); AMOUNT_MISMATCH (the access would cost more than `maxAmount`; nothing sent);
    *   INTEGRITY (key, payload or plaintext do not match the ledger; nothing is metered); NONCE_REUSED (the nonce was
    *   used for another access); INVALID_INPUT (also when the version is larger than one buffer here can hold: read
-   *   it with {@link Data.stream}; nothing is read or metered); LEDGER_UNAVAILABLE (with `details.nonces` for the retry); ABORTED
-   *   (`options.signal` fired before the access was metered: nothing recorded, nothing returned).
+   *   it with {@link Data.stream}; nothing is read or metered); LEDGER_UNAVAILABLE (with `details.nonces` for the
+   *   retry); ABORTED (`options.signal` fired before the access was metered: nothing recorded, nothing returned).
    * @example
    * ```ts
    * const { bytes, version, receipt } = await bob.data.fetch(datasetId)
@@ -105,12 +105,7 @@ export class Data {
       const bytes = await decryptWhole({
         key,
         header: version.header,
-        expected: {
-          plaintextDigest: version.plaintextDigest,
-          merkleRoot: version.merkleRoot,
-          plaintextSize: version.size,
-          chunkCount: version.chunkCount,
-        },
+        expected: expectedOf(version),
         read: () => abortable(store.get(version.location.address, version.chunkCount), signal, 'fetch'),
         onProgress: options.onProgress,
       })
@@ -253,16 +248,19 @@ export class Data {
       key,
       header: version.header,
       chunks,
-      expected: {
-        plaintextDigest: version.plaintextDigest,
-        merkleRoot: version.merkleRoot,
-        plaintextSize: version.size,
-        chunkCount: version.chunkCount,
-      },
+      expected: expectedOf(version),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     })
   }
 }
+
+/** Everything the ledger holds about a version's payload, which the plaintext must match. */
+const expectedOf = (v: Version): WholePayload => ({
+  plaintextDigest: v.plaintextDigest,
+  merkleRoot: v.merkleRoot,
+  plaintextSize: v.size,
+  chunkCount: v.chunkCount,
+})
 
 /** A ciphertext chunk that differs on the second read from the one verified on the first. */
 const changedChunk = (v: Version, index: number, receipt: Receipt | null) =>

@@ -15,6 +15,7 @@ import {
   chunkAuthFailed,
   decryptChunks,
   deriveStreamSecrets,
+  type ExpectedPayload,
   endsWithoutFinal,
   integrity,
   mismatch,
@@ -26,12 +27,7 @@ import {
 } from './stream.js'
 
 /** Everything the ledger holds about a payload, all of which the plaintext is checked against. */
-export interface WholePayload {
-  plaintextDigest: Uint8Array
-  merkleRoot: Uint8Array
-  plaintextSize: number
-  chunkCount: number
-}
+export type WholePayload = Required<ExpectedPayload>
 
 /** Parameters of {@link decryptWhole}. */
 export interface DecryptWholeParameters {
