@@ -213,7 +213,14 @@ export function startDecryptJob(
     })
   const keyCopy = key.slice()
   const out = result.buffer as ArrayBuffer
-  w.postMessage({ op: 'open', job, ring, key: keyCopy, aad, out }, [keyCopy.buffer, out])
+  try {
+    w.postMessage({ op: 'open', job, ring, key: keyCopy, aad, out }, [keyCopy.buffer, out])
+  } catch {
+    // Not sent (nothing was moved): no job, and the worker is free and unreferenced again.
+    keyCopy.fill(0)
+    end()
+    return undefined
+  }
   return {
     ring,
     async chunks(offsets, lengths, nonces) {

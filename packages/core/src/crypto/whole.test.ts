@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { equalBytes } from '../internal/bytes.js'
-import { decryptWorkerState, holdDecryptWorker, stopDecryptWorker } from './decryptWorker.js'
+import { decryptWorkerState, holdDecryptWorker, startDecryptJob, stopDecryptWorker } from './decryptWorker.js'
 import { createEncryptor, decryptChunks, generateDataKey } from './stream.js'
 import { codeOf, drain, join, pseudoRandom, splitAt } from './testHelpers.js'
 import { decryptWhole, setParallelThreshold, type WholePayload } from './whole.js'
@@ -190,6 +190,16 @@ describe('decryptWhole', () => {
       expect(reads).toBe(0)
     }
     setParallelThreshold(0)
+    const { two } = await bothWays(p, p.chunks)
+    expectSame(two.bytes, p.plaintext)
+  })
+
+  it('a job that cannot be sent to the helper does not start, and leaves the helper free', async () => {
+    // A result the worker cannot take over (shared memory is not transferable): postMessage throws.
+    const unsendable = new Uint8Array(new SharedArrayBuffer(64))
+    expect(startDecryptJob(1024, new Uint8Array(32), new Uint8Array(8), unsendable)).toBeUndefined()
+    expect(decryptWorkerState().busy).toBe(false)
+    const p = await payload(8 * CS)
     const { two } = await bothWays(p, p.chunks)
     expectSame(two.bytes, p.plaintext)
   })
